@@ -1,0 +1,3 @@
+from cms_bridge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""Configuration: a TOML file, overridden by ``CMS_BRIDGE_<SECTION>_<KEY>`` environment variables.
+
+The application password is the one secret. It is read only from the environment
+(``CMS_BRIDGE_SITE_APP_PASSWORD``) or from a file that only its owner can read; a config file that
+contains it, or a secret file readable by others, is refused with a message saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from cms_bridge.errors import ConfigError
+
+ENV_PREFIX = "CMS_BRIDGE_"
+CONFIG_ENV = "CMS_BRIDGE_CONFIG"
+DEFAULT_CONFIG_NAME = "cms-bridge.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteConfig(_Section):
+    """How to reach the WordPress site (the ``[site]`` table)."""
+
+    url: str = Field(description="Base URL of the WordPress site.")
+    username: str = Field(min_length=1, description="WordPress user the bridge acts as.")
+    api: Literal["auto", "rest", "xmlrpc"] = "auto"
+    app_password: SecretStr | None = Field(default=None, exclude=True)
+    app_password_file: Path | None = None
+    verify_tls: bool = True
+    ca_bundle: Path | None = None
+    allow_insecure_http: bool = False
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        if parts.username or parts.password:
+            raise ValueError("must not contain a user name or password; use username and the app password")
+        return value.strip().rstrip("/")
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when the site is on this machine (plain http is then acceptable)."""
+        host = urlsplit(self.url).hostname or ""
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+
+class RetryConfig(_Section):
+    """When and how to retry a failed request (the ``[retry]`` table)."""
+
+    attempts: int = Field(default=5, ge=1, le=20)
+    initial_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    max_backoff_seconds: float = Field(default=30.0, ge=0, le=600)
+
+
+class Config(_Section):
+    """The whole configuration, as loaded by :func:`load_config`."""
+
+    site: SiteConfig
+    retry: RetryConfig = RetryConfig()
+    #: Where the configuration came from, for messages (not a setting).
+    source: str = Field(default="environment", exclude=True)
+
+    def app_password(self) -> str:
+        """The application password.
+
+        Raises:
+            ConfigError: when neither the environment nor a password file provides one.
+        """
+        if self.site.app_password is None:
+            raise ConfigError(
+                "no application password: set CMS_BRIDGE_SITE_APP_PASSWORD or "
+                "[site] app_password_file (a file only you can read)",
+                source=self.source,
+            )
+        return self.site.app_password.get_secret_value()
+
+
+def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load the configuration.
+
+    The file is *path*, else ``$CMS_BRIDGE_CONFIG``, else ``./cms-bridge.toml`` when it exists; with
+    none, the environment alone must provide the settings. ``CMS_BRIDGE_<SECTION>_<KEY>`` variables
+    override the file, e.g. ``CMS_BRIDGE_SITE_URL``.
+
+    Args:
+        path: explicit config file path.
+        environ: the environment to read (default ``os.environ``).
+
+    Raises:
+        ConfigError: unreadable or malformed file, unknown or invalid keys, a secret in the file,
+            an unsafe password file, or plain http to a remote host.
+    """
+    env = os.environ if environ is None else environ
+    file = _choose_file(path, env)
+    data: dict[str, Any] = {}
+    source = "environment"
+    if file is not None:
+        source = str(file)
+        data = _read_toml(file)
+        if "app_password" in data.get("site", {}):
+            raise ConfigError(
+                "[site] app_password must not be stored in the config file; use the environment "
+                "variable CMS_BRIDGE_SITE_APP_PASSWORD or app_password_file (chmod 600)",
+                source=source,
+            )
+        _resolve_relative_paths(data, file.parent)
+    origin = _apply_env(data, env)
+    try:
+        config = Config.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, origin, source)) from None
+    site = config.site
+    if urlsplit(site.url).scheme == "http" and not site.is_loopback and not site.allow_insecure_http:
+        raise ConfigError(
+            f"[site] url {site.url} is plain http to another machine: the password would cross the "
+            "network unencrypted. Use https://, or set allow_insecure_http = true if you must",
+            source=origin.get(("site", "url"), source),
+        )
+    if site.app_password is None and site.app_password_file is not None:
+        secret = read_secret_file(site.app_password_file)
+        config = config.model_copy(update={"site": site.model_copy(update={"app_password": SecretStr(secret)})})
+    return config
+
+
+def read_secret_file(path: Path) -> str:
+    """Read a secret from a file that only its owner may read.
+
+    Args:
+        path: the file.
+
+    Raises:
+        ConfigError: missing, empty, not owned by the current user, or readable by group/others.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the password file: {exc.strerror}", source=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError("the password file is not a regular file", source=str(path))
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ConfigError(
+            "the password file belongs to another user; it must be owned by the user running "
+            f"cms-bridge (chown $(id -un) {path})",
+            source=str(path),
+        )
+    if info.st_mode & 0o077:
+        raise ConfigError(
+            f"the password file can be read by others (mode {stat.S_IMODE(info.st_mode):04o}); "
+            f"run: chmod 600 {path}",
+            source=str(path),
+        )
+    secret = path.read_text(encoding="utf-8").strip()
+    if not secret:
+        raise ConfigError("the password file is empty", source=str(path))
+    return secret
+
+
+def _choose_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
+    if path is not None:
+        return Path(path)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    default = Path(DEFAULT_CONFIG_NAME)
+    return default if default.is_file() else None
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror}", source=str(file)) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not valid UTF-8 at byte {exc.start}", source=str(file)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", source=str(file)) from None
+
+
+def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:
+    site = data.get("site")
+    if not isinstance(site, dict):
+        return
+    for key in ("app_password_file", "ca_bundle"):
+        value = site.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            site[key] = str(base / value)
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, str], str]:
+    """Overlay ``CMS_BRIDGE_<SECTION>_<KEY>`` variables on *data*; return which keys they set."""
+    origin: dict[tuple[str, str], str] = {}
+    sections = {
+        name: field.annotation for name, field in Config.model_fields.items() if name != "source"
+    }
+    for section, model in sections.items():
+        for key in model.model_fields:  # type: ignore[union-attr]
+            var = f"{ENV_PREFIX}{section}_{key}".upper()
+            if var in env:
+                table = data.setdefault(section, {})
+                if not isinstance(table, dict):
+                    raise ConfigError(f"[{section}] must be a table")
+                table[key] = env[var]
+                origin[(section, key)] = var
+    return origin
+
+
+def _explain(exc: ValidationError, origin: dict[tuple[str, str], str], source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        where = origin.get(loc[:2]) if len(loc) >= 2 else None  # type: ignore[call-overload]
+        if where is None:
+            where = f"{source}: " + (f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]")
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown setting (check the spelling against config.example.toml)"
+        elif err["type"] == "missing":
+            message = "required setting is missing"
+        lines.append(f"{where}: {message}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)

@@ -1,0 +1,158 @@
+"""One exception tree for everything cms-bridge raises on purpose.
+
+Callers catch :class:`CmsBridgeError` to handle any of them. Errors that come from the site carry
+the HTTP method, URL, status, WordPress error code and message, with credentials redacted, so a log
+line is enough to understand what happened without ever leaking a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:password|pass|pwd|token|key|secret)=)[^&#]*")
+_USERINFO = re.compile(r"(?i)(https?://)[^/@\s]+@")
+
+
+def redact_url(url: str) -> str:
+    """Return *url* with any user:password part and secret-looking query values removed."""
+    url = _USERINFO.sub(r"\1***@", url)
+    return _SECRET_QUERY.sub(r"\1***", url)
+
+
+class CmsBridgeError(Exception):
+    """Base class of every error cms-bridge raises on purpose."""
+
+
+class ConfigError(CmsBridgeError):
+    """The configuration is missing, malformed or unsafe (e.g. a world-readable secret file).
+
+    Attributes:
+        source: the file or environment variable the problem is in, when known.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class SiteError(CmsBridgeError):
+    """A request to the WordPress site failed.
+
+    Attributes:
+        method: HTTP method (or ``XML-RPC``), e.g. ``POST``.
+        url: the URL, credentials redacted.
+        status: HTTP status code, or ``None`` when no response arrived.
+        code: WordPress error code (e.g. ``rest_forbidden``), when the site gave one.
+        body: the start of the response body, for diagnosis.
+    """
+
+    #: Short advice printed after the message, when there is an obvious next step.
+    hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        status: int | None = None,
+        code: str | None = None,
+        body: str | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self.method = method
+        self.url = redact_url(url)
+        self.status = status
+        self.code = code
+        self.body = redact_url(_scrub(body[:2000], secrets)) if body else body
+        # Messages from requests quote the URL, user:password part included.
+        self.message = redact_url(_scrub(message, secrets))
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = " ".join(p for p in (self.method, self.url) if p)
+        parts = [self.message]
+        if where:
+            parts.append(f"({where}")
+            parts[-1] += f" -> {self.status})" if self.status is not None else ")"
+        if self.code:
+            parts.append(f"[{self.code}]")
+        text = " ".join(parts)
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(method={self.method!r}, url={self.url!r}, "
+            f"status={self.status!r}, code={self.code!r}, message={self.message!r})"
+        )
+
+    def details(self) -> dict[str, Any]:
+        """The error as a JSON-safe dict (for ``--json`` output and structured logs)."""
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "code": self.code,
+        }
+
+
+class TransportError(SiteError):
+    """No usable response: connection refused or reset, DNS failure, timeout, TLS failure."""
+
+
+class AuthenticationError(SiteError):
+    """The site did not accept the credentials (HTTP 401)."""
+
+    hint = (
+        "check the user name and the application password (WordPress: Users -> Profile -> "
+        "Application Passwords); if they are right, the web server may be removing the "
+        "Authorization header: `cms-bridge check` tells which"
+    )
+
+
+class PermissionDeniedError(SiteError):
+    """The user is known but may not do this (HTTP 403)."""
+
+    hint = "give the bridge's WordPress user the Editor role (or a role that may publish posts)"
+
+
+class NotFoundError(SiteError):
+    """The thing asked for does not exist on the site (HTTP 404 or an invalid id)."""
+
+
+class ConflictError(SiteError):
+    """The change clashes with what is on the site (e.g. the term already exists)."""
+
+
+class RateLimitedError(SiteError):
+    """The site asked us to slow down (HTTP 429).
+
+    Attributes:
+        retry_after: seconds the site asked us to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kw)
+
+
+class ServerError(SiteError):
+    """The site failed (HTTP 5xx)."""
+
+
+class InvalidResponseError(SiteError):
+    """The site answered, but not with what the API promises (HTML instead of JSON, bad XML)."""
+
+
+class ApiUnavailableError(SiteError):
+    """The API the configuration asks for (REST or XML-RPC) is switched off on this site."""
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,53 @@
+"""Integration tier: a real WordPress, started by the project's own script.
+
+The session fixture starts it (installing Debian packages if needed). If it cannot start, every
+test here fails with the script's own message: this tier never skips, in CI or anywhere else.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cms_bridge.config import Config, load_config
+from cms_bridge.wordpress.http import HttpClient
+
+from ..conftest import ROOT
+
+SCRIPT = ROOT / "scripts" / "wordpress-local"
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def wordpress_site() -> Path:
+    """Start the local WordPress once per session; return its generated config file."""
+    started = run_script("start")
+    if started.returncode != 0:
+        pytest.fail(f"could not start the local WordPress:\n{started.stderr}", pytrace=False)
+    return ROOT / ".local" / "wordpress" / "config.toml"
+
+
+@pytest.fixture
+def site_config(wordpress_site: Path) -> Config:
+    """Configuration for the local site, as `cms-bridge` itself would load it."""
+    return load_config(wordpress_site, environ={})
+
+
+@pytest.fixture
+def clean_site(site_config: Config) -> Iterator[Config]:
+    """A site reset to its freshly installed state before the test."""
+    reset = run_script("reset")
+    if reset.returncode != 0:
+        pytest.fail(f"could not reset the local WordPress:\n{reset.stderr}", pytrace=False)
+    yield site_config
+
+
+@pytest.fixture
+def http(clean_site: Config) -> HttpClient:
+    return HttpClient(clean_site)
