@@ -66,12 +66,16 @@ class Backoff:
     cap: float
     rand: Callable[[], float] = random.random
 
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        error = retry_state.outcome.exception() if retry_state.outcome else None
+    def delay(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number *attempt* (1-based)."""
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.cap)
-        ceiling = min(self.cap, self.initial * (2 ** (retry_state.attempt_number - 1)))
+        ceiling = min(self.cap, self.initial * (2 ** (attempt - 1)))
         return ceiling * self.rand()
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        return self.delay(retry_state.attempt_number, error)
 
 
 class HttpClient:
@@ -100,7 +104,7 @@ class HttpClient:
         self.session.verify = str(config.site.ca_bundle) if config.site.ca_bundle else config.site.verify_tls
         self.timeout = config.site.timeout_seconds
         self._sleep = sleep
-        self._backoff = Backoff(config.retry.initial_backoff_seconds, config.retry.max_backoff_seconds)
+        self.backoff = Backoff(config.retry.initial_backoff_seconds, config.retry.max_backoff_seconds)
         #: Number of HTTP requests actually sent (retries included).
         self.requests_sent = 0
 
@@ -135,12 +139,16 @@ class HttpClient:
         attempts = self.config.retry.attempts if retry else 1
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(attempts),
-            wait=self._backoff,
+            wait=self.backoff,
             retry=tenacity.retry_if_exception(should_retry),
             sleep=self._sleep,
             reraise=True,
         )
         return retrying(self._send_once, method, url, authenticated, kwargs)
+
+    def pause(self, attempt: int, error: BaseException) -> None:
+        """Wait as the retry policy says after failed attempt *attempt* (for callers' own loops)."""
+        self._sleep(self.backoff.delay(attempt, error))
 
     def _send_once(self, method: str, url: str, authenticated: bool, kwargs: dict[str, Any]) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)

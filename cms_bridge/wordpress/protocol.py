@@ -1,0 +1,88 @@
+"""The one narrow interface the rest of cms-bridge uses to talk to a site.
+
+Both adapters (:mod:`~cms_bridge.wordpress.rest`, :mod:`~cms_bridge.wordpress.xmlrpc`) implement it
+and pass the same contract tests against a real WordPress. Operations are domain-level; every
+method raises :class:`~cms_bridge.errors.SiteError` subclasses, never library exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cms_bridge.wordpress.models import (
+    Category,
+    CategoryChange,
+    Media,
+    Post,
+    PostInput,
+    PostQuery,
+    PostStatus,
+    SiteInfo,
+)
+
+
+@runtime_checkable
+class Cms(Protocol):
+    """A WordPress site, as the bridge sees it."""
+
+    def site_info(self) -> SiteInfo:
+        """Version, timezone, batch limit and the user's capabilities (read once, then cached)."""
+        ...
+
+    def find_by_keys(self, keys: Sequence[str]) -> dict[str, Post]:
+        """The bridge's posts for these keys, in any status (trash included); missing keys absent."""
+        ...
+
+    def create_post(self, post: PostInput) -> Post:
+        """Create a post. Retried after a failure only if its key shows it was not created."""
+        ...
+
+    def update_post(self, post_id: int, post: PostInput) -> Post:
+        """Replace a post's title, content, status, date, terms and featured image."""
+        ...
+
+    def set_status(self, post_id: int, status: PostStatus) -> Post:
+        """Publish, schedule, unpublish, make private, or move to the trash (and back)."""
+        ...
+
+    def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
+                     mime_type: str | None = None) -> Media:
+        """Upload a file to the media library (streamed where the API allows)."""
+        ...
+
+    def ensure_category_path(self, path: str) -> Category:
+        """The leaf category of ``"A / B / C"``, creating missing levels."""
+        ...
+
+    def list_categories(self) -> list[Category]:
+        """Every category on the site (names decoded and NFC)."""
+        ...
+
+    def count_posts(self, query: PostQuery) -> int:
+        """How many posts match, as cheaply as the API allows."""
+        ...
+
+    def iter_posts(self, query: PostQuery) -> Iterator[Post]:
+        """Every post matching, page by page."""
+        ...
+
+    def change_categories(self, changes: Iterable[CategoryChange],
+                          current: Mapping[int, Sequence[int]] | None = None) -> int:
+        """Add/remove categories on many posts with batched writes; returns posts changed."""
+        ...
+
+
+def site_zone(info: SiteInfo) -> tzinfo:
+    """The site's timezone as a ``tzinfo``: an IANA zone, or a fixed offset like ``UTC+7``."""
+    name = info.timezone
+    if name.startswith("UTC"):
+        hours = float(name[3:] or 0)
+        return timezone(timedelta(hours=hours))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc

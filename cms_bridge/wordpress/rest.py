@@ -1,0 +1,389 @@
+"""The :class:`~cms_bridge.wordpress.protocol.Cms` interface over the WordPress REST API.
+
+Cheap by construction: ``_fields`` on every read, 100 items a page, ``X-WP-Total`` for counts,
+``/batch/v1`` for bulk writes, the category tree read once and cached, the API root discovered
+once from the site's ``Link`` header. The key of a bridge post is its slug.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from cms_bridge.errors import ConflictError, InvalidResponseError, NotFoundError, SiteError
+from cms_bridge.wordpress.http import HttpClient, json_body, should_retry
+from cms_bridge.wordpress.models import (
+    ALL_STATUSES,
+    Category,
+    CategoryChange,
+    Media,
+    Post,
+    PostInput,
+    PostQuery,
+    PostStatus,
+    SiteInfo,
+    key_from_slug,
+    name_key,
+    plain_text,
+    split_category_path,
+)
+from cms_bridge.wordpress.protocol import site_zone
+
+PAGE = 100
+TRASHED = "__trashed"  # WordPress appends this to the slug of a post moved to the trash
+_API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
+_POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author"
+
+
+class RestAdapter:
+    """A WordPress site over REST.
+
+    Args:
+        http: the HTTP client (credentials, TLS, retries, request counting).
+        rest_root: the API root, if known; otherwise discovered with one request.
+    """
+
+    def __init__(self, http: HttpClient, *, rest_root: str | None = None) -> None:
+        self.http = http
+        self._root = rest_root
+        self._info: SiteInfo | None = None
+        self._categories: dict[int, Category] | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def root(self) -> str:
+        """The REST API root (``…/wp-json/`` or ``…/index.php?rest_route=/``)."""
+        if self._root is None:
+            response = self.http.request("HEAD", self.http.base_url + "/", authenticated=False)
+            found = _API_LINK.search(response.headers.get("Link", ""))
+            self._root = found.group(1) if found else urljoin(self.http.base_url + "/", "?rest_route=/")
+        return self._root
+
+    def _url(self, route: str) -> str:
+        # Both root styles accept the route appended: ".../wp-json" + "/wp/v2/posts" and
+        # "...?rest_route=" + "/wp/v2/posts".
+        return self.root.rstrip("/") + route
+
+    def _call(self, method: str, route: str, **kwargs: Any) -> Any:
+        return json_body(self.http.request(method, self._url(route), **kwargs))
+
+    # -- site -------------------------------------------------------------------------------
+
+    def site_info(self) -> SiteInfo:
+        """See :meth:`Cms.site_info`. Three requests the first time, none after."""
+        if self._info is None:
+            index = self._call("GET", "/", params={"_fields": "name,namespaces,timezone_string,gmt_offset"})
+            me = self._call("GET", "/wp/v2/users/me", params={"context": "edit", "_fields": "capabilities"})
+            self._info = SiteInfo(
+                api="rest",
+                name=plain_text(str(index.get("name", ""))),
+                timezone=index.get("timezone_string") or f"UTC{float(index.get('gmt_offset') or 0):+g}",
+                batch_limit=self._batch_limit(),
+                capabilities=frozenset(k for k, v in (me.get("capabilities") or {}).items() if v),
+            )
+        return self._info
+
+    def _batch_limit(self) -> int:
+        try:
+            route = self._call("OPTIONS", "/batch/v1")
+            return int(route["endpoints"][0]["args"]["requests"]["maxItems"])
+        except NotFoundError:
+            return 1  # WordPress < 5.6: no batching
+        except (KeyError, IndexError, TypeError, ValueError):
+            return 1
+
+    # -- posts ------------------------------------------------------------------------------
+
+    def find_by_keys(self, keys: Sequence[str]) -> dict[str, Post]:
+        """See :meth:`Cms.find_by_keys`. ``ceil(len(keys) / 100)`` requests when few are trashed."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Post] = {}
+        for start in range(0, len(wanted), PAGE):
+            chunk = wanted[start:start + PAGE]
+            slugs = ",".join(s for key in chunk for s in (key, key + TRASHED))
+            for item in self._pages("/wp/v2/posts", {"slug": slugs, "status": ",".join(ALL_STATUSES),
+                                                     "context": "edit", "_fields": _POST_FIELDS}):
+                post = self._post(item)
+                if post.key is None:
+                    continue
+                # A live post wins over a trashed one left by an earlier withdrawal.
+                if post.key not in found or found[post.key].status == "trash":
+                    found[post.key] = post
+        return found
+
+    def create_post(self, post: PostInput) -> Post:
+        """See :meth:`Cms.create_post`."""
+        attempts = self.http.config.retry.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                item = self._call("POST", "/wp/v2/posts", json=self._body(post), retry=False,
+                                  params={"context": "edit", "_fields": _POST_FIELDS})
+                break
+            except SiteError as error:
+                if not should_retry(error) or attempt == attempts:
+                    raise
+                # The request may have reached WordPress before the failure: look before retrying.
+                existing = self.find_by_keys([post.key]).get(post.key)
+                if existing is not None:
+                    return existing
+                self.http.pause(attempt, error)
+        created = self._post(item)
+        if created.key != post.key:
+            # The slug was taken by a post the bridge did not make; WordPress silently renamed
+            # ours, which would make it unfindable. Remove it rather than leave an orphan.
+            self._call("DELETE", f"/wp/v2/posts/{created.id}", params={"force": "true"})
+            raise ConflictError(f"the slug {post.key!r} is already used by another post on the site",
+                                method="POST", url=self._url("/wp/v2/posts"), code="slug_taken")
+        return created
+
+    def update_post(self, post_id: int, post: PostInput) -> Post:
+        """See :meth:`Cms.update_post`."""
+        return self._post(self._call("POST", f"/wp/v2/posts/{post_id}", json=self._body(post),
+                                     params={"context": "edit", "_fields": _POST_FIELDS}))
+
+    def set_status(self, post_id: int, status: PostStatus, *, date: datetime | None = None) -> Post:
+        """See :meth:`Cms.set_status`. ``date`` also moves the publication time (e.g. to now)."""
+        params = {"context": "edit", "_fields": _POST_FIELDS}
+        if status == "trash":
+            try:
+                return self._post(self._call("DELETE", f"/wp/v2/posts/{post_id}", params=params))
+            except SiteError as error:
+                if error.code != "rest_already_trashed":
+                    raise
+                return self.get_post(post_id)
+        body: dict[str, Any] = {"status": status}
+        if date is not None:
+            body["date_gmt"] = _gmt(date)
+        post = self._post(self._call("POST", f"/wp/v2/posts/{post_id}", json=body, params=params))
+        if post.key is not None and post.status != "trash" and post.slug.endswith(TRASHED):
+            post = self._post(self._call("POST", f"/wp/v2/posts/{post_id}", json={"slug": post.key},
+                                         params=params))
+        return post
+
+    def get_post(self, post_id: int, *, with_content: bool = False) -> Post:
+        """One post by id, in any status."""
+        fields = _POST_FIELDS + (",content" if with_content else "")
+        return self._post(self._call("GET", f"/wp/v2/posts/{post_id}",
+                                     params={"context": "edit", "_fields": fields}))
+
+    def count_posts(self, query: PostQuery) -> int:
+        """See :meth:`Cms.count_posts`. One request, however many posts match."""
+        response = self.http.request("GET", self._url("/wp/v2/posts"),
+                                     params={**self._filters(query), "per_page": 1, "_fields": "id"})
+        return _total(response, "X-WP-Total")
+
+    def iter_posts(self, query: PostQuery) -> Iterator[Post]:
+        """See :meth:`Cms.iter_posts`. ``ceil(matches / 100)`` requests, oldest id first."""
+        params = {**self._filters(query), "context": "edit", "_fields": _POST_FIELDS,
+                  "orderby": "id", "order": "asc"}
+        for item in self._pages("/wp/v2/posts", params):
+            yield self._post(item)
+
+    def change_categories(self, changes: Iterable[CategoryChange],
+                          current: Mapping[int, Sequence[int]] | None = None) -> int:
+        """See :meth:`Cms.change_categories`: reads what is not given, then batched writes."""
+        changes = list(changes)
+        known = dict(current or {})
+        missing = [c.post_id for c in changes if c.post_id not in known]
+        for start in range(0, len(missing), PAGE):
+            ids = ",".join(str(i) for i in missing[start:start + PAGE])
+            for item in self._pages("/wp/v2/posts", {"include": ids, "status": ",".join(ALL_STATUSES),
+                                                     "_fields": "id,categories", "per_page": PAGE}):
+                known[item["id"]] = item["categories"]
+        writes = []
+        for change in changes:
+            before = list(known.get(change.post_id, []))
+            after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
+            if after != before and after:
+                writes.append(("POST", f"/wp/v2/posts/{change.post_id}", {"categories": after}))
+        self.batch(writes)
+        return len(writes)
+
+    def batch(self, writes: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Any]:
+        """Send writes through ``/batch/v1`` in chunks of the site's limit (one by one without it).
+
+        Args:
+            writes: ``(method, route, body)`` triples, e.g. ``("POST", "/wp/v2/posts/7", {...})``.
+
+        Returns:
+            The response bodies, in order.
+
+        Raises:
+            SiteError: for the first write that failed (the others in its chunk were still made).
+        """
+        limit = self.site_info().batch_limit
+        results: list[Any] = []
+        if limit <= 1:
+            return [self._call(method, route, json=body) for method, route, body in writes]
+        for start in range(0, len(writes), limit):
+            chunk = writes[start:start + limit]
+            reply = self._call("POST", "/batch/v1", json={"requests": [
+                {"method": method, "path": route, "body": body} for method, route, body in chunk]})
+            for (method, route, _), item in zip(chunk, reply.get("responses", []), strict=True):
+                if item.get("status", 500) >= 400:
+                    body = item.get("body") or {}
+                    raise SiteError(body.get("message", "a batched write failed"), method=method,
+                                    url=self._url(route), status=item.get("status"), code=body.get("code"))
+                results.append(item.get("body"))
+        return results
+
+    # -- media ------------------------------------------------------------------------------
+
+    def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
+                     mime_type: str | None = None) -> Media:
+        """See :meth:`Cms.upload_media`. The file is streamed from disk, never read whole."""
+        name = filename or path.name
+        mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        params = {"_fields": "id,source_url,mime_type,title,media_details"}
+        if title:
+            params["title"] = title
+        # WordPress reads only the plain filename parameter (not RFC 5987 filename*), byte for
+        # byte, so a Thai name goes as raw UTF-8; quotes, separators and control characters,
+        # which could break the header or point outside the uploads folder, are dropped.
+        safe = "".join(ch for ch in name.replace("\\", "/").rsplit("/", 1)[-1]
+                       if ch.isprintable() and ch not in '";')
+        disposition = f'attachment; filename="{safe or "upload"}"'.encode()
+        with path.open("rb") as stream:
+            item = self._call("POST", "/wp/v2/media", data=stream, params=params, retry=False,
+                              headers={"Content-Type": mime, "Content-Disposition": disposition,
+                                       "Content-Length": str(path.stat().st_size)})
+        details = item.get("media_details") or {}
+        return Media(id=item["id"], url=item["source_url"], mime_type=item["mime_type"],
+                     size=details.get("filesize"), title=plain_text(_raw(item.get("title"))))
+
+    # -- categories -------------------------------------------------------------------------
+
+    def list_categories(self) -> list[Category]:
+        """See :meth:`Cms.list_categories`. Read once; later calls are free."""
+        if self._categories is None:
+            self._categories = {}
+            for item in self._pages("/wp/v2/categories", {"_fields": "id,name,parent,slug,count",
+                                                          "hide_empty": "false"}):
+                self._remember(item)
+        return list(self._categories.values())
+
+    def ensure_category_path(self, path: str) -> Category:
+        """See :meth:`Cms.ensure_category_path`. Free when the whole path exists already."""
+        levels = split_category_path(path)
+        self.list_categories()
+        assert self._categories is not None
+        parent = 0
+        leaf: Category | None = None
+        for level in levels:
+            leaf = next((c for c in self._categories.values()
+                         if c.parent == parent and name_key(c.name) == name_key(level)), None)
+            if leaf is None:
+                try:
+                    item = self._call("POST", "/wp/v2/categories", json={"name": level, "parent": parent},
+                                      params={"_fields": "id,name,parent,slug,count"})
+                except ConflictError as error:
+                    # Created meanwhile by someone else: WordPress names the existing term.
+                    term_id = _term_id(error)
+                    item = self._call("GET", f"/wp/v2/categories/{term_id}",
+                                      params={"_fields": "id,name,parent,slug,count"})
+                leaf = self._remember(item)
+            parent = leaf.id
+        assert leaf is not None
+        return leaf
+
+    def _remember(self, item: Mapping[str, Any]) -> Category:
+        category = Category(id=item["id"], name=plain_text(item["name"]), parent=item.get("parent", 0),
+                            slug=item.get("slug", ""), count=item.get("count", 0))
+        assert self._categories is not None
+        self._categories[category.id] = category
+        return category
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _pages(self, route: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        page, pages = 1, 1
+        while page <= pages:
+            response = self.http.request("GET", self._url(route), params={**params, "per_page": PAGE, "page": page})
+            items = json_body(response)
+            if not isinstance(items, list):
+                raise InvalidResponseError(f"expected a list from {route}", method="GET", url=response.url)
+            yield from items
+            pages = _total(response, "X-WP-TotalPages")
+            page += 1
+
+    def _filters(self, query: PostQuery) -> dict[str, Any]:
+        params: dict[str, Any] = {"status": ",".join(query.statuses)}
+        if query.category is not None:
+            params["categories"] = query.category
+        if query.author is not None:
+            params["author"] = query.author
+        if query.search:
+            params["search"] = query.search
+        # WordPress compares against post_date in the site's own time, exclusively, to the second.
+        zone = site_zone(self.site_info())
+        if query.after is not None:
+            params["after"] = _local(query.after - timedelta(seconds=1), zone)
+        if query.before is not None:
+            params["before"] = _local(query.before, zone)
+        return params
+
+    def _body(self, post: PostInput) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "slug": post.key, "title": post.title, "content": post.content, "excerpt": post.excerpt,
+            "status": post.status, "categories": list(post.categories), "tags": list(post.tags),
+            "featured_media": post.featured_media or 0,
+        }
+        if post.date is not None:
+            body["date_gmt"] = _gmt(post.date)
+        return body
+
+    @staticmethod
+    def _post(item: Mapping[str, Any]) -> Post:
+        slug = str(item.get("slug") or "")
+        key = key_from_slug(slug)
+        return Post(
+            id=item["id"], key=key, slug=slug, title=plain_text(_raw(item.get("title"))), status=item["status"],
+            date=_parse_gmt(item.get("date_gmt")), modified=_parse_gmt(item.get("modified_gmt")),
+            categories=tuple(item.get("categories") or ()), tags=tuple(item.get("tags") or ()),
+            featured_media=item.get("featured_media") or None, link=item.get("link", ""),
+            author=item.get("author"),
+            content=_raw(item["content"]) if "content" in item else None,
+        )
+
+
+def _raw(field: Any) -> str:
+    if isinstance(field, Mapping):
+        return str(field.get("raw", field.get("rendered", "")))
+    return str(field or "")
+
+
+def _gmt(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: give a timezone")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _local(moment: datetime, zone: Any) -> str:
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _parse_gmt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value)).replace(tzinfo=timezone.utc)
+
+
+def _total(response: Any, header: str) -> int:
+    try:
+        return int(response.headers[header])
+    except (KeyError, ValueError):
+        raise InvalidResponseError(f"the site sent no {header} header", method="GET", url=response.url) from None
+
+
+def _term_id(error: SiteError) -> int:
+    try:
+        return int(json.loads(error.body or "{}")["data"]["term_id"])
+    except (ValueError, KeyError, TypeError):
+        raise error from None
