@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from cms_bridge.config import Config
 from cms_bridge.errors import ApiUnavailableError, AuthenticationError, SiteError
 from cms_bridge.wordpress.http import HttpClient, json_body
+from cms_bridge.wordpress.rest import RestAdapter
+from cms_bridge.wordpress.upload_probe import probe_uploads as probe_uploads_on
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 from wordpress_xmlrpc.methods.options import GetOptions
 
@@ -31,7 +33,7 @@ class Finding(BaseModel):
     """One line of the report."""
 
     name: str
-    status: Literal["ok", "problem", "info"]
+    status: Literal["ok", "problem", "warning", "info"]
     detail: str
     fix: str | None = None
 
@@ -46,15 +48,18 @@ class CheckReport(BaseModel):
     wordpress_version: str | None = None
     timezone: str | None = None
     batch_limit: int | None = None
+    upload_types: dict[str, bool] | None = None
     findings: list[Finding]
 
 
-def run_check(config: Config, http: HttpClient | None = None) -> CheckReport:
+def run_check(config: Config, http: HttpClient | None = None, *, probe_uploads: bool = False) -> CheckReport:
     """Probe the configured site and report what works.
 
     Args:
         config: the loaded configuration.
         http: an HTTP client to use (default: one built from *config*).
+        probe_uploads: also upload (and at once delete) one tiny file of each attachment type, the
+            only way to learn which types the site really accepts.
 
     Returns:
         The report; ``usable`` is False when the bridge cannot publish with this configuration.
@@ -62,6 +67,8 @@ def run_check(config: Config, http: HttpClient | None = None) -> CheckReport:
     http = http or HttpClient(config)
     probe = _Probe(config, http)
     probe.run()
+    if probe_uploads:
+        probe.check_uploads()
     return CheckReport(
         site=config.site.url,
         username=config.site.username,
@@ -70,6 +77,7 @@ def run_check(config: Config, http: HttpClient | None = None) -> CheckReport:
         wordpress_version=probe.version,
         timezone=probe.timezone,
         batch_limit=probe.batch_limit,
+        upload_types=probe.upload_types,
         findings=probe.findings,
     )
 
@@ -87,6 +95,7 @@ class _Probe:
         self.version: str | None = None
         self.timezone: str | None = None
         self.batch_limit: int | None = None
+        self.upload_types: dict[str, bool] | None = None
 
     def ok(self, name: str, detail: str) -> None:
         self.findings.append(Finding(name=name, status="ok", detail=detail))
@@ -107,6 +116,14 @@ class _Probe:
             self.check_xmlrpc()
         self.explain_authentication()
         self.check_capabilities()
+        if self.config.site.api == "auto" and self.xmlrpc_auth and not self.rest_auth:
+            # Not fatal: connect() falls back to XML-RPC, which works but costs more requests.
+            self.findings = [
+                f.model_copy(update={"status": "warning",
+                                     "detail": f.detail.rstrip(".") + "; the bridge will use XML-RPC (slower)"})
+                if f.status == "problem" and f.name.startswith(("REST", "authenticated (REST)")) else f
+                for f in self.findings
+            ]
         if self.timezone:
             self.info("site timezone", self.timezone)
 
@@ -175,7 +192,7 @@ class _Probe:
     def check_xmlrpc(self) -> None:
         client = XmlRpcClient(self.http, self.config.site.url + "/xmlrpc.php")
         try:
-            options = client.call(GetOptions(["software_version", "timezone"]), retry=False)
+            options = client.call(GetOptions(["software_version", "time_zone"]), retry=False)
         except AuthenticationError:
             self.info("XML-RPC", "available, but the credentials were refused")
             return
@@ -189,8 +206,9 @@ class _Probe:
         self.xmlrpc_auth = True
         self.version = values.get("software_version")
         self.ok("XML-RPC", f"available and authenticated; WordPress {self.version}")
-        if not self.timezone and values.get("timezone"):
-            self.timezone = f"UTC{values['timezone']}"
+        if not self.timezone and values.get("time_zone") is not None:
+            # XML-RPC knows only the current offset, not the zone's name.
+            self.timezone = f"UTC{float(values['time_zone']):+g}"
 
     def explain_authentication(self) -> None:
         if self.rest_auth or self.rest_root is None or self.config.site.api == "xmlrpc":
@@ -223,6 +241,22 @@ class _Probe:
                 self.problem(f"may {what.split(' (')[0]}", f"the user lacks {cap}",
                              "give the bridge's user the Editor role")
 
+    def check_uploads(self) -> None:
+        if not (self.rest_auth and self.capabilities.get("upload_files")):
+            self.info("upload types", "not probed: needs REST with a user that may upload files")
+            return
+        results = probe_uploads_on(RestAdapter(self.http, rest_root=self.rest_root))
+        self.upload_types = {r.extension: r.accepted for r in results}
+        accepted = [f".{r.extension}" for r in results if r.accepted]
+        self.ok("upload types accepted", " ".join(accepted) or "none")
+        for r in results:
+            if r.accepted:
+                continue
+            fix = ("WordPress expects application/rar but PHP's fileinfo reports application/x-rar: map "
+                   "'rar' => 'application/x-rar' with an upload_mimes filter, or send .zip instead"
+                   if r.extension == "rar" else f"allow .{r.extension} uploads (upload_mimes filter)")
+            self.problem(f"upload .{r.extension}", r.reason, fix)
+
     def rest_url(self, route: str) -> str:
         # Works for both root styles: ".../wp-json/" and ".../index.php?rest_route=/".
         assert self.rest_root is not None
@@ -232,7 +266,7 @@ class _Probe:
 def render_text(report: CheckReport) -> str:
     """The report as lines for a terminal."""
     lines = [f"cms-bridge check: {report.site} as {report.username}"]
-    marks = {"ok": "ok     ", "problem": "PROBLEM", "info": "info   "}
+    marks = {"ok": "ok     ", "problem": "PROBLEM", "warning": "warning", "info": "info   "}
     for f in report.findings:
         lines.append(f"  {marks[f.status]}  {f.name}: {f.detail}")
         if f.fix:

@@ -27,12 +27,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Connects with the configuration and prints what works and what does not: reachable, REST and
     XML-RPC available, authenticated, may publish / upload / manage categories, batch limit,
-    WordPress version and site timezone, with one line saying how to fix each problem. Exits 1
-    when the bridge cannot work with the site.
+    WordPress version and site timezone, with one line saying how to fix each problem. With
+    --probe-uploads it also uploads, and at once deletes, one tiny file of each attachment type
+    (pdf docx xlsx pptx zip rar jpg png) to learn which the site accepts. Exits 1 when the bridge
+    cannot work with the site.
     """
     from cms_bridge.check import as_json, render_text, run_check
 
-    report = run_check(load_config(args.config))
+    report = run_check(load_config(args.config), probe_uploads=args.probe_uploads)
     if args.json:
         print(json.dumps(as_json(report), ensure_ascii=False, indent=2))
     else:
@@ -53,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: $CMS_BRIDGE_CONFIG, else ./cms-bridge.toml)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add(commands, "check", cmd_check).add_argument("--json", action="store_true", help="print JSON")
+    check = _add(commands, "check", cmd_check)
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--probe-uploads", action="store_true",
+                       help="upload and delete one tiny file per attachment type")
     return parser
 
 

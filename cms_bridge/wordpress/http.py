@@ -6,10 +6,13 @@ authentication, retries and the request counter (used by tests and benchmarks) l
 
 from __future__ import annotations
 
+import io
 import random
+import uuid
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
@@ -258,6 +261,54 @@ def _reason(exc: Exception) -> str:
     text = str(exc)
     found = _ERRNO.search(text)
     return found.group(0) if found else text[:300]
+
+
+class MultipartFile:
+    """A one-file ``multipart/form-data`` body read from disk in chunks as it is sent.
+
+    ``requests`` builds multipart bodies in memory; this streams instead, with a known length so
+    the request is not chunked (PHP's built-in server and many hosts reject chunked uploads).
+
+    Args:
+        path: the file to send.
+        field: the form field name.
+        filename: the file name to declare (sent as UTF-8).
+        content_type: the file's media type.
+    """
+
+    def __init__(self, path: Path, *, field: str, filename: str, content_type: str) -> None:
+        boundary = f"cms-bridge-{uuid.uuid4().hex}"
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        self._head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+                      f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n').encode()
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+        self._size = path.stat().st_size
+        self._file = path.open("rb")
+        self._parts: list[io.BufferedIOBase] = [io.BytesIO(self._head), self._file, io.BytesIO(self._tail)]  # type: ignore[list-item]
+
+    def __len__(self) -> int:
+        return len(self._head) + self._size + len(self._tail)
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to *size* bytes across the header, the file and the closing boundary."""
+        out = bytearray()
+        while self._parts and (size < 0 or len(out) < size):
+            chunk = self._parts[0].read(-1 if size < 0 else size - len(out))
+            if chunk:
+                out += chunk
+            else:
+                self._parts.pop(0)
+        return bytes(out)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.read(64 * 1024):
+            yield chunk
+
+    def __enter__(self) -> MultipartFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
 
 
 class _NoAuth(requests.auth.AuthBase):

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from cms_bridge.errors import ConflictError, InvalidResponseError, NotFoundError, SiteError
-from cms_bridge.wordpress.http import HttpClient, json_body, should_retry
+from cms_bridge.wordpress.http import HttpClient, MultipartFile, json_body, should_retry
 from cms_bridge.wordpress.models import (
     ALL_STATUSES,
     Category,
@@ -249,11 +249,12 @@ class RestAdapter:
         # which could break the header or point outside the uploads folder, are dropped.
         safe = "".join(ch for ch in name.replace("\\", "/").rsplit("/", 1)[-1]
                        if ch.isprintable() and ch not in '";')
-        disposition = f'attachment; filename="{safe or "upload"}"'.encode()
-        with path.open("rb") as stream:
-            item = self._call("POST", "/wp/v2/media", data=stream, params=params, retry=False,
-                              headers={"Content-Type": mime, "Content-Disposition": disposition,
-                                       "Content-Length": str(path.stat().st_size)})
+        # multipart/form-data rather than a raw body: PHP spools a multipart file to disk as it
+        # arrives, whereas WordPress holds a raw body in memory (a 200 MB file then exhausts a
+        # 512 MB PHP memory limit on the server).
+        with MultipartFile(path, field="file", filename=safe or "upload", content_type=mime) as body:
+            item = self._call("POST", "/wp/v2/media", data=body, params=params, retry=False,
+                              headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
         details = item.get("media_details") or {}
         return Media(id=item["id"], url=item["source_url"], mime_type=item["mime_type"],
                      size=details.get("filesize"), title=plain_text(_raw(item.get("title"))))

@@ -7,7 +7,7 @@ test here fails with the script's own message: this tier never skips, in CI or a
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from cms_bridge.wordpress.http import HttpClient
 from ..conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "wordpress-local"
+SWITCHES = ROOT / ".local" / "wordpress" / "switches"
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
@@ -51,3 +52,18 @@ def clean_site(site_config: Config) -> Iterator[Config]:
 @pytest.fixture
 def http(clean_site: Config) -> HttpClient:
     return HttpClient(clean_site)
+
+
+@pytest.fixture
+def site_switch(clean_site: Config) -> Iterator[Callable[[str], None]]:
+    """Turn on a behaviour of the test site (see write_test_switches in scripts/wordpress-local)."""
+    made: list[Path] = []
+
+    def turn_on(name: str) -> None:
+        flag = SWITCHES / name
+        flag.touch()
+        made.append(flag)
+
+    yield turn_on
+    for flag in made:
+        flag.unlink(missing_ok=True)

@@ -62,3 +62,38 @@ def test_bad_config_is_exit_2_with_the_file_named(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert str(bad) in result.stderr and "http:// or https://" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_stripped_authorization_header_is_named_as_such(clean_site: Config, site_switch) -> None:
+    site_switch("strip-authorization")
+    report = run_check(clean_site)
+    auth = next(f for f in report.findings if f.name == "authenticated (REST)")
+    assert "strips the Authorization header" in auth.detail
+    assert "CGIPassAuth" in (auth.fix or "")
+    # XML-RPC still works with the same password, so with api = "auto" the bridge can go on.
+    assert auth.status == "warning" and report.usable
+
+
+def test_rest_disabled_falls_back_to_xmlrpc_only_when_allowed(clean_site: Config, site_switch, wordpress_site) -> None:
+    site_switch("rest-disabled")
+    auto = run_check(clean_site)
+    assert auto.usable and auto.wordpress_version
+    rest_line = next(f for f in auto.findings if f.name == "REST API")
+    assert rest_line.status == "warning" and "disabled" in rest_line.detail
+    assert auto.timezone == "UTC+7"  # XML-RPC knows the offset only
+    result = cli(wordpress_site, CMS_BRIDGE_SITE_API="rest")
+    assert result.returncode == 1 and "PROBLEM  REST API: not available" in result.stdout
+
+
+def test_upload_probe_reports_rar_and_leaves_nothing_behind(clean_site: Config) -> None:
+    from cms_bridge.wordpress import RestAdapter
+    from cms_bridge.wordpress.http import HttpClient
+
+    report = run_check(clean_site, probe_uploads=True)
+    assert report.upload_types == {"pdf": True, "docx": True, "xlsx": True, "pptx": True, "zip": True,
+                                   "rar": False, "jpg": True, "png": True}
+    rar = next(f for f in report.findings if f.name == "upload .rar")
+    assert "application/x-rar" in (rar.fix or "")
+    media = RestAdapter(HttpClient(clean_site)).http.request(
+        "GET", clean_site.site.url + "/?rest_route=/wp/v2/media", params={"per_page": 1, "_fields": "id"})
+    assert media.headers["X-WP-Total"] == "0"
