@@ -7,6 +7,7 @@ authentication, retries and the request counter (used by tests and benchmarks) l
 from __future__ import annotations
 
 import io
+import logging
 import random
 import uuid
 import re
@@ -33,8 +34,10 @@ from cms_bridge.errors import (
     ServerError,
     SiteError,
     TransportError,
+    redact_url,
 )
 
+log = logging.getLogger("cms_bridge.http")
 USER_AGENT = f"cms-bridge/{__version__}"
 _ERRNO = re.compile(r"\[Errno -?\d+\][^'\")]*|Name or service not known|certificate verify failed[^'\")]*")
 
@@ -158,6 +161,7 @@ class HttpClient:
         if not authenticated:
             kwargs["auth"] = _NoAuth()
         self.requests_sent += 1
+        started = time.monotonic()
         try:
             response = self.session.request(method, url, **kwargs)
         except requests.exceptions.SSLError as exc:
@@ -172,6 +176,9 @@ class HttpClient:
             raise TransportError(
                 f"cannot reach the site: {_reason(exc)}", method=method, url=url, secrets=self.secrets
             ) from None
+        # Method, URL and status only: bodies can carry credentials (XML-RPC sends them inline).
+        log.debug("%s %s -> %s in %.0f ms", method, redact_url(url), response.status_code,
+                  (time.monotonic() - started) * 1000)
         if response.status_code >= 400:
             raise error_from_response(response, sent_credentials=authenticated and bool(self._password),
                                       secrets=self.secrets)

@@ -154,3 +154,13 @@ def test_site_info_reads_the_site_timezone(cms: Cms) -> None:
     info = cms.site_info()
     assert info.timezone in ("Asia/Bangkok", "UTC+7")
     assert info.name.startswith("สพม.")
+
+
+def test_connect_auto_prefers_rest_and_falls_back_to_xmlrpc(clean_site: Config, site_switch) -> None:
+    from cms_bridge.wordpress import connect
+
+    assert isinstance(connect(clean_site), RestAdapter)
+    site_switch("rest-disabled")
+    fallback = connect(clean_site)
+    assert isinstance(fallback, XmlRpcAdapter)
+    assert fallback.create_post(draft("pr-fallback")).key == "pr-fallback"
