@@ -10,6 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 
 from pydantic import BaseModel
+from wordpress_xmlrpc.methods.options import GetOptions
 
 from cms_bridge.config import Config
 from cms_bridge.errors import ApiUnavailableError, AuthenticationError, SiteError
@@ -17,7 +18,6 @@ from cms_bridge.wordpress.http import HttpClient, json_body
 from cms_bridge.wordpress.rest import RestAdapter
 from cms_bridge.wordpress.upload_probe import probe_uploads as probe_uploads_on
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
-from wordpress_xmlrpc.methods.options import GetOptions
 
 _API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
 #: Capabilities the bridge needs, with what they allow.

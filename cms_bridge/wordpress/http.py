@@ -9,14 +9,14 @@ from __future__ import annotations
 import io
 import logging
 import random
-import uuid
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import requests

@@ -10,18 +10,23 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from cms_bridge.errors import ConflictError, InvalidResponseError, NotFoundError, SiteError
-from cms_bridge.wordpress.http import HttpClient, MultipartFile, json_body, should_retry
+from cms_bridge.errors import (
+    ConflictError,
+    InvalidResponseError,
+    NotFoundError,
+    SiteError,
+)
+from cms_bridge.wordpress.base import AdapterBase
+from cms_bridge.wordpress.http import HttpClient, MultipartFile, json_body
 from cms_bridge.wordpress.models import (
     ALL_STATUSES,
     Category,
-    CategoryChange,
     Media,
     Post,
     PostInput,
@@ -29,19 +34,18 @@ from cms_bridge.wordpress.models import (
     PostStatus,
     SiteInfo,
     key_from_slug,
-    name_key,
     plain_text,
-    split_category_path,
 )
 from cms_bridge.wordpress.protocol import site_zone
 
 PAGE = 100
 TRASHED = "__trashed"  # WordPress appends this to the slug of a post moved to the trash
 _API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
+_TERM_FIELDS = "id,name,parent,slug,count"
 _POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author"
 
 
-class RestAdapter:
+class RestAdapter(AdapterBase):
     """A WordPress site over REST.
 
     Args:
@@ -53,7 +57,6 @@ class RestAdapter:
         self.http = http
         self._root = rest_root
         self._info: SiteInfo | None = None
-        self._categories: dict[int, Category] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -118,30 +121,12 @@ class RestAdapter:
                     found[post.key] = post
         return found
 
-    def create_post(self, post: PostInput) -> Post:
-        """See :meth:`Cms.create_post`."""
-        attempts = self.http.config.retry.attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                item = self._call("POST", "/wp/v2/posts", json=self._body(post), retry=False,
-                                  params={"context": "edit", "_fields": _POST_FIELDS})
-                break
-            except SiteError as error:
-                if not should_retry(error) or attempt == attempts:
-                    raise
-                # The request may have reached WordPress before the failure: look before retrying.
-                existing = self.find_by_keys([post.key]).get(post.key)
-                if existing is not None:
-                    return existing
-                self.http.pause(attempt, error)
-        created = self._post(item)
-        if created.key != post.key:
-            # The slug was taken by a post the bridge did not make; WordPress silently renamed
-            # ours, which would make it unfindable. Remove it rather than leave an orphan.
-            self._call("DELETE", f"/wp/v2/posts/{created.id}", params={"force": "true"})
-            raise ConflictError(f"the slug {post.key!r} is already used by another post on the site",
-                                method="POST", url=self._url("/wp/v2/posts"), code="slug_taken")
-        return created
+    def _send_create(self, post: PostInput) -> Post:
+        return self._post(self._call("POST", "/wp/v2/posts", json=self._body(post), retry=False,
+                                     params={"context": "edit", "_fields": _POST_FIELDS}))
+
+    def _delete_for_good(self, post_id: int) -> None:
+        self._call("DELETE", f"/wp/v2/posts/{post_id}", params={"force": "true"})
 
     def update_post(self, post_id: int, post: PostInput) -> Post:
         """See :meth:`Cms.update_post`."""
@@ -186,25 +171,17 @@ class RestAdapter:
         for item in self._pages("/wp/v2/posts", params):
             yield self._post(item)
 
-    def change_categories(self, changes: Iterable[CategoryChange],
-                          current: Mapping[int, Sequence[int]] | None = None) -> int:
-        """See :meth:`Cms.change_categories`: reads what is not given, then batched writes."""
-        changes = list(changes)
-        known = dict(current or {})
-        missing = [c.post_id for c in changes if c.post_id not in known]
-        for start in range(0, len(missing), PAGE):
-            ids = ",".join(str(i) for i in missing[start:start + PAGE])
+    def _current_categories(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
+        known: dict[int, list[int]] = {}
+        for start in range(0, len(post_ids), PAGE):
+            ids = ",".join(str(i) for i in post_ids[start:start + PAGE])
             for item in self._pages("/wp/v2/posts", {"include": ids, "status": ",".join(ALL_STATUSES),
-                                                     "_fields": "id,categories", "per_page": PAGE}):
+                                                     "_fields": "id,categories"}):
                 known[item["id"]] = item["categories"]
-        writes = []
-        for change in changes:
-            before = list(known.get(change.post_id, []))
-            after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
-            if after != before and after:
-                writes.append(("POST", f"/wp/v2/posts/{change.post_id}", {"categories": after}))
-        self.batch(writes)
-        return len(writes)
+        return known
+
+    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
+        self.batch([("POST", f"/wp/v2/posts/{post_id}", {"categories": after}) for post_id, after in writes])
 
     def batch(self, writes: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Any]:
         """Send writes through ``/batch/v1`` in chunks of the site's limit (one by one without it).
@@ -261,45 +238,18 @@ class RestAdapter:
 
     # -- categories -------------------------------------------------------------------------
 
-    def list_categories(self) -> list[Category]:
-        """See :meth:`Cms.list_categories`. Read once; later calls are free."""
-        if self._categories is None:
-            self._categories = {}
-            for item in self._pages("/wp/v2/categories", {"_fields": "id,name,parent,slug,count",
-                                                          "hide_empty": "false"}):
-                self._remember(item)
-        return list(self._categories.values())
+    def _load_categories(self) -> Iterator[Category]:
+        for item in self._pages("/wp/v2/categories", {"_fields": _TERM_FIELDS, "hide_empty": "false"}):
+            yield _category(item)
 
-    def ensure_category_path(self, path: str) -> Category:
-        """See :meth:`Cms.ensure_category_path`. Free when the whole path exists already."""
-        levels = split_category_path(path)
-        self.list_categories()
-        assert self._categories is not None
-        parent = 0
-        leaf: Category | None = None
-        for level in levels:
-            leaf = next((c for c in self._categories.values()
-                         if c.parent == parent and name_key(c.name) == name_key(level)), None)
-            if leaf is None:
-                try:
-                    item = self._call("POST", "/wp/v2/categories", json={"name": level, "parent": parent},
-                                      params={"_fields": "id,name,parent,slug,count"})
-                except ConflictError as error:
-                    # Created meanwhile by someone else: WordPress names the existing term.
-                    term_id = _term_id(error)
-                    item = self._call("GET", f"/wp/v2/categories/{term_id}",
-                                      params={"_fields": "id,name,parent,slug,count"})
-                leaf = self._remember(item)
-            parent = leaf.id
-        assert leaf is not None
-        return leaf
-
-    def _remember(self, item: Mapping[str, Any]) -> Category:
-        category = Category(id=item["id"], name=plain_text(item["name"]), parent=item.get("parent", 0),
-                            slug=item.get("slug", ""), count=item.get("count", 0))
-        assert self._categories is not None
-        self._categories[category.id] = category
-        return category
+    def _create_category(self, name: str, parent: int) -> Category:
+        try:
+            item = self._call("POST", "/wp/v2/categories", json={"name": name, "parent": parent},
+                              params={"_fields": _TERM_FIELDS})
+        except ConflictError as error:
+            # Created meanwhile by someone else: WordPress names the existing term.
+            item = self._call("GET", f"/wp/v2/categories/{_term_id(error)}", params={"_fields": _TERM_FIELDS})
+        return _category(item)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -352,6 +302,11 @@ class RestAdapter:
             author=item.get("author"),
             content=_raw(item["content"]) if "content" in item else None,
         )
+
+
+def _category(item: Mapping[str, Any]) -> Category:
+    return Category(id=item["id"], name=plain_text(item["name"]), parent=item.get("parent", 0),
+                    slug=item.get("slug", ""), count=item.get("count", 0))
 
 
 def _raw(field: Any) -> str:

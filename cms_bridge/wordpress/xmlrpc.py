@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import mimetypes
 import xmlrpc.client
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from wordpress_xmlrpc.methods.media import UploadFile
 from wordpress_xmlrpc.methods.options import GetOptions
-from wordpress_xmlrpc.methods.posts import DeletePost, EditPost, GetPost, GetPosts, NewPost
+from wordpress_xmlrpc.methods.posts import (
+    DeletePost,
+    EditPost,
+    GetPost,
+    GetPosts,
+    NewPost,
+)
 from wordpress_xmlrpc.methods.taxonomies import GetTerm, GetTerms, NewTerm
 
-from cms_bridge.errors import ConflictError, SiteError
-from cms_bridge.wordpress.http import HttpClient, should_retry
+from cms_bridge.wordpress.base import AdapterBase
+from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import (
     ALL_STATUSES,
     Category,
-    CategoryChange,
     Media,
     Post,
     PostInput,
@@ -33,9 +38,7 @@ from cms_bridge.wordpress.models import (
     PostStatus,
     SiteInfo,
     key_from_slug,
-    name_key,
     plain_text,
-    split_category_path,
 )
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 
@@ -45,7 +48,7 @@ _FIELDS = ["post_id", "post_title", "post_status", "post_date_gmt", "post_modifi
            "link", "post_author", "post_thumbnail", "terms", "custom_fields"]
 
 
-class XmlRpcAdapter:
+class XmlRpcAdapter(AdapterBase):
     """A WordPress site over XML-RPC.
 
     Args:
@@ -57,7 +60,6 @@ class XmlRpcAdapter:
         self.http = http
         self.client = XmlRpcClient(http, endpoint or http.base_url + "/xmlrpc.php")
         self._info: SiteInfo | None = None
-        self._categories: dict[int, Category] | None = None
 
     def _call(self, method: Any, *, retry: bool = True) -> Any:
         return self.client.call(method, retry=retry)
@@ -84,28 +86,13 @@ class XmlRpcAdapter:
                 found[post.key] = post
         return found
 
-    def create_post(self, post: PostInput) -> Post:
-        """See :meth:`Cms.create_post`."""
+    def _send_create(self, post: PostInput) -> Post:
         struct = {**self._struct(post), "custom_fields": [{"key": KEY_FIELD, "value": post.key}]}
-        attempts = self.http.config.retry.attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                post_id = int(self._call(NewPost(struct), retry=False))
-                break
-            except SiteError as error:
-                if not should_retry(error) or attempt == attempts:
-                    raise
-                existing = self.find_by_keys([post.key]).get(post.key)
-                if existing is not None:
-                    return existing
-                self.http.pause(attempt, error)
-        created = self.get_post(post_id)
-        if created.slug != post.key:
-            self._call(DeletePost(post_id))  # to the trash…
-            self._call(DeletePost(post_id))  # …and, from there, for good
-            raise ConflictError(f"the slug {post.key!r} is already used by another post on the site",
-                                method="XML-RPC wp.newPost", url=self.client.url, code="slug_taken")
-        return created
+        return self.get_post(int(self._call(NewPost(struct), retry=False)))
+
+    def _delete_for_good(self, post_id: int) -> None:
+        self._call(DeletePost(post_id))  # to the trash…
+        self._call(DeletePost(post_id))  # …and, from there, for good
 
     def update_post(self, post_id: int, post: PostInput) -> Post:
         """See :meth:`Cms.update_post`."""
@@ -155,18 +142,13 @@ class XmlRpcAdapter:
                 continue
             yield post
 
-    def change_categories(self, changes: Iterable[CategoryChange],
-                          current: Mapping[int, Sequence[int]] | None = None) -> int:
-        """See :meth:`Cms.change_categories`: one edit per post (XML-RPC has no batching)."""
-        changed = 0
-        for change in changes:
-            before = list(current[change.post_id]) if current and change.post_id in current \
-                else list(self.get_post(change.post_id).categories)
-            after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
-            if after != before and after:
-                self._call(EditPost(change.post_id, {"terms": {"category": after}}))
-                changed += 1
-        return changed
+    def _current_categories(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
+        # wp.getPosts cannot select by id: one read per post (XML-RPC is the slow path).
+        return {post_id: list(self.get_post(post_id).categories) for post_id in post_ids}
+
+    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
+        for post_id, after in writes:
+            self._call(EditPost(post_id, {"terms": {"category": after}}))
 
     def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
                      mime_type: str | None = None) -> Media:
@@ -181,39 +163,16 @@ class XmlRpcAdapter:
         return Media(id=media_id, url=item["url"], mime_type=item["type"], size=path.stat().st_size,
                      title=plain_text(title or item.get("title", "")))
 
-    def list_categories(self) -> list[Category]:
-        """See :meth:`Cms.list_categories`. One request, then cached."""
-        if self._categories is None:
-            self._categories = {}
-            for term in self._call(GetTerms("category", {"hide_empty": False}, results_class=dict)):
-                self._remember(term)
-        return list(self._categories.values())
+    def _load_categories(self) -> Iterator[Category]:
+        for term in self._call(GetTerms("category", {"hide_empty": False}, results_class=dict)):
+            yield _category(term)
 
-    def ensure_category_path(self, path: str) -> Category:
-        """See :meth:`Cms.ensure_category_path`."""
-        levels = split_category_path(path)
-        self.list_categories()
-        assert self._categories is not None
-        parent, leaf = 0, None
-        for level in levels:
-            leaf = next((c for c in self._categories.values()
-                         if c.parent == parent and name_key(c.name) == name_key(level)), None)
-            if leaf is None:
-                term: dict[str, Any] = {"taxonomy": "category", "name": level}
-                if parent:  # WordPress rejects parent 0 ("Empty Term.") instead of meaning the top
-                    term["parent"] = parent
-                term_id = int(self._call(NewTerm(term)))
-                leaf = self._remember(self._call(GetTerm("category", term_id, results_class=dict)))
-            parent = leaf.id
-        assert leaf is not None
-        return leaf
-
-    def _remember(self, term: Mapping[str, Any]) -> Category:
-        category = Category(id=int(term["term_id"]), name=plain_text(term["name"]), parent=int(term.get("parent") or 0),
-                            slug=term.get("slug", ""), count=int(term.get("count") or 0))
-        assert self._categories is not None
-        self._categories[category.id] = category
-        return category
+    def _create_category(self, name: str, parent: int) -> Category:
+        term: dict[str, Any] = {"taxonomy": "category", "name": name}
+        if parent:  # WordPress rejects parent 0 ("Empty Term.") instead of meaning the top
+            term["parent"] = parent
+        term_id = int(self._call(NewTerm(term)))
+        return _category(self._call(GetTerm("category", term_id, results_class=dict)))
 
     def _all_posts(self, statuses: Sequence[str]) -> Iterator[Post]:
         # XML-RPC reports scheduled posts as "publish"; asking for the scheduled ones by status
@@ -250,6 +209,11 @@ class XmlRpcAdapter:
         if post.date is not None:
             struct["post_date_gmt"] = _xmlrpc_date(post.date)
         return struct
+
+
+def _category(term: Mapping[str, Any]) -> Category:
+    return Category(id=int(term["term_id"]), name=plain_text(term["name"]), parent=int(term.get("parent") or 0),
+                    slug=term.get("slug", ""), count=int(term.get("count") or 0))
 
 
 def _post(item: Mapping[str, Any]) -> Post:

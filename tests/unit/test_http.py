@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import requests
-import responses
 
 from cms_bridge.config import Config
 from cms_bridge.errors import (

@@ -1,0 +1,112 @@
+"""Behaviour both adapters share; each supplies the few API calls it differs in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from cms_bridge.errors import ConflictError, SiteError
+from cms_bridge.wordpress.http import HttpClient, should_retry
+from cms_bridge.wordpress.models import (
+    Category,
+    CategoryChange,
+    Post,
+    PostInput,
+    name_key,
+    split_category_path,
+)
+
+
+class AdapterBase:
+    """Create-with-key-check, the cached category tree and bulk category changes.
+
+    Subclasses implement ``_send_create``, ``_delete_for_good``, ``find_by_keys``,
+    ``_load_categories``, ``_create_category``, ``_current_categories`` and ``_write_categories``.
+    """
+
+    http: HttpClient
+    _categories: dict[int, Category] | None = None
+
+    def create_post(self, post: PostInput) -> Post:
+        """See :meth:`Cms.create_post`."""
+        attempts = self.http.config.retry.attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                created = self._send_create(post)
+                break
+            except SiteError as error:
+                if not should_retry(error) or attempt == attempts:
+                    raise
+                # The request may have reached WordPress before the failure: look before retrying.
+                existing = self.find_by_keys([post.key]).get(post.key)
+                if existing is not None:
+                    return existing
+                self.http.pause(attempt, error)
+        if created.slug != post.key:
+            # The slug was taken by a post the bridge did not make; WordPress silently renamed
+            # ours, which would make it unfindable. Remove it rather than leave an orphan.
+            self._delete_for_good(created.id)
+            raise ConflictError(f"the slug {post.key!r} is already used by another post on the site",
+                                method="create", url=self.http.base_url, code="slug_taken")
+        return created
+
+    def list_categories(self) -> list[Category]:
+        """See :meth:`Cms.list_categories`. Read once; later calls are free."""
+        if self._categories is None:
+            self._categories = {c.id: c for c in self._load_categories()}
+        return list(self._categories.values())
+
+    def ensure_category_path(self, path: str) -> Category:
+        """See :meth:`Cms.ensure_category_path`. Free when the whole path exists already."""
+        levels = split_category_path(path)
+        self.list_categories()
+        assert self._categories is not None
+        parent, leaf = 0, None
+        for level in levels:
+            leaf = next((c for c in self._categories.values()
+                         if c.parent == parent and name_key(c.name) == name_key(level)), None)
+            if leaf is None:
+                leaf = self._create_category(level, parent)
+                self._categories[leaf.id] = leaf
+            parent = leaf.id
+        assert leaf is not None
+        return leaf
+
+    def change_categories(self, changes: Iterable[CategoryChange],
+                          current: Mapping[int, Sequence[int]] | None = None) -> int:
+        """See :meth:`Cms.change_categories`: reads what is not given, then writes what changes."""
+        changes = list(changes)
+        known = dict(current or {})
+        known.update(self._current_categories([c.post_id for c in changes if c.post_id not in known]))
+        writes = []
+        for change in changes:
+            before = list(known.get(change.post_id, []))
+            after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
+            # A post needs at least one category; WordPress would put it in the default one.
+            if after != before and after:
+                writes.append((change.post_id, after))
+        self._write_categories(writes)
+        return len(writes)
+
+    # -- supplied by each adapter -----------------------------------------------------------
+
+    def find_by_keys(self, keys: Sequence[str]) -> dict[str, Post]:
+        raise NotImplementedError
+
+    def _send_create(self, post: PostInput) -> Post:
+        """One create request, not retried; the created post."""
+        raise NotImplementedError
+
+    def _delete_for_good(self, post_id: int) -> None:
+        raise NotImplementedError
+
+    def _load_categories(self) -> Iterable[Category]:
+        raise NotImplementedError
+
+    def _create_category(self, name: str, parent: int) -> Category:
+        raise NotImplementedError
+
+    def _current_categories(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
+        raise NotImplementedError
+
+    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
+        raise NotImplementedError
