@@ -5,7 +5,6 @@ Each probe is one cheap request; the report lists what works and one actionable 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 from urllib.parse import urljoin
 
@@ -15,11 +14,10 @@ from wordpress_xmlrpc.methods.options import GetOptions
 from cms_bridge.config import Config
 from cms_bridge.errors import ApiUnavailableError, AuthenticationError, SiteError
 from cms_bridge.wordpress.http import HttpClient, json_body
-from cms_bridge.wordpress.rest import RestAdapter
+from cms_bridge.wordpress.rest import API_LINK, RestAdapter
 from cms_bridge.wordpress.upload_probe import probe_uploads as probe_uploads_on
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 
-_API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
 #: Capabilities the bridge needs, with what they allow.
 NEEDED_CAPABILITIES = {
     "publish_posts": "publish posts",
@@ -144,7 +142,7 @@ class _Probe:
             response = None
             self.info("home page", f"answered HTTP {exc.status}")
         self.reachable = True
-        link = _API_LINK.search(response.headers.get("Link", "")) if response is not None else None
+        link = API_LINK.search(response.headers.get("Link", "")) if response is not None else None
         self.rest_root = link.group(1) if link else urljoin(self.config.site.url + "/", "?rest_route=/")
         self.ok("reachable", f"{self.config.site.url} answers")
 

@@ -40,7 +40,8 @@ from cms_bridge.wordpress.protocol import site_zone
 
 PAGE = 100
 TRASHED = "__trashed"  # WordPress appends this to the slug of a post moved to the trash
-_API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
+#: The header every WordPress page carries naming its REST root (discovery without guessing).
+API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
 _TERM_FIELDS = "id,name,parent,slug,count"
 _POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author"
 
@@ -65,7 +66,7 @@ class RestAdapter(AdapterBase):
         """The REST API root (``…/wp-json/`` or ``…/index.php?rest_route=/``)."""
         if self._root is None:
             response = self.http.request("HEAD", self.http.base_url + "/", authenticated=False)
-            found = _API_LINK.search(response.headers.get("Link", ""))
+            found = API_LINK.search(response.headers.get("Link", ""))
             self._root = found.group(1) if found else urljoin(self.http.base_url + "/", "?rest_route=/")
         return self._root
 
