@@ -1,0 +1,250 @@
+"""Attachment inspection: what a file really is, how big, its sha256 and (for PDFs) its pages.
+
+The type comes from the file's first bytes, not its name: a ``.pdf`` that is really a zip (or an
+executable) must not reach a public site under a trusted extension. Office Open XML files are zip
+archives told apart by the part that only each of them has. Files are read in chunks so a large
+scan or archive never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
+
+from cms_bridge.errors import CmsBridgeError
+
+__all__ = [
+    "DEFAULT_ALLOWED",
+    "DEFAULT_MAX_BYTES",
+    "EXTENSIONS",
+    "MEDIA_TYPES",
+    "AttachmentError",
+    "AttachmentInfo",
+    "inspect_attachment",
+    "resolve_attachment",
+    "sniff_type",
+]
+
+MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "zip": "application/zip",
+    "rar": "application/vnd.rar",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+}
+# File-name extension -> the type its content must have.
+EXTENSIONS: dict[str, str] = {**{t: t for t in MEDIA_TYPES}, "jpeg": "jpg"}
+# Electronic documents named by the measure (seed §4.1(6)) plus images for activity news (§4.2).
+DEFAULT_ALLOWED: frozenset[str] = frozenset(MEDIA_TYPES)
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+
+_CHUNK = 1024 * 1024
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "pdf"),
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),  # an empty archive has only its end record
+    (b"Rar!\x1a\x07", "rar"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+)
+_OFFICE_PARTS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class AttachmentError(CmsBridgeError):
+    """An attachment is missing, unreadable, of the wrong or a disallowed type, or too large."""
+
+
+class AttachmentInfo(BaseModel):
+    """What :func:`inspect_attachment` found out about one file.
+
+    Attributes:
+        path: the file inspected.
+        name: its file name.
+        file_type: the type sniffed from its content: ``pdf``, ``docx``, ``xlsx``, ``pptx``,
+            ``zip``, ``rar``, ``jpg`` or ``png``.
+        media_type: the MIME type to upload it as.
+        extension: the extension of its name, lower case, without the dot.
+        size: bytes.
+        sha256: hex digest of the content.
+        pages: page count of a PDF; ``None`` for other types.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: Path
+    name: str
+    file_type: str
+    media_type: str
+    extension: str
+    size: int
+    sha256: str
+    pages: int | None = None
+
+
+def resolve_attachment(base_dir: Path | str, relative: str) -> Path:
+    """Return the file an attachment reference names, refusing one outside *base_dir*.
+
+    The request model already refuses ``..`` and absolute paths; this also catches a symbolic
+    link inside the folder that points elsewhere (e.g. to ``/etc``).
+
+    Args:
+        base_dir: the folder of the request file.
+        relative: the reference's ``path``, relative, ``/``-separated.
+
+    Raises:
+        AttachmentError: the resolved file lies outside *base_dir*.
+    """
+    base = Path(base_dir).resolve()
+    target = (base / PurePosixPath(relative)).resolve()
+    if not target.is_relative_to(base):
+        raise AttachmentError(f"{relative}: resolves to {target}, outside the request folder {base}")
+    return target
+
+
+def sniff_type(path: Path | str) -> str | None:
+    """Return the type of *path* told by its content, or ``None`` when no known type matches.
+
+    Args:
+        path: an existing, readable file.
+
+    Raises:
+        AttachmentError: the file cannot be read.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise AttachmentError(f"{path.name}: cannot be read: {exc.strerror or exc}") from None
+    for magic, file_type in _MAGIC:
+        if head.startswith(magic):
+            return _office_type(path) if file_type == "zip" else file_type
+    return None
+
+
+def _office_type(path: Path) -> str:
+    try:
+        # ZipFile reads only the central directory at the end of the file, not the members.
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AttachmentError(f"{path.name}: starts like a zip archive but cannot be opened: {exc}") from None
+    return next((office for part, office in _OFFICE_PARTS if part in names), "zip")
+
+
+def inspect_attachment(
+    path: Path | str,
+    *,
+    allowed_types: Iterable[str] = DEFAULT_ALLOWED,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> AttachmentInfo:
+    """Check one attachment and describe it.
+
+    Args:
+        path: the file.
+        allowed_types: types accepted (keys of :data:`MEDIA_TYPES`); all of them by default.
+        max_bytes: largest size accepted.
+
+    Raises:
+        AttachmentError: naming the file, when it does not exist or is not a regular file; is
+            empty; is larger than *max_bytes*; has an extension that is not a known type or not
+            allowed; has content of no known type, or of a type other than its extension says;
+            is a PDF that is corrupt, has no pages or needs a password to open.
+    """
+    path = Path(path)
+    name = path.name
+    allowed = frozenset(allowed_types)
+    if unknown := allowed - set(MEDIA_TYPES):
+        raise ValueError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
+    if not path.exists():
+        raise AttachmentError(f"{name}: no such file ({path})")
+    if not path.is_file():
+        raise AttachmentError(f"{name}: not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise AttachmentError(f"{name}: the file is empty (0 bytes)")
+    if size > max_bytes:
+        raise AttachmentError(f"{name}: {_megabytes(size)} is larger than the limit of {_megabytes(max_bytes)}")
+
+    extension = path.suffix.lower().lstrip(".")
+    expected = EXTENSIONS.get(extension)
+    if expected is None:
+        raise AttachmentError(
+            f"{name}: extension {'.' + extension if extension else '(none)'} is not an attachment type; "
+            f"accepted: {_listing(allowed)}"
+        )
+    if expected not in allowed:
+        raise AttachmentError(f"{name}: {expected} files are not accepted here; accepted: {_listing(allowed)}")
+    actual = sniff_type(path)
+    if actual is None:
+        raise AttachmentError(f"{name}: the content is not {expected}{_legacy_office_hint(path)}")
+    if actual != expected:
+        raise AttachmentError(f"{name}: the extension says {expected} but the content is {actual}")
+
+    sha256, counted = _digest(path)
+    if counted != size:
+        raise AttachmentError(f"{name}: the file changed while it was read ({size} then {counted} bytes)")
+    return AttachmentInfo(
+        path=path,
+        name=name,
+        file_type=actual,
+        media_type=MEDIA_TYPES[actual],
+        extension=extension,
+        size=size,
+        sha256=sha256,
+        pages=_pdf_pages(path) if actual == "pdf" else None,
+    )
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    count = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            count += len(chunk)
+    return digest.hexdigest(), count
+
+
+def _pdf_pages(path: Path) -> int:
+    # An open file, not the path: given a path, pypdf reads the whole file into memory first.
+    try:
+        with path.open("rb") as fh:
+            reader = PdfReader(fh)
+            # Owner-password-only PDFs (print/copy restrictions) open for anyone; only a user
+            # password keeps the public out, and then the file is useless on a public site.
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise AttachmentError(f"{path.name}: the PDF is password-protected; publish an unprotected copy")
+            pages = len(reader.pages)
+    except AttachmentError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise AttachmentError(f"{path.name}: the PDF is corrupt or unreadable: {exc}") from None
+    if pages == 0:
+        raise AttachmentError(f"{path.name}: the PDF has no pages")
+    return pages
+
+
+def _legacy_office_hint(path: Path) -> str:
+    with path.open("rb") as fh:
+        if fh.read(len(_OLE2)) == _OLE2:
+            return " (it is an old Office .doc/.xls/.ppt file: save it as .docx/.xlsx/.pptx)"
+    return ""
+
+
+def _listing(types: Iterable[str]) -> str:
+    return ", ".join(sorted(types))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 100 * 1024 else f"{size} bytes"

@@ -1,0 +1,342 @@
+"""The publication request: the memo "ขออนุญาตเผยแพร่ข้อมูลต่อสาธารณะ" as a validated model.
+
+One :class:`PublicationRequest` holds every field of the seed's request form plus what the
+bridge needs around it (an ASCII id used as the post's slug, attachment references, an optional
+acknowledgement that a document may carry national ID numbers). Validation is strict because a
+request is the only thing that decides what appears on a public government site:
+
+* text is NFC-normalised and stripped; control characters are refused (``body`` may keep
+  newlines and tabs). HTML in a title stays literal text: escaping is the renderer's job;
+* ``group`` and ``kind`` are stored as mapping keys; a Thai name is accepted and resolved when a
+  :class:`~cms_bridge.mappings.Mappings` is passed as validation context::
+
+      PublicationRequest.model_validate(data, context={"mappings": load_mappings()})
+
+* nothing counts as approved without who approved it and when (seed §2.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+from cms_bridge.errors import CmsBridgeError
+from cms_bridge.mappings import Mappings, UnknownMappingError
+from cms_bridge.thaidate import OFFICE_TZ, parse_thai_date
+from cms_bridge.windows import Window
+
+__all__ = [
+    "CHANNEL_LABELS",
+    "FIELD_LABELS",
+    "Attachment",
+    "Channel",
+    "Decision",
+    "Endorsement",
+    "IdNumberAcknowledgement",
+    "Person",
+    "PublicationRequest",
+    "RequestError",
+]
+
+Channel = Literal["website", "social", "board"]
+CHANNEL_LABELS: dict[str, str] = {
+    "website": "เว็บไซต์",
+    "social": "สื่อสังคมออนไลน์",
+    "board": "บอร์ด/ป้ายประชาสัมพันธ์",
+}
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
+
+# Labels as printed on the request form, so `cms-bridge validate` can name a field in the words
+# the requester saw; fields the form has no box for get a plain Thai description.
+FIELD_LABELS: dict[str, str] = {
+    "request_id": "รหัสคำขอ",
+    "document_number": "ที่",
+    "request_date": "วันที่",
+    "requester": "ข้าพเจ้า… ตำแหน่ง…",
+    "requester.name": "ข้าพเจ้า",
+    "requester.position": "ตำแหน่ง",
+    "group": "กลุ่ม/หน่วย",
+    "title": "เรื่อง",
+    "purpose": "เพื่อ",
+    "kind": "ลักษณะ/ประเภทข้อมูล",
+    "file_count": "จำนวน… ไฟล์",
+    "page_count": "จำนวน… แผ่น",
+    "channels": "ช่องทางเผยแพร่",
+    "window": "ระยะเวลาในการเผยแพร่",
+    "attachments": "เอกสารหรือไฟล์อิเล็กทรอนิกส์ที่แนบมา",
+    "body": "รายละเอียดของเนื้อหา/ข่าวสาร",
+    "source": "แหล่งที่มา",
+    "images": "ภาพกิจกรรม",
+    "endorsement": "ผู้อำนวยการกลุ่ม (ลงชื่อ)",
+    "endorsement.name": "ลงชื่อ",
+    "endorsement.position": "ตำแหน่ง ผู้อำนวยการกลุ่ม",
+    "endorsement.date": "วันที่",
+    "decision": "คำสั่ง",
+    "decision.status": "อนุญาต/ไม่อนุญาตให้เผยแพร่",
+    "decision.by": "ลงชื่อ",
+    "decision.position": "ตำแหน่ง",
+    "decision.at": "วันเวลาที่สั่ง",
+    "decision.note": "หมายเหตุ",
+    "id_number_acknowledgement": "รับทราบว่ามีเลขประจำตัวประชาชน",
+}
+
+_LINE_BREAKS_AND_CONTROLS = ("Cc", "Zl", "Zp")
+_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class RequestError(CmsBridgeError):
+    """A request cannot be used the way it was asked to be (e.g. it is not approved)."""
+
+
+def _normalise(value: object, *, multiline: bool) -> object:
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFC", value).strip()
+    allowed = "\n\t" if multiline else ""
+    if multiline:
+        # Windows line endings from pasted Word text are not a different body.
+        text = text.replace("\r\n", "\n")
+    for ch in text:
+        if unicodedata.category(ch) in _LINE_BREAKS_AND_CONTROLS and ch not in allowed:
+            raise ValueError(f"contains the control character U+{ord(ch):04X}; remove it")
+    return text
+
+
+def _empty_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Line = Annotated[str, BeforeValidator(lambda v: _normalise(v, multiline=False)), Field(min_length=1)]
+"""One line of text: NFC, stripped, no control characters, not empty."""
+OptionalLine = Annotated[Line | None, BeforeValidator(_empty_to_none)]
+MultilineText = Annotated[
+    str | None, BeforeValidator(lambda v: _normalise(v, multiline=True)), BeforeValidator(_empty_to_none)
+]
+
+
+def _read_date(value: object) -> object:
+    # Staff write dates the Thai way ("๒๒ พ.ค. ๒๕๖๒"); ISO strings go through the same parser.
+    return parse_thai_date(value) if isinstance(value, str) else value
+
+
+OfficeDate = Annotated[date, BeforeValidator(_read_date)]
+
+
+def _check_relative_path(value: str) -> str:
+    # Requests are written on Windows too: a backslash is a folder separator there.
+    posix = value.replace("\\", "/")
+    if posix.startswith("/") or re.match(r"[A-Za-z]:", posix):
+        raise ValueError(f"attachment path {value!r} is absolute; give it relative to the request file's folder")
+    parts = PurePosixPath(posix).parts
+    if ".." in parts:
+        raise ValueError(f"attachment path {value!r} may not contain '..'; keep attachments beside the request")
+    if not parts or parts == (".",):
+        raise ValueError(f"attachment path {value!r} names no file")
+    return str(PurePosixPath(*parts))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Person(_Model):
+    """Someone named on the form: requester (ข้าพเจ้า… ตำแหน่ง…)."""
+
+    name: Line
+    position: Line
+
+
+class Endorsement(_Model):
+    """The group director's signature under the request (ผู้อำนวยการกลุ่ม)."""
+
+    name: Line
+    position: Line
+    date: OfficeDate
+
+
+class Attachment(_Model):
+    """A file sent with the request, by path relative to the folder of the request file."""
+
+    path: Annotated[Line, AfterValidator(_check_relative_path)]
+    title: OptionalLine = None
+
+
+class Decision(_Model):
+    """The committee's order (คำสั่ง): pending until someone approves or rejects, at a known time."""
+
+    status: Literal["pending", "approved", "rejected"] = "pending"
+    by: OptionalLine = None
+    position: OptionalLine = None
+    at: AwareDatetime | None = None
+    note: MultilineText = None
+
+    @model_validator(mode="after")
+    def _who_and_when(self) -> Decision:
+        if self.status != "pending" and (self.by is None or self.at is None):
+            missing = " and ".join(name for name in ("by", "at") if getattr(self, name) is None)
+            raise ValueError(f"a decision '{self.status}' must say who made it and when; missing: {missing}")
+        if self.status == "pending" and self.at is not None:
+            raise ValueError("a pending decision has no decision time; set status, or remove 'at'")
+        return self
+
+
+class IdNumberAcknowledgement(_Model):
+    """A person's explicit statement that publishing national ID numbers here is intended."""
+
+    by: Line
+    reason: Line
+
+
+class PublicationRequest(_Model):
+    """A request to publish information (บันทึกข้อความ ขออนุญาตเผยแพร่ข้อมูลต่อสาธารณะ).
+
+    Attributes:
+        request_id: unique ASCII id, later the post's slug, e.g. ``pr-2567-0042``.
+        document_number: the memo's number, e.g. ``ศธ 04241/123``.
+        request_date: the memo's date.
+        requester: who asks (ข้าพเจ้า… ตำแหน่ง…).
+        group: mapping key of the requesting group/unit.
+        title: เรื่อง; kept literally (HTML is escaped when rendered, not removed here).
+        purpose: เพื่อ.
+        kind: mapping key of the information kind (seed §1).
+        file_count, page_count: the numbers written on the form, when given.
+        channels: where to publish; at least one of ``website``, ``social``, ``board``.
+        window: when it is visible (permanent, one fiscal year, or a date range).
+        attachments: files to publish, relative to the request file's folder.
+        body: summary text of the post.
+        source: attribution to show with the content (seed §2.5).
+        images: photos for activity news (seed §4.2).
+        endorsement: the group director's signature.
+        decision: the committee's order.
+        id_number_acknowledgement: lifts the national-ID block (see ``cms_bridge.idguard``).
+    """
+
+    request_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")
+    document_number: OptionalLine = None
+    request_date: OfficeDate
+    requester: Person
+    group: Line
+    title: Line
+    purpose: Line
+    kind: Line
+    file_count: int | None = Field(default=None, ge=0)
+    page_count: int | None = Field(default=None, ge=0)
+    channels: frozenset[Channel] = Field(min_length=1)
+    window: Window
+    attachments: tuple[Attachment, ...] = ()
+    body: MultilineText = None
+    source: OptionalLine = None
+    images: tuple[Attachment, ...] = ()
+    endorsement: Endorsement | None = None
+    decision: Decision = Field(default_factory=Decision)
+    id_number_acknowledgement: IdNumberAcknowledgement | None = None
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _thai_channel_names(cls, value: Any) -> Any:
+        # The form's own words are accepted so a request can be typed straight from the paper.
+        by_label = {label: key for key, label in CHANNEL_LABELS.items()}
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [by_label.get(_normalise(v, multiline=False), v) if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("group", "kind")
+    @classmethod
+    def _mapping_key(cls, value: str, info: ValidationInfo) -> str:
+        mappings = (info.context or {}).get("mappings")
+        if isinstance(mappings, Mappings):
+            lookup = mappings.group if info.field_name == "group" else mappings.kind
+            try:
+                return lookup(value).key
+            except UnknownMappingError as exc:
+                raise ValueError(str(exc)) from None
+        if not _KEY.fullmatch(value):
+            raise ValueError(
+                f"{info.field_name} {value!r} is not a mapping key; pass mappings in the validation "
+                "context to resolve Thai names"
+            )
+        return value
+
+    @field_validator("images")
+    @classmethod
+    def _images_are_images(cls, value: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+        for image in value:
+            if PurePosixPath(image.path).suffix.lower() not in IMAGE_EXTENSIONS:
+                raise ValueError(f"image {image.path!r} is not a .jpg or .png file")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PublicationRequest:
+        paths = [ref.path for ref in (*self.attachments, *self.images)]
+        duplicates = sorted({p for p in paths if paths.count(p) > 1})
+        if duplicates:
+            raise ValueError(f"attachment listed twice: {', '.join(duplicates)}")
+        if self.file_count is not None and self.file_count != len(paths):
+            raise ValueError(
+                f"the form says {self.file_count} file(s) (จำนวน… ไฟล์) but {len(paths)} are attached"
+            )
+        if self.endorsement is not None and self.endorsement.date < self.request_date:
+            raise ValueError(
+                f"endorsed on {self.endorsement.date.isoformat()}, before the request date "
+                f"{self.request_date.isoformat()}"
+            )
+        if self.decision.at is not None and self.decision.at.astimezone(OFFICE_TZ).date() < self.request_date:
+            raise ValueError(
+                f"decided at {self.decision.at.isoformat()}, "
+                f"before the request date {self.request_date.isoformat()}"
+            )
+        return self
+
+    @field_serializer("channels")
+    def _channels_in_order(self, value: frozenset[str]) -> list[str]:
+        # A set has no order of its own; a fixed one keeps dumps and hashes reproducible.
+        return sorted(value)
+
+    @property
+    def is_approved(self) -> bool:
+        """True when the committee's decision is ``approved`` (with who and when, by validation)."""
+        return self.decision.status == "approved"
+
+    def approval_time(self) -> datetime:
+        """Return when the request was approved.
+
+        Raises:
+            RequestError: the request is pending or rejected; there is deliberately no ``None``
+                answer, so a caller cannot treat "no approval" as "no constraint".
+        """
+        if not self.is_approved or self.decision.at is None:
+            raise RequestError(f"request {self.request_id} is not approved (decision: {self.decision.status})")
+        return self.decision.at
+
+    def version_hash(self) -> str:
+        """Return a sha256 hex digest of the request's content, the decision left out.
+
+        Any amendment of what would be published (title, window, attachments, …) changes it; a
+        decision does not, so the ledger can tell "approved version" from "amended since". Fields
+        left at their empty default are omitted, so adding a new optional field to the model does
+        not change the hash of existing requests.
+        """
+        content = self.model_dump(mode="json", exclude={"decision"})
+        content = {k: v for k, v in content.items() if v not in (None, [], {})}
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
