@@ -68,8 +68,8 @@ def run_check(config: Config, http: HttpClient | None = None, *, probe_uploads: 
     if probe_uploads:
         probe.check_uploads()
     return CheckReport(
-        site=config.site.url,
-        username=config.site.username,
+        site=config.require_site().url,
+        username=config.require_site().username,
         usable=probe.usable(),
         rest_root=probe.rest_root,
         wordpress_version=probe.version,
@@ -83,6 +83,7 @@ def run_check(config: Config, http: HttpClient | None = None, *, probe_uploads: 
 class _Probe:
     def __init__(self, config: Config, http: HttpClient) -> None:
         self.config = config
+        self.site = config.require_site()
         self.http = http
         self.findings: list[Finding] = []
         self.reachable = False
@@ -108,13 +109,13 @@ class _Probe:
         self.discover()
         if not self.reachable:
             return
-        if self.config.site.api in ("auto", "rest"):
+        if self.site.api in ("auto", "rest"):
             self.check_rest()
-        if self.config.site.api in ("auto", "xmlrpc") or not self.rest_auth:
+        if self.site.api in ("auto", "xmlrpc") or not self.rest_auth:
             self.check_xmlrpc()
         self.explain_authentication()
         self.check_capabilities()
-        if self.config.site.api == "auto" and self.xmlrpc_auth and not self.rest_auth:
+        if self.site.api == "auto" and self.xmlrpc_auth and not self.rest_auth:
             # Not fatal: connect() falls back to XML-RPC, which works but costs more requests.
             self.findings = [
                 f.model_copy(update={"status": "warning",
@@ -126,7 +127,7 @@ class _Probe:
             self.info("site timezone", self.timezone)
 
     def usable(self) -> bool:
-        api = self.config.site.api
+        api = self.site.api
         authenticated = {"rest": self.rest_auth, "xmlrpc": self.xmlrpc_auth}.get(api, self.rest_auth or self.xmlrpc_auth)
         return bool(authenticated and self.capabilities.get("publish_posts", not self.rest_auth))
 
@@ -134,7 +135,7 @@ class _Probe:
         # Any page carries a Link header naming the REST root (/wp-json/ or ?rest_route=), so one
         # request both proves the site is there and finds the API without guessing.
         try:
-            response = self.http.request("GET", self.config.site.url + "/", authenticated=False, retry=False)
+            response = self.http.request("GET", self.site.url + "/", authenticated=False, retry=False)
         except SiteError as exc:
             if exc.status is None:
                 self.problem("reachable", exc.message, "check [site] url and that the site is up")
@@ -143,8 +144,8 @@ class _Probe:
             self.info("home page", f"answered HTTP {exc.status}")
         self.reachable = True
         link = API_LINK.search(response.headers.get("Link", "")) if response is not None else None
-        self.rest_root = link.group(1) if link else urljoin(self.config.site.url + "/", "?rest_route=/")
-        self.ok("reachable", f"{self.config.site.url} answers")
+        self.rest_root = link.group(1) if link else urljoin(self.site.url + "/", "?rest_route=/")
+        self.ok("reachable", f"{self.site.url} answers")
 
     def check_rest(self) -> None:
         assert self.rest_root is not None
@@ -188,7 +189,7 @@ class _Probe:
             self.info("batch requests", "not available (WordPress < 5.6); writes go one by one")
 
     def check_xmlrpc(self) -> None:
-        client = XmlRpcClient(self.http, self.config.site.url + "/xmlrpc.php")
+        client = XmlRpcClient(self.http, self.site.url + "/xmlrpc.php")
         try:
             options = client.call(GetOptions(["software_version", "time_zone"]), retry=False)
         except AuthenticationError:
@@ -209,7 +210,7 @@ class _Probe:
             self.timezone = f"UTC{float(values['time_zone']):+g}"
 
     def explain_authentication(self) -> None:
-        if self.rest_auth or self.rest_root is None or self.config.site.api == "xmlrpc":
+        if self.rest_auth or self.rest_root is None or self.site.api == "xmlrpc":
             return
         if not any(f.name == "REST API" and f.status == "ok" for f in self.findings):
             return
@@ -224,7 +225,7 @@ class _Probe:
         else:
             self.problem(
                 "authenticated (REST)",
-                f"the site did not accept user {self.config.site.username!r} with this application password",
+                f"the site did not accept user {self.site.username!r} with this application password",
                 "create a new application password (Users -> Profile -> Application Passwords) and "
                 "put it in CMS_BRIDGE_SITE_APP_PASSWORD or the app_password_file",
             )

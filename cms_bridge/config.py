@@ -79,27 +79,69 @@ class RetryConfig(_Section):
     max_backoff_seconds: float = Field(default=30.0, ge=0, le=600)
 
 
+class IntakeConfig(_Section):
+    """Where requests come from and what their attachments may be (the ``[intake]`` table)."""
+
+    inbox: Path | None = None
+    allowed_types: tuple[str, ...] = ("pdf", "docx", "xlsx", "pptx", "zip", "rar", "jpg", "png")
+    max_attachment_mb: int = Field(default=100, ge=1, le=4096)
+    #: CSV/XLSX export columns: request field (dotted, e.g. "requester.name") -> column header.
+    columns: dict[str, str] = Field(default_factory=dict)
+    #: Separator inside one CSV/XLSX cell holding a list (channels, attachments).
+    list_separator: str = Field(default=";", min_length=1, max_length=3)
+
+
+class OfficeConfig(_Section):
+    """The office's own data (the ``[office]`` table)."""
+
+    #: A folder whose groups.toml / kinds.toml override or extend the shipped mappings/.
+    mappings_dir: Path | None = None
+
+
 class Config(_Section):
     """The whole configuration, as loaded by :func:`load_config`."""
 
-    site: SiteConfig
+    site: SiteConfig | None = None
     retry: RetryConfig = RetryConfig()
+    intake: IntakeConfig = IntakeConfig()
+    office: OfficeConfig = OfficeConfig()
     #: Where the configuration came from, for messages (not a setting).
     source: str = Field(default="environment", exclude=True)
+
+    def require_site(self) -> SiteConfig:
+        """The ``[site]`` settings, for commands that talk to WordPress.
+
+        Raises:
+            ConfigError: when no site is configured.
+        """
+        if self.site is None:
+            raise ConfigError(
+                "no WordPress site configured: add a [site] table (url, username) or set "
+                "CMS_BRIDGE_SITE_URL and CMS_BRIDGE_SITE_USERNAME",
+                source=self.source,
+            )
+        return self.site
 
     def app_password(self) -> str:
         """The application password.
 
         Raises:
-            ConfigError: when neither the environment nor a password file provides one.
+            ConfigError: when no site is configured, or neither the environment nor a password
+                file provides the password.
         """
-        if self.site.app_password is None:
+        if self.require_site().app_password is None:
             raise ConfigError(
                 "no application password: set CMS_BRIDGE_SITE_APP_PASSWORD or "
                 "[site] app_password_file (a file only you can read)",
                 source=self.source,
             )
-        return self.site.app_password.get_secret_value()
+        return self.require_site().app_password.get_secret_value()  # type: ignore[union-attr]
+
+
+#: The tables of the configuration file and their models (also the environment's sections).
+SECTIONS: dict[str, type[_Section]] = {
+    "site": SiteConfig, "retry": RetryConfig, "intake": IntakeConfig, "office": OfficeConfig,
+}
 
 
 def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -137,6 +179,8 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
     except ValidationError as exc:
         raise ConfigError(_explain(exc, origin, source)) from None
     site = config.site
+    if site is None:
+        return config
     if urlsplit(site.url).scheme == "http" and not site.is_loopback and not site.allow_insecure_http:
         raise ConfigError(
             f"[site] url {site.url} is plain http to another machine: the password would cross the "
@@ -204,24 +248,26 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", source=str(file)) from None
 
 
+_PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "office": ("mappings_dir",)}
+
+
 def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:
-    site = data.get("site")
-    if not isinstance(site, dict):
-        return
-    for key in ("app_password_file", "ca_bundle"):
-        value = site.get(key)
-        if isinstance(value, str) and value and not Path(value).is_absolute():
-            site[key] = str(base / value)
+    # Paths in a config file mean "next to this file", wherever cms-bridge is started from.
+    for section, keys in _PATH_KEYS.items():
+        table = data.get(section)
+        if not isinstance(table, dict):
+            continue
+        for key in keys:
+            value = table.get(key)
+            if isinstance(value, str) and value and not Path(value).is_absolute():
+                table[key] = str(base / value)
 
 
 def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, str], str]:
     """Overlay ``CMS_BRIDGE_<SECTION>_<KEY>`` variables on *data*; return which keys they set."""
     origin: dict[tuple[str, str], str] = {}
-    sections = {
-        name: field.annotation for name, field in Config.model_fields.items() if name != "source"
-    }
-    for section, model in sections.items():
-        for key in model.model_fields:  # type: ignore[union-attr]
+    for section, model in SECTIONS.items():
+        for key in model.model_fields:
             var = f"{ENV_PREFIX}{section}_{key}".upper()
             if var in env:
                 table = data.setdefault(section, {})

@@ -26,9 +26,10 @@ def connect(config: Config, *, http: HttpClient | None = None) -> Cms:
         SiteError: with ``api = "auto"``, when neither API works (the REST error is raised).
     """
     http = http or HttpClient(config)
-    if config.site.api == "rest":
+    api = config.require_site().api
+    if api == "rest":
         return RestAdapter(http)
-    if config.site.api == "xmlrpc":
+    if api == "xmlrpc":
         return XmlRpcAdapter(http)
     rest = RestAdapter(http)
     try:

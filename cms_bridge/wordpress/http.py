@@ -101,18 +101,24 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self.base_url = config.site.url
-        self._password = config.site.app_password.get_secret_value() if config.site.app_password else ""
+        self.site = site = config.require_site()
+        self.base_url = site.url
+        self._password = site.app_password.get_secret_value() if site.app_password else ""
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         if self._password:
-            self.session.auth = (config.site.username, self._password)
-        self.session.verify = str(config.site.ca_bundle) if config.site.ca_bundle else config.site.verify_tls
-        self.timeout = config.site.timeout_seconds
+            self.session.auth = (site.username, self._password)
+        self.session.verify = str(site.ca_bundle) if site.ca_bundle else site.verify_tls
+        self.timeout = site.timeout_seconds
         self._sleep = sleep
         self.backoff = Backoff(config.retry.initial_backoff_seconds, config.retry.max_backoff_seconds)
         #: Number of HTTP requests actually sent (retries included).
         self.requests_sent = 0
+
+    @property
+    def password(self) -> str:
+        """The application password ('' when none is configured); never print it."""
+        return self._password
 
     @property
     def secrets(self) -> tuple[str, ...]:

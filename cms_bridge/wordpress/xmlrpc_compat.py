@@ -83,8 +83,8 @@ class XmlRpcClient(wordpress_xmlrpc.Client):  # type: ignore[misc]
 
     def __init__(self, http: HttpClient, url: str) -> None:  # noqa: D107 - no super().__init__: it calls the site
         self.url = url
-        self.username = http.config.site.username
-        self.password = http.config.app_password() if http.config.site.app_password else ""
+        self.username = http.site.username
+        self.password = http.password
         self.blog_id = 0
         self._http = http
         self._transport = _HttpTransport(http, url)
