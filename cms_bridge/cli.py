@@ -42,6 +42,68 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.usable else EXIT_PROBLEMS
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check request files and exports, reporting every problem at once.
+
+    PATH may be a folder (searched for *.toml request files), a request file, or a CSV/XLSX
+    export. Each problem names the file (and row), the field with the form's Thai label, and what
+    to do. Attachments are inspected (type from content, size, pages) and scanned for Thai
+    national ID numbers. Exits 1 when there is any error; warnings alone exit 0.
+    """
+    from cms_bridge.intake import load_requests
+    from cms_bridge.mappings import load_mappings
+
+    config = load_config(args.config)
+    mappings = load_mappings(override_dir=config.office.mappings_dir)
+    report = load_requests(args.paths, mappings=mappings, settings=config.intake)
+    if args.json:
+        print(json.dumps({"valid": [r.request.request_id for r in report.requests],
+                          "problems": [p.model_dump() | {"label": p.label} for p in report.problems]},
+                         ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            print(problem)
+        errors = sum(p.severity == "error" for p in report.problems)
+        print(f"{len(report.requests)} valid request(s), {errors} error(s), "
+              f"{len(report.problems) - errors} warning(s)")
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Describe an attachment: type (from its content), size, sha256, pages, ID-number findings.
+
+    Exits 1 when the file cannot be used as an attachment or contains a Thai national ID number.
+    """
+    from cms_bridge.attachments import AttachmentError, inspect_attachment
+    from cms_bridge.idguard import scan_file
+
+    config = load_config(args.config)
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            info = inspect_attachment(path, allowed_types=config.intake.allowed_types,
+                                      max_bytes=config.intake.max_attachment_mb * 1024 * 1024)
+            findings = scan_file(path)
+        except AttachmentError as exc:
+            print(f"{path}: error: {exc}")
+            status = EXIT_PROBLEMS
+            continue
+        pages = f", {info.pages} page(s)" if info.pages is not None else ""
+        print(f"{path}: {info.file_type} ({info.media_type}), {info.size:,} bytes{pages}, sha256 {info.sha256}")
+        for finding in findings:
+            print(f"  {'BLOCKS' if finding.blocks else 'warning'}: {finding.message}")
+            status = EXIT_PROBLEMS if finding.blocks else status
+    return status
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of a publication request (the fields of a request file)."""
+    from cms_bridge.publication import PublicationRequest
+
+    print(json.dumps(PublicationRequest.model_json_schema(), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-parser per command."""
     parser = argparse.ArgumentParser(
@@ -59,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("--probe-uploads", action="store_true",
                        help="upload and delete one tiny file per attachment type")
+    validate = _add(commands, "validate", cmd_validate)
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="folder, .toml request, .csv or .xlsx")
+    validate.add_argument("--json", action="store_true", help="print the problems as JSON")
+    _add(commands, "inspect", cmd_inspect).add_argument("files", nargs="+", metavar="FILE")
+    _add(commands, "schema", cmd_schema)
     return parser
 
 

@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
@@ -40,7 +40,7 @@ from pydantic import (
 
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.mappings import Mappings, UnknownMappingError
-from cms_bridge.thaidate import OFFICE_TZ, parse_thai_date
+from cms_bridge.thaidate import OFFICE_TZ, ThaiDate
 from cms_bridge.windows import Window
 
 __all__ = [
@@ -132,12 +132,7 @@ MultilineText = Annotated[
 ]
 
 
-def _read_date(value: object) -> object:
-    # Staff write dates the Thai way ("๒๒ พ.ค. ๒๕๖๒"); ISO strings go through the same parser.
-    return parse_thai_date(value) if isinstance(value, str) else value
-
-
-OfficeDate = Annotated[date, BeforeValidator(_read_date)]
+OfficeDate = ThaiDate
 
 
 def _check_relative_path(value: str) -> str:

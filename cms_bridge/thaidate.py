@@ -17,8 +17,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator
 
 from cms_bridge.errors import CmsBridgeError
 
@@ -316,3 +318,12 @@ def round_of(value: date | datetime) -> Round:
     day = _office_date(value)
     first, second = fiscal_year_rounds(fiscal_year_of(day))
     return second if 4 <= day.month <= 9 else first
+
+
+def _date_from_text(value: Any) -> Any:
+    # Staff write dates the Thai way ("๒๒ พ.ค. ๒๕๖๒"); ISO strings go through the same parser.
+    return parse_thai_date(value) if isinstance(value, str) else value
+
+
+ThaiDate = Annotated[date, BeforeValidator(_date_from_text)]
+"""A ``date`` field of a pydantic model that also accepts every form :func:`parse_thai_date` reads."""

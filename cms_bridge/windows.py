@@ -17,13 +17,14 @@ t" take the approval time and start the window at the later of the two.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cms_bridge.thaidate import (
     OFFICE_TZ,
+    ThaiDate,
     ce_to_be,
     fiscal_year_bounds,
     format_thai_date,
@@ -57,7 +58,7 @@ class PermanentWindow(_WindowBase):
     """Visible from *start* (00:00 Bangkok) for ever; from the beginning of time without a start."""
 
     kind: Literal["permanent"] = "permanent"
-    start: date | None = None
+    start: ThaiDate | None = None
 
 
 class FiscalYearWindow(_WindowBase):
@@ -86,8 +87,8 @@ class RangeWindow(_WindowBase):
     """Visible from *start* to *end*, both Bangkok calendar days, *end* included."""
 
     kind: Literal["range"] = "range"
-    start: date
-    end: date
+    start: ThaiDate
+    end: ThaiDate
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> RangeWindow:

@@ -1,0 +1,231 @@
+"""Reading requests in: an inbox of TOML files, a CSV/XLSX export, and validating them all.
+
+Every problem is collected, not just the first: a requester fixing a form wants the whole list,
+each naming the file (and row), the field in English and as the form labels it in Thai, and what
+to do. Nothing here changes any file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cms_bridge.attachments import (
+    AttachmentError,
+    AttachmentInfo,
+    inspect_attachment,
+    resolve_attachment,
+)
+from cms_bridge.config import IntakeConfig
+from cms_bridge.idguard import scan_request
+from cms_bridge.mappings import Mappings
+from cms_bridge.publication import FIELD_LABELS, PublicationRequest
+from cms_bridge.tables import TableError, read_table, row_to_request_data
+
+REQUEST_SUFFIX = ".toml"
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+class Problem(BaseModel):
+    """One thing wrong (``error``) or worth a look (``warning``) in the input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    field: str | None = None
+    row: int | None = None
+
+    @property
+    def label(self) -> str | None:
+        """The form's Thai label for the field, when it has one."""
+        if self.field is None:
+            return None
+        parts = self.field.split(".")
+        for n in range(len(parts), 0, -1):
+            if (label := FIELD_LABELS.get(".".join(p for p in parts[:n] if not p.isdigit()))) is not None:
+                return label
+        return None
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row is not None else "")
+        if self.field:
+            where += f": {self.field}" + (f" ({self.label})" if self.label else "")
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class LoadedRequest(BaseModel):
+    """A valid request with where it came from and its inspected attachments."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    request: PublicationRequest
+    source: str
+    base_dir: Path
+    attachments: dict[str, AttachmentInfo]
+
+
+class IntakeReport(BaseModel):
+    """Everything :func:`load_requests` found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests: list[LoadedRequest]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: IntakeConfig) -> IntakeReport:
+    """Read and check every request under *paths* (folders, .toml files, .csv/.xlsx exports).
+
+    A request with any error is left out of ``requests``; all problems are in ``problems``.
+
+    Args:
+        paths: files or folders; folders are searched recursively for ``*.toml``.
+        mappings: groups and kinds, to check and resolve ``group`` and ``kind``.
+        settings: allowed attachment types, size limit, CSV/XLSX columns.
+    """
+    problems: list[Problem] = []
+    loaded: list[LoadedRequest] = []
+    seen: dict[str, str] = {}
+    for source, base_dir, data, row in _records(paths, settings, problems):
+        request = _validate(data, source, row, mappings, problems)
+        if request is None:
+            continue
+        where = source + (f", row {row}" if row is not None else "")
+        if request.request_id in seen:
+            problems.append(Problem(file=source, row=row, field="request_id",
+                                    message=f"{request.request_id!r} is already used by {seen[request.request_id]}"))
+            continue
+        seen[request.request_id] = where
+        attachments = _check_attachments(request, base_dir, source, row, settings, problems)
+        if attachments is not None and _check_personal_data(request, base_dir, source, row, problems):
+            loaded.append(LoadedRequest(request=request, source=where, base_dir=base_dir, attachments=attachments))
+    return IntakeReport(requests=loaded, problems=problems)
+
+
+def _records(paths: Iterable[Path | str], settings: IntakeConfig,
+             problems: list[Problem]) -> Iterator[tuple[str, Path, dict[str, Any], int | None]]:
+    for path in _expand(paths, problems):
+        if path.suffix.lower() in TABLE_SUFFIXES:
+            try:
+                rows = read_table(path)
+            except TableError as exc:
+                problems.append(Problem(file=str(path), message=str(exc)))
+                continue
+            for number, row in rows:
+                try:
+                    data = row_to_request_data(row, settings.columns, settings.list_separator)
+                except TableError as exc:
+                    problems.append(Problem(file=str(path), row=number, message=str(exc)))
+                    continue
+                yield str(path), path.parent, data, number
+        else:
+            data = _read_request_file(path, problems)
+            if data is not None:
+                yield str(path), path.parent, data, None
+
+
+def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob(f"*{REQUEST_SUFFIX}") if not p.name.startswith("."))
+        elif path.is_file() and path.suffix.lower() in (REQUEST_SUFFIX, *TABLE_SUFFIXES):
+            yield path
+        elif path.exists():
+            problems.append(Problem(file=str(path), message="not a request file (.toml), export (.csv, .xlsx) or folder"))
+        else:
+            problems.append(Problem(file=str(path), message="no such file or folder"))
+
+
+def _read_request_file(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        problems.append(Problem(file=str(path), message=f"not valid UTF-8 at line {line} (byte {exc.start}); "
+                                                         "save the file as UTF-8"))
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(file=str(path), message=f"not valid TOML: {exc}"))
+        return None
+
+
+def _validate(data: dict[str, Any], source: str, row: int | None, mappings: Mappings,
+              problems: list[Problem]) -> PublicationRequest | None:
+    try:
+        return PublicationRequest.model_validate(data, context={"mappings": mappings})
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(Problem(file=source, row=row, field=_field_path(err["loc"]), message=_message(err)))
+        return None
+
+
+_WINDOW_KINDS = ("permanent", "fiscal_year", "range")
+
+
+def _field_path(loc: Sequence[Any]) -> str | None:
+    # pydantic puts the union member in the location ("window.range.end"); the user wrote
+    # "window.end".
+    parts = [str(p) for i, p in enumerate(loc) if not (i == 1 and loc[0] == "window" and p in _WINDOW_KINDS)]
+    return ".".join(parts) or None
+
+
+def _message(err: Any) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "extra_forbidden":
+        return "not a field of a request (check the spelling against docs/request-format.md)"
+    return msg.removeprefix("Value error, ")
+
+
+def _check_attachments(request: PublicationRequest, base_dir: Path, source: str, row: int | None,
+                       settings: IntakeConfig, problems: list[Problem]) -> dict[str, AttachmentInfo] | None:
+    infos: dict[str, AttachmentInfo] = {}
+    failed = False
+    refs = [("attachments", i, ref) for i, ref in enumerate(request.attachments)] + \
+           [("images", i, ref) for i, ref in enumerate(request.images)]
+    for group, index, ref in refs:
+        try:
+            path = resolve_attachment(base_dir, ref.path)
+            infos[ref.path] = inspect_attachment(path, allowed_types=settings.allowed_types,
+                                                 max_bytes=settings.max_attachment_mb * 1024 * 1024)
+        except AttachmentError as exc:
+            problems.append(Problem(file=source, row=row, field=f"{group}.{index}", message=str(exc)))
+            failed = True
+    return None if failed else infos
+
+
+def _check_personal_data(request: PublicationRequest, base_dir: Path, source: str, row: int | None,
+                         problems: list[Problem]) -> bool:
+    try:
+        result = scan_request(request, base_dir)
+    except AttachmentError as exc:
+        problems.append(Problem(file=source, row=row, field="attachments", message=str(exc)))
+        return False
+    blocked = result.blocks(request)
+    for finding in result.id_numbers:
+        if blocked:
+            problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
+                                    message=f"{finding.message}: publishing it is blocked; remove the number, "
+                                            "or add [id_number_acknowledgement] with by and reason"))
+        else:
+            problems.append(Problem(file=source, row=row, severity="warning",
+                                    message=f"{finding.message} (acknowledged by {request.id_number_acknowledgement.by})"))  # type: ignore[union-attr]
+    for finding in result.warnings:
+        problems.append(Problem(file=source, row=row, severity="warning", message=finding.message))
+    return not blocked

@@ -1,0 +1,122 @@
+"""Requests from a spreadsheet: a CSV or XLSX export of an online form, one request per row.
+
+CSV files come from Excel and Google Forms in UTF-8 (with or without a byte-order mark) or, on
+older Thai Windows machines, in TIS-620/cp874; both are read. Column headers are mapped to
+request fields by ``[intake.columns]`` in the config.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cms_bridge.errors import CmsBridgeError
+from cms_bridge.thaidate import OFFICE_TZ
+
+#: Fields whose cell holds a list, split on the configured separator.
+LIST_FIELDS = ("channels", "attachments", "images")
+
+
+class TableError(CmsBridgeError):
+    """A spreadsheet or one of its rows cannot be read."""
+
+
+def read_table(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The data rows of a CSV or the first sheet of an XLSX, as (row number, header -> value).
+
+    Row numbers are as a spreadsheet shows them (the header is row 1). Empty rows are skipped.
+
+    Raises:
+        TableError: unreadable file, undecodable text, no header, or duplicate headers.
+    """
+    if path.suffix.lower() == ".xlsx":
+        rows = _xlsx_rows(path)
+    else:
+        rows = list(csv.reader(io.StringIO(_decode(path)), strict=True)) if path.stat().st_size else []
+    if not rows or not any(str(c or "").strip() for c in rows[0]):
+        raise TableError(f"{path}: no header row")
+    header = [str(c or "").strip() for c in rows[0]]
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise TableError(f"{path}: the header names a column twice: {', '.join(dupes)}")
+    result = []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(str(c).strip() for c in cells if c is not None):
+            continue
+        result.append((number, {h: v for h, v in zip(header, cells, strict=False) if h and v not in (None, "")}))
+    return result
+
+
+def row_to_request_data(row: Mapping[str, Any], columns: Mapping[str, str], separator: str) -> dict[str, Any]:
+    """Turn one row into the nested data a :class:`PublicationRequest` is validated from.
+
+    Args:
+        row: header -> cell value.
+        columns: request field (dotted) -> header; empty means the headers are the field names.
+        separator: what separates items of a list inside one cell.
+
+    Raises:
+        TableError: a configured column is missing from the sheet.
+    """
+    mapping = dict(columns) or {header: header for header in row}
+    missing = [header for header in mapping.values() if header not in row]
+    if columns and len(missing) == len(mapping):
+        raise TableError(f"none of the configured columns is in this sheet (expected e.g. {missing[0]!r})")
+    data: dict[str, Any] = {}
+    for field, header in mapping.items():
+        if header not in row:
+            continue
+        value = _cell(row[header])
+        if field in LIST_FIELDS:
+            items = [item.strip() for item in str(value).split(separator) if item.strip()]
+            value = items if field == "channels" else [{"path": item} for item in items]
+        node = data
+        *parents, leaf = field.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return data
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Spreadsheets have no time zones; the office's clock is Bangkok's.
+        return value.replace(tzinfo=OFFICE_TZ) if value.tzinfo is None else value
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # cp874 is Windows' superset of TIS-620, what Thai Excel saves "CSV" as.
+        return raw.decode("cp874")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise TableError(f"{path}: neither UTF-8 nor TIS-620/cp874 (line {line}); save it as CSV UTF-8") from None
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    from openpyxl import (
+        load_workbook,  # imported here: only spreadsheet intake needs it
+    )
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types for a bad file
+        raise TableError(f"{path}: cannot be read as an XLSX workbook ({type(exc).__name__})") from None
+    try:
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
