@@ -308,6 +308,11 @@ class PublicationRequest(_Model):
         return sorted(value)
 
     @property
+    def post_key(self) -> str:
+        """The idempotency key of this request's post on the site (also its slug)."""
+        return f"pr-{self.request_id}"
+
+    @property
     def is_approved(self) -> bool:
         """True when the committee's decision is ``approved`` (with who and when, by validation)."""
         return self.decision.status == "approved"
