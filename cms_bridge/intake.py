@@ -8,7 +8,7 @@ to do. Nothing here changes any file.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,8 +21,9 @@ from cms_bridge.attachments import (
     resolve_attachment,
 )
 from cms_bridge.config import IntakeConfig
+from cms_bridge.errors import CmsBridgeError
 from cms_bridge.idguard import scan_request
-from cms_bridge.mappings import Mappings
+from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.publication import FIELD_LABELS, PublicationRequest
 from cms_bridge.tables import TableError, read_table, row_to_request_data
 
@@ -82,6 +83,44 @@ class IntakeReport(BaseModel):
     def ok(self) -> bool:
         """True when there is no error (warnings allowed)."""
         return not any(p.severity == "error" for p in self.problems)
+
+
+class IntakeError(CmsBridgeError):
+    """A request given through the Python API is not valid.
+
+    Attributes:
+        problems: every problem found, as ``validate`` would print them.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("invalid request:\n  " + "\n  ".join(str(p) for p in problems))
+
+
+def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Mappings | None = None,
+                  settings: IntakeConfig | None = None, source: str = "<python>") -> LoadedRequest:
+    """Check a request built in code (e.g. by a procurement script) exactly as a request file is.
+
+    Args:
+        data: the request's fields, as in a request file (see docs/request-format.md).
+        base_dir: the folder its attachment paths are relative to.
+        mappings: groups and kinds (default: the shipped ones).
+        settings: attachment rules (default: the defaults of ``[intake]``).
+        source: how problems name where the request came from.
+
+    Raises:
+        IntakeError: listing every problem, including warnings, when there is any error.
+    """
+    problems: list[Problem] = []
+    mappings = mappings or load_mappings()
+    settings = settings or IntakeConfig()
+    request = _validate(dict(data), source, None, mappings, problems)
+    if request is not None:
+        base = Path(base_dir)
+        attachments = _check_attachments(request, base, source, None, settings, problems)
+        if attachments is not None and _check_personal_data(request, base, source, None, problems):
+            return LoadedRequest(request=request, source=source, base_dir=base, attachments=attachments)
+    raise IntakeError(problems)
 
 
 def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: IntakeConfig) -> IntakeReport:

@@ -239,3 +239,20 @@ def test_schema_command_lists_the_fields(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert {"request_id", "title", "window", "decision"} <= set(schema["properties"])
+
+
+def test_python_api_checks_a_request_like_a_file(tmp_path: Path) -> None:
+    from cms_bridge.intake import IntakeError, parse_request
+
+    (tmp_path / "summary.pdf").write_bytes(text_pdf(["Monthly procurement summary"]))
+    data = {"request_id": "2570-script-001", "request_date": "2026-11-24", "group": "finance", "kind": "1.9",
+            "title": "สรุปผลการจัดซื้อจัดจ้าง ประจำเดือนตุลาคม ๒๕๖๙", "purpose": "รายงานรายเดือน",
+            "channels": ["website"], "window": {"kind": "fiscal_year", "fiscal_year": 2570},
+            "requester": {"name": "ระบบพัสดุ (สคริปต์)", "position": "งานพัสดุ"},
+            "attachments": [{"path": "summary.pdf"}]}
+    loaded = parse_request(data, base_dir=tmp_path)
+    assert loaded.attachments["summary.pdf"].pages == 1
+    with pytest.raises(IntakeError) as err:
+        parse_request({**data, "channels": [], "attachments": [{"path": "missing.pdf"}]}, base_dir=tmp_path)
+    assert [p.field for p in err.value.problems] == ["channels"]
+    assert "channels (ช่องทางเผยแพร่)" in str(err.value)
