@@ -112,6 +112,7 @@ class Media(_Model):
     mime_type: str
     size: int | None = None
     title: str = ""
+    slug: str = ""
 
 
 class Category(_Model):

@@ -50,8 +50,15 @@ class Cms(Protocol):
         ...
 
     def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
-                     mime_type: str | None = None) -> Media:
-        """Upload a file to the media library (streamed where the API allows)."""
+                     mime_type: str | None = None, slug: str | None = None) -> Media:
+        """Upload a file to the media library (streamed where the API allows).
+
+        A *slug* makes the upload findable by :meth:`find_media` after a crash.
+        """
+        ...
+
+    def find_media(self, slugs: Sequence[str]) -> dict[str, Media]:
+        """Media library items by slug; missing slugs are absent."""
         ...
 
     def ensure_category_path(self, path: str) -> Category:

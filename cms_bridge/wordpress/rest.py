@@ -43,6 +43,7 @@ TRASHED = "__trashed"  # WordPress appends this to the slug of a post moved to t
 #: The header every WordPress page carries naming its REST root (discovery without guessing).
 API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
 _TERM_FIELDS = "id,name,parent,slug,count"
+_MEDIA_FIELDS = "id,slug,source_url,mime_type,title,media_details"
 _POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author"
 
 
@@ -215,13 +216,15 @@ class RestAdapter(AdapterBase):
     # -- media ------------------------------------------------------------------------------
 
     def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
-                     mime_type: str | None = None) -> Media:
+                     mime_type: str | None = None, slug: str | None = None) -> Media:
         """See :meth:`Cms.upload_media`. The file is streamed from disk, never read whole."""
         name = filename or path.name
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        params = {"_fields": "id,source_url,mime_type,title,media_details"}
+        params = {"_fields": _MEDIA_FIELDS}
         if title:
             params["title"] = title
+        if slug:
+            params["slug"] = slug
         # WordPress reads only the plain filename parameter (not RFC 5987 filename*), byte for
         # byte, so a Thai name goes as raw UTF-8; quotes, separators and control characters,
         # which could break the header or point outside the uploads folder, are dropped.
@@ -233,9 +236,17 @@ class RestAdapter(AdapterBase):
         with MultipartFile(path, field="file", filename=safe or "upload", content_type=mime) as body:
             item = self._call("POST", "/wp/v2/media", data=body, params=params, retry=False,
                               headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
-        details = item.get("media_details") or {}
-        return Media(id=item["id"], url=item["source_url"], mime_type=item["mime_type"],
-                     size=details.get("filesize"), title=plain_text(_raw(item.get("title"))))
+        return _media(item)
+
+    def find_media(self, slugs: Sequence[str]) -> dict[str, Media]:
+        """See :meth:`Cms.find_media`. ``ceil(len(slugs) / 100)`` requests."""
+        wanted = list(dict.fromkeys(slugs))
+        found: dict[str, Media] = {}
+        for start in range(0, len(wanted), PAGE):
+            params = {"slug": ",".join(wanted[start:start + PAGE]), "_fields": _MEDIA_FIELDS}
+            for item in self._pages("/wp/v2/media", params):
+                found[item["slug"]] = _media(item)
+        return found
 
     # -- categories -------------------------------------------------------------------------
 
@@ -303,6 +314,12 @@ class RestAdapter(AdapterBase):
             author=item.get("author"),
             content=_raw(item["content"]) if "content" in item else None,
         )
+
+
+def _media(item: Mapping[str, Any]) -> Media:
+    details = item.get("media_details") or {}
+    return Media(id=item["id"], url=item["source_url"], mime_type=item["mime_type"], size=details.get("filesize"),
+                 title=plain_text(_raw(item.get("title"))), slug=item.get("slug", ""))
 
 
 def _category(item: Mapping[str, Any]) -> Category:

@@ -151,17 +151,41 @@ class XmlRpcAdapter(AdapterBase):
             self._call(EditPost(post_id, {"terms": {"category": after}}))
 
     def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
-                     mime_type: str | None = None) -> Media:
-        """See :meth:`Cms.upload_media`. XML-RPC carries the file base64-encoded, in memory."""
+                     mime_type: str | None = None, slug: str | None = None) -> Media:
+        """See :meth:`Cms.upload_media`. XML-RPC carries the file base64-encoded, in memory.
+
+        The slug is set by a second call, so a crash between the two can leave one upload that
+        :meth:`find_media` does not see (REST sets it in the upload itself).
+        """
         name = filename or path.name
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         data = {"name": name, "type": mime, "bits": xmlrpc.client.Binary(path.read_bytes()), "overwrite": False}
         item = self._call(UploadFile(data), retry=False)
         media_id = int(item["id"])
-        if title:
-            self._call(EditPost(media_id, {"post_title": title}))
+        changes = {**({"post_title": title} if title else {}), **({"post_name": slug} if slug else {})}
+        if changes:
+            self._call(EditPost(media_id, changes))
         return Media(id=media_id, url=item["url"], mime_type=item["type"], size=path.stat().st_size,
-                     title=plain_text(title or item.get("title", "")))
+                     title=plain_text(title or item.get("title", "")), slug=slug or "")
+
+    def find_media(self, slugs: Sequence[str]) -> dict[str, Media]:
+        """See :meth:`Cms.find_media`. Reads the attachment list: ``ceil(media / 500)`` requests."""
+        wanted = set(slugs)
+        found: dict[str, Media] = {}
+        offset = 0
+        while True:
+            batch = self._call(GetPosts({"post_type": "attachment", "post_status": "inherit", "number": PAGE,
+                                         "offset": offset, "orderby": "ID", "order": "ASC"},
+                                        ["post_id", "post_name", "post_title", "guid", "post_mime_type"],
+                                        results_class=dict)) or []
+            for item in batch:
+                if item.get("post_name") in wanted:
+                    found[item["post_name"]] = Media(
+                        id=int(item["post_id"]), url=str(item.get("guid", "")), mime_type=str(item.get("post_mime_type", "")),
+                        title=plain_text(str(item.get("post_title", ""))), slug=item["post_name"])
+            if len(batch) < PAGE:
+                return found
+            offset += PAGE
 
     def _load_categories(self) -> Iterator[Category]:
         for term in self._call(GetTerms("category", {"hide_empty": False}, results_class=dict)):

@@ -164,3 +164,13 @@ def test_connect_auto_prefers_rest_and_falls_back_to_xmlrpc(clean_site: Config, 
     fallback = connect(clean_site)
     assert isinstance(fallback, XmlRpcAdapter)
     assert fallback.create_post(draft("pr-fallback")).key == "pr-fallback"
+
+
+def test_media_found_by_slug_after_upload(cms: Cms, tmp_path: Path) -> None:
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    media = cms.upload_media(path, filename="คำสั่ง.pdf", slug="pr-x-0123abcd")
+    both = cms.find_media(["pr-x-0123abcd", "pr-missing"])
+    assert set(both) == {"pr-x-0123abcd"}
+    found = both["pr-x-0123abcd"]
+    assert found.id == media.id and found.url == media.url
