@@ -1,0 +1,327 @@
+"""The ledger's tables (as migrations) and the rows it hands back (as pydantic models).
+
+Migrations are plain functions named ``mNNN_<what>`` that take the open connection; the ledger
+runs each pending one inside its own transaction and records its name in the ``migrations``
+table, so a schema change is a new function appended to :data:`DEFAULT_MIGRATIONS`, never an
+edit of an old one (a file in the field has already run the old one).
+
+Timestamps written by the ledger are ISO-8601 text in UTC with microseconds
+(``2024-05-22T09:30:00.000000+00:00``): fixed width and one offset, so comparing the text in SQL
+orders them in time. A decision's own ``at`` is data from the request and keeps its offset.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from cms_bridge.errors import CmsBridgeError
+from cms_bridge.publication import Channel, Decision
+
+__all__ = [
+    "DEFAULT_MIGRATIONS",
+    "DecisionRecord",
+    "Event",
+    "LedgerError",
+    "ManualPublication",
+    "MediaRecord",
+    "Migration",
+    "Publication",
+    "PublicationState",
+    "RecordOutcome",
+    "RequestVersion",
+    "apply_migrations",
+    "m001_initial",
+    "open_database",
+]
+
+Migration = Callable[[sqlite3.Connection], None]
+PublicationState = Literal["pending", "scheduled", "published", "withdrawn", "failed"]
+PUBLICATION_STATES: tuple[str, ...] = ("pending", "scheduled", "published", "withdrawn", "failed")
+
+
+class LedgerError(CmsBridgeError):
+    """The ledger was asked for something it cannot do: unknown request, invalid value, bad file."""
+
+
+def _append_only(table: str) -> list[str]:
+    # Assessors are shown this history; a trigger stops a stray UPDATE or DELETE from any
+    # client (sqlite3 shell, a report script), not just from this library.
+    return [
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only: history is never changed'); END""",
+        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only: history is never deleted'); END""",
+    ]
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    """Requests and their versions, decisions, publications, media, manual publications, events."""
+    statements = [
+        # current_version must name a stored version; deferred because the request row and its
+        # first version are inserted in the same transaction and each refers to the other.
+        """CREATE TABLE requests (
+            request_id TEXT PRIMARY KEY,
+            current_version TEXT NOT NULL,
+            source TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            FOREIGN KEY (request_id, current_version)
+                REFERENCES request_versions (request_id, version_hash) DEFERRABLE INITIALLY DEFERRED
+        )""",
+        # payload is the request without its decision: the hash leaves the decision out too, so
+        # one hash means one payload, and decisions live (with their history) in `decisions`.
+        """CREATE TABLE request_versions (
+            request_id TEXT NOT NULL REFERENCES requests (request_id),
+            version_hash TEXT NOT NULL CHECK (length(version_hash) = 64),
+            payload TEXT NOT NULL CHECK (json_valid(payload)),
+            source TEXT,
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (request_id, version_hash)
+        )""",
+        # Seed §2.2 at the lowest level: no approval or rejection without who and when, even
+        # from a script that writes SQL itself.
+        """CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            request_id TEXT NOT NULL REFERENCES requests (request_id),
+            status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+            "by" TEXT,
+            position TEXT,
+            at TEXT,
+            note TEXT,
+            version_hash TEXT,
+            recorded_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            CHECK (status = 'pending' OR ("by" IS NOT NULL AND at IS NOT NULL))
+        )""",
+        "CREATE INDEX decisions_by_request ON decisions (request_id, id)",
+        """CREATE TABLE publications (
+            request_id TEXT PRIMARY KEY REFERENCES requests (request_id),
+            post_id INTEGER,
+            post_key TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL
+                CHECK (state IN ('pending', 'scheduled', 'published', 'withdrawn', 'failed')),
+            published_version TEXT,
+            url TEXT,
+            first_published_at TEXT,
+            updated_at TEXT NOT NULL,
+            FOREIGN KEY (request_id, published_version)
+                REFERENCES request_versions (request_id, version_hash)
+        )""",
+        """CREATE TABLE publication_media (
+            request_id TEXT NOT NULL REFERENCES requests (request_id),
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            media_id INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            uploaded_at TEXT NOT NULL,
+            PRIMARY KEY (request_id, sha256)
+        )""",
+        """CREATE TABLE manual_publications (
+            id INTEGER PRIMARY KEY,
+            request_id TEXT REFERENCES requests (request_id),
+            group_key TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('social', 'board', 'website')),
+            title TEXT NOT NULL,
+            published_on TEXT NOT NULL
+                CHECK (published_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            recorded_by TEXT NOT NULL,
+            note TEXT,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX manual_publications_by_date ON manual_publications (published_on)",
+        # No foreign key on request_id: an event may be about a request that failed validation
+        # and never entered the ledger, and history must never be refused.
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL CHECK (actor <> ''),
+            action TEXT NOT NULL CHECK (action <> ''),
+            request_id TEXT,
+            "before" TEXT CHECK ("before" IS NULL OR json_valid("before")),
+            "after" TEXT CHECK ("after" IS NULL OR json_valid("after"))
+        )""",
+        "CREATE INDEX events_by_request ON events (request_id, id)",
+        "CREATE INDEX events_by_time ON events (at)",
+        *_append_only("events"),
+        *_append_only("decisions"),
+        *_append_only("request_versions"),
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+#: Every migration in the order it is applied; append, never reorder or edit. A list so callers
+#: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
+DEFAULT_MIGRATIONS: list[Migration] = [m001_initial]
+
+
+def open_database(path: str) -> sqlite3.Connection:
+    """Open (create) the SQLite file with the ledger's pragmas.
+
+    Raises:
+        LedgerError: the file cannot be opened or is not a database.
+    """
+    try:
+        # Autocommit at the driver level: the ledger issues BEGIN/SAVEPOINT itself.
+        db = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise LedgerError(f"cannot open the ledger {path}: {exc}") from exc
+    db.row_factory = sqlite3.Row
+    try:
+        # busy_timeout first so switching to WAL waits for another process instead of failing.
+        db.execute("PRAGMA busy_timeout = 5000")
+        if path != ":memory:":
+            # Readers (reports) never block the daemon's writes, and vice versa.
+            db.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable in WAL mode except for the last commits on power loss, which a
+        # rerun of the reconciler repairs; FULL would fsync on every event.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise LedgerError(f"{path} is not a usable ledger: {exc}") from exc
+    return db
+
+
+def apply_migrations(db: sqlite3.Connection, migrations: Sequence[Migration], now: Callable[[], str]) -> None:
+    """Apply the migrations not yet recorded in ``migrations``, each in its own transaction.
+
+    Args:
+        db: a connection from :func:`open_database`.
+        migrations: all migrations, in order; their function names are their identities.
+        now: the timestamp to record as ``applied_at``.
+
+    Raises:
+        LedgerError: duplicate names, or the file records a migration not in the list (it was
+            written by a newer cms-bridge).
+    """
+    names = [m.__name__ for m in migrations]
+    if len(set(names)) != len(names):
+        raise LedgerError(f"migration names must be unique: {names}")
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    unknown = sorted({row[0] for row in db.execute("SELECT name FROM migrations")} - set(names))
+    if unknown:
+        raise LedgerError(f"the ledger was migrated by a newer cms-bridge (unknown: {', '.join(unknown)}); upgrade")
+    for migration in migrations:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Checked under the write lock: another process may have applied it meanwhile.
+            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (migration.__name__,)).fetchone() is None:
+                migration(db)
+                db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (migration.__name__, now()))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RecordOutcome(_Row):
+    """What :meth:`Ledger.record_request` did.
+
+    Attributes:
+        change: ``added`` (new request), ``amended`` (new content), ``unchanged`` (same hash).
+        version_hash: the request's current version after the call.
+        decision_changed: the request carried a new decision and it was recorded.
+    """
+
+    change: Literal["added", "amended", "unchanged"]
+    version_hash: str
+    decision_changed: bool
+
+
+class RequestVersion(_Row):
+    """One stored content version of a request.
+
+    Attributes:
+        payload: the request as JSON (``model_dump_json``) without its decision.
+        source: where this version was read from (file, spreadsheet row, script), when given.
+        recorded_at: when the ledger first saw this version.
+    """
+
+    request_id: str
+    version_hash: str
+    payload: dict[str, Any]
+    source: str | None
+    recorded_at: AwareDatetime
+
+
+class DecisionRecord(_Row):
+    """One entry of a request's decision history.
+
+    Attributes:
+        version_hash: the request version that was current when the decision was recorded, so
+            "approved" can be told from "approved, then amended".
+        actor: who or what recorded it (not the approver, who is ``decision.by``).
+    """
+
+    id: int
+    request_id: str
+    decision: Decision
+    version_hash: str | None
+    recorded_at: AwareDatetime
+    actor: str
+
+
+class Publication(_Row):
+    """The bridge's knowledge of a request's post on the site."""
+
+    request_id: str
+    post_id: int | None
+    post_key: str
+    state: PublicationState
+    published_version: str | None
+    url: str | None
+    first_published_at: AwareDatetime | None
+    updated_at: AwareDatetime
+
+
+class MediaRecord(_Row):
+    """An attachment uploaded to the site for a request, identified by its content.
+
+    Attributes:
+        uploaded_at: set by the ledger's clock when saved; leave it out when saving.
+    """
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    media_id: int
+    url: str
+    filename: str
+    size: int = Field(ge=0)
+    uploaded_at: AwareDatetime | None = None
+
+
+class ManualPublication(_Row):
+    """A publication made by hand (social media, notice board), kept so reports count it."""
+
+    id: int
+    request_id: str | None
+    group_key: str
+    channel: Channel
+    title: str
+    published_on: date
+    recorded_by: str
+    note: str | None
+    recorded_at: AwareDatetime
+
+
+class Event(_Row):
+    """One entry of the audit trail; ``before``/``after`` are the JSON states around a change."""
+
+    id: int
+    at: AwareDatetime
+    actor: str
+    action: str
+    request_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
