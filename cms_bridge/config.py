@@ -91,6 +91,21 @@ class IntakeConfig(_Section):
     list_separator: str = Field(default=";", min_length=1, max_length=3)
 
 
+class SyncConfig(_Section):
+    """How the bridge keeps the site in step (the ``[sync]`` table)."""
+
+    #: The ledger: requests, decisions, publications and the audit trail (SQLite).
+    ledger: Path = Path("cms-bridge.sqlite3")
+    #: Where withdrawn posts of kinds whose policy is "archive" are moved; empty = unpublish.
+    archive_category: str = "เอกสารที่สิ้นสุดการเผยแพร่"
+    #: A human changed a bridge post on the site: "report" it, or "restore" the bridge's version.
+    on_drift: Literal["report", "restore"] = "report"
+    #: Minutes between two passes of the daemon (it also wakes at every window boundary).
+    interval_minutes: int = Field(default=15, ge=1, le=1440)
+    #: A file the daemon touches after every pass, for a supervisor to check.
+    heartbeat: Path | None = None
+
+
 class OfficeConfig(_Section):
     """The office's own data (the ``[office]`` table)."""
 
@@ -104,6 +119,7 @@ class Config(_Section):
     site: SiteConfig | None = None
     retry: RetryConfig = RetryConfig()
     intake: IntakeConfig = IntakeConfig()
+    sync: SyncConfig = SyncConfig()
     office: OfficeConfig = OfficeConfig()
     #: Where the configuration came from, for messages (not a setting).
     source: str = Field(default="environment", exclude=True)
@@ -140,7 +156,7 @@ class Config(_Section):
 
 #: The tables of the configuration file and their models (also the environment's sections).
 SECTIONS: dict[str, type[_Section]] = {
-    "site": SiteConfig, "retry": RetryConfig, "intake": IntakeConfig, "office": OfficeConfig,
+    "site": SiteConfig, "retry": RetryConfig, "intake": IntakeConfig, "sync": SyncConfig, "office": OfficeConfig,
 }
 
 
@@ -248,7 +264,8 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", source=str(file)) from None
 
 
-_PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "office": ("mappings_dir",)}
+_PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "sync": ("ledger", "heartbeat"),
+              "office": ("mappings_dir",)}
 
 
 def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:

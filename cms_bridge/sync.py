@@ -1,0 +1,302 @@
+"""The reconciler: make the site show, at time T, what the approved requests say it should.
+
+Reconcile, don't replay. Each pass reads the desired state of every request (its decision and
+window at T), the actual state of its post (one lookup per 100 keys), and applies the fewest
+actions that close the gap. Every action is idempotent and findable afterwards by key (posts) or
+slug (media), so a pass killed at any point and run again converges: no duplicate post, no
+orphaned upload, nothing lost. The ledger records what was done, before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from cms_bridge.attachments import (
+    AttachmentError,
+    AttachmentInfo,
+    inspect_attachment,
+    resolve_attachment,
+)
+from cms_bridge.config import IntakeConfig, SyncConfig
+from cms_bridge.desired import Desired, desired_state
+from cms_bridge.errors import CmsBridgeError
+from cms_bridge.ledger import Ledger, MediaRecord, Publication
+from cms_bridge.mappings import Mappings
+from cms_bridge.publication import PublicationRequest
+from cms_bridge.render import UploadedFile, render_post
+from cms_bridge.wordpress.models import Post, PostInput
+from cms_bridge.wordpress.protocol import Cms
+
+ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "drift", "blocked"]
+VISIBLE = ("publish", "future")
+
+
+class Action(BaseModel):
+    """One change a pass makes (or, with ``plan``, would make)."""
+
+    request_id: str
+    kind: ActionKind
+    detail: str
+    post_id: int | None = None
+    done: bool = False
+    error: str | None = None
+
+
+class SyncReport(BaseModel):
+    """What one pass found and did."""
+
+    as_of: datetime
+    actions: list[Action]
+    dry_run: bool
+    requests_sent: int = 0
+
+    @property
+    def failed(self) -> list[Action]:
+        """Actions that raised; the next pass retries them."""
+        return [a for a in self.actions if a.error]
+
+
+@dataclass
+class _Context:
+    request: PublicationRequest
+    desired: Desired
+    post: Post | None
+    publication: Publication | None
+    base_dir: Path
+    infos: dict[str, AttachmentInfo] = field(default_factory=dict)
+
+
+class Reconciler:
+    """Plans and applies the actions that make the site match the ledger at a time.
+
+    Args:
+        cms: the site.
+        ledger: requests, decisions and what was published.
+        mappings: categories and withdrawal policy per kind and group.
+        settings: the ``[sync]`` table (archive category, drift policy).
+        intake: attachment rules (types, size).
+        actor: who the ledger's events name.
+    """
+
+    def __init__(self, cms: Cms, ledger: Ledger, mappings: Mappings, *, settings: SyncConfig,
+                 intake: IntakeConfig, actor: str = "cms-bridge sync") -> None:
+        self.cms = cms
+        self.ledger = ledger
+        self.mappings = mappings
+        self.settings = settings
+        self.intake = intake
+        self.actor = actor
+
+    def run(self, as_of: datetime, *, dry_run: bool = False,
+            progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """One pass at *as_of*: plan, and unless *dry_run*, apply.
+
+        Args:
+            as_of: the time to reconcile for (aware).
+            dry_run: plan only; the site and the ledger are not changed (the site is read).
+            progress: called with (done, total) after each action.
+        """
+        contexts = self._contexts(as_of)
+        actions: list[Action] = []
+        for ctx in contexts:
+            actions.extend(self._plan_one(ctx, as_of))
+        if not dry_run:
+            by_id = {ctx.request.request_id: ctx for ctx in contexts}
+            for index, action in enumerate(actions, 1):
+                self._apply(action, by_id[action.request_id])
+                if progress:
+                    progress(index, len(actions))
+        return SyncReport(as_of=as_of, actions=actions, dry_run=dry_run)
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def _contexts(self, as_of: datetime) -> list[_Context]:
+        contexts = []
+        for request_id in self.ledger.list_request_ids():
+            request = self.ledger.get_request(request_id)
+            desired = desired_state(request, as_of)
+            publication = self.ledger.get_publication(request_id)
+            if desired.state == "absent" and publication is None:
+                continue  # pending and never published: nothing to look at on the site
+            contexts.append(_Context(request, desired, None, publication, self._base_dir(request_id)))
+        posts = self.cms.find_by_keys([ctx.request.post_key for ctx in contexts]) if contexts else {}
+        for ctx in contexts:
+            ctx.post = posts.get(ctx.request.post_key)
+        return contexts
+
+    def _base_dir(self, request_id: str) -> Path:
+        source = self.ledger.source_of(request_id) or "."
+        path = Path(source)
+        return path if source.endswith(("/", "\\")) or path.is_dir() else path.parent
+
+    def _plan_one(self, ctx: _Context, as_of: datetime) -> list[Action]:
+        rid, want, post, pub = ctx.request.request_id, ctx.desired, ctx.post, ctx.publication
+        post_id = post.id if post else None
+        version = ctx.request.version_hash()
+        if want.state in ("scheduled", "published"):
+            if post is None:
+                if pub is not None and pub.state in ("published", "scheduled") and pub.post_id:
+                    return [self._drift(rid, "its post was deleted on the site", None)]
+                return [Action(request_id=rid, kind="create", detail=f"{want.state} at {_fmt(want.publish_at)}")]
+            if pub is not None and pub.state in ("published", "scheduled") and post.status not in VISIBLE \
+                    and pub.published_version == version:
+                return [self._drift(rid, f"its post was set to {post.status} on the site", post_id)]
+            actions = []
+            if pub is None or pub.published_version != version:
+                actions.append(Action(request_id=rid, kind="update", post_id=post_id,
+                                      detail="amended request" if pub else "adopt post found by key"))
+            if want.state == "published" and (post.status != "publish" or _later(post.date, want.publish_at)):
+                why = "missed schedule" if post.status == "future" else f"was {post.status}"
+                actions.append(Action(request_id=rid, kind="publish", post_id=post_id, detail=why))
+            elif want.state == "scheduled" and (post.status != "future" or post.date != want.publish_at):
+                actions.append(Action(request_id=rid, kind="schedule", post_id=post_id,
+                                      detail=f"for {_fmt(want.publish_at)}"))
+            return actions
+        # withdrawn, or absent (a decision taken back to pending)
+        if post is not None and self._still_visible(ctx):
+            return [Action(request_id=rid, kind="withdraw", post_id=post_id,
+                           detail=f"{want.reason}; policy {self._policy(ctx.request)}")]
+        return []
+
+    def _still_visible(self, ctx: _Context) -> bool:
+        assert ctx.post is not None
+        if self._policy(ctx.request) == "archive":
+            archive = self.settings.archive_category
+            return ctx.post.status in VISIBLE and not (ctx.publication and ctx.publication.state == "withdrawn"
+                                                       and archive)
+        return ctx.post.status in VISIBLE
+
+    def _drift(self, rid: str, what: str, post_id: int | None) -> Action:
+        if self.settings.on_drift == "restore":
+            return Action(request_id=rid, kind="create" if post_id is None else "publish", post_id=post_id,
+                          detail=f"restore: {what}")
+        return Action(request_id=rid, kind="drift", post_id=post_id, detail=f"{what}; left as it is (on_drift = report)")
+
+    def _policy(self, request: PublicationRequest) -> str:
+        return self.mappings.kind(request.kind).withdrawal
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def _apply(self, action: Action, ctx: _Context) -> None:
+        try:
+            if action.kind in ("create", "update"):
+                self._write_post(action, ctx)
+            elif action.kind in ("publish", "schedule"):
+                self._set_visible(action, ctx)
+            elif action.kind == "withdraw":
+                self._withdraw(action, ctx)
+            elif action.kind == "drift":
+                self.ledger.append_event("site.drift", actor=self.actor, request_id=action.request_id,
+                                         after={"detail": action.detail, "post_id": action.post_id})
+            action.done = True
+        except CmsBridgeError as exc:
+            # One request's failure must not stop the others; the next pass tries it again.
+            action.error = str(exc)
+            self.ledger.append_event("sync.failed", actor=self.actor, request_id=action.request_id,
+                                     after={"action": action.kind, "error": str(exc)})
+
+    def _write_post(self, action: Action, ctx: _Context) -> None:
+        request, want = ctx.request, ctx.desired
+        files = self._upload_attachments(ctx)
+        rendered = render_post(request, files, ctx.infos)
+        status = "future" if want.state == "scheduled" else "publish"
+        post_input = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
+                               excerpt=rendered.excerpt, status=status, date=want.publish_at,
+                               categories=tuple(self._categories(request)),
+                               featured_media=rendered.featured_media)
+        if ctx.post is None:
+            post = self.cms.create_post(post_input)
+        else:
+            post = self.cms.update_post(ctx.post.id, post_input)
+        ctx.post = post
+        action.post_id = post.id
+        self._record(ctx, post, "post.created" if action.kind == "create" else "post.updated")
+
+    def _set_visible(self, action: Action, ctx: _Context) -> None:
+        assert ctx.post is not None
+        status = "publish" if action.kind == "publish" else "future"
+        post = self.cms.set_status(ctx.post.id, status, date=ctx.desired.publish_at)
+        if self._policy(ctx.request) == "archive" and ctx.publication and ctx.publication.state == "withdrawn":
+            post = self.cms.update_post(post.id, self._input_from(post, ctx, status))
+        ctx.post = post
+        self._record(ctx, post, f"post.{action.kind}ed" if action.kind == "publish" else "post.scheduled")
+
+    def _withdraw(self, action: Action, ctx: _Context) -> None:
+        assert ctx.post is not None
+        policy = self._policy(ctx.request)
+        if policy == "archive" and self.settings.archive_category:
+            archive = self.cms.ensure_category_path(self.settings.archive_category)
+            post = self.cms.update_post(ctx.post.id, self._input_from(ctx.post, ctx, ctx.post.status,
+                                                                      categories=(archive.id,)))
+        else:
+            post = self.cms.set_status(ctx.post.id, "draft" if policy == "archive" else policy)  # type: ignore[arg-type]
+        ctx.post = post
+        self._record(ctx, post, "post.withdrawn", state="withdrawn")
+
+    def _input_from(self, post: Post, ctx: _Context, status: str, categories: tuple[int, ...] | None = None) -> PostInput:
+        files = self._upload_attachments(ctx)
+        rendered = render_post(ctx.request, files, ctx.infos)
+        return PostInput(key=ctx.request.post_key, title=rendered.title, content=rendered.content,
+                         excerpt=rendered.excerpt, status=status, date=ctx.desired.publish_at or post.date,  # type: ignore[arg-type]
+                         categories=categories or tuple(self._categories(ctx.request)),
+                         featured_media=rendered.featured_media)
+
+    def _upload_attachments(self, ctx: _Context) -> dict[str, UploadedFile]:
+        request = ctx.request
+        known = self.ledger.media_for(request.request_id)
+        refs = [*request.attachments, *request.images]
+        for ref in refs:
+            path = resolve_attachment(ctx.base_dir, ref.path)
+            ctx.infos[ref.path] = inspect_attachment(path, allowed_types=self.intake.allowed_types,
+                                                     max_bytes=self.intake.max_attachment_mb * 1024 * 1024)
+        slugs = {ref.path: f"{request.post_key}-{ctx.infos[ref.path].sha256[:12]}" for ref in refs}
+        missing = [ref.path for ref in refs if ctx.infos[ref.path].sha256 not in known]
+        on_site = self.cms.find_media([slugs[p] for p in missing]) if missing else {}
+        for path in missing:
+            info = ctx.infos[path]
+            media = on_site.get(slugs[path]) or self.cms.upload_media(
+                info.path, filename=info.name, title=_title_of(request, path), mime_type=info.media_type,
+                slug=slugs[path])
+            record = MediaRecord(sha256=info.sha256, media_id=media.id, url=media.url, filename=info.name,
+                                 size=info.size)
+            self.ledger.save_media(request.request_id, record, actor=self.actor)
+            known[info.sha256] = record
+        return {ref.path: UploadedFile(media_id=known[ctx.infos[ref.path].sha256].media_id,
+                                       url=known[ctx.infos[ref.path].sha256].url) for ref in refs}
+
+    def _categories(self, request: PublicationRequest) -> list[int]:
+        paths = [self.mappings.kind(request.kind).category]
+        group_category = self.mappings.group(request.group).category
+        if group_category:
+            paths.append(group_category)
+        return list(dict.fromkeys(self.cms.ensure_category_path(p).id for p in paths))
+
+    def _record(self, ctx: _Context, post: Post, action: str, *, state: str | None = None) -> None:
+        state = state or {"publish": "published", "future": "scheduled"}.get(post.status, "withdrawn")
+        self.ledger.save_publication(ctx.request.request_id, post_id=post.id, post_key=ctx.request.post_key,
+                                     state=state, published_version=ctx.request.version_hash(),
+                                     url=post.link, actor=self.actor, action=action)
+        ctx.publication = self.ledger.get_publication(ctx.request.request_id)
+
+
+def _title_of(request: PublicationRequest, path: str) -> str | None:
+    return next((ref.title for ref in (*request.attachments, *request.images) if ref.path == path), None)
+
+
+def _later(actual: datetime | None, wanted: datetime | None) -> bool:
+    return actual is not None and wanted is not None and abs((actual - wanted).total_seconds()) >= 1
+
+
+def _fmt(moment: datetime | None) -> str:
+    from cms_bridge.thaidate import OFFICE_TZ
+
+    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+__all__ = ["Action", "Reconciler", "SyncReport", "AttachmentError"]
