@@ -16,7 +16,7 @@ import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -26,7 +26,7 @@ from cms_bridge.config import Config, load_config
 from cms_bridge.desired import desired_state
 from cms_bridge.errors import CmsBridgeError, ConfigError
 from cms_bridge.intake import IntakeReport, load_requests, parse_request
-from cms_bridge.ledger import Ledger, RecordOutcome
+from cms_bridge.ledger import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.publication import Decision
 from cms_bridge.sync import Reconciler, SyncReport
@@ -131,9 +131,21 @@ class Bridge:
                             at=None if status == "pending" else (at or self.clock()))
         self.ledger.record_decision(request_id, decision, actor=actor or self.actor)
 
-    def plan(self, as_of: datetime | None = None) -> SyncReport:
-        """What a sync would do at *as_of* (default now); nothing is changed."""
-        return self._reconciler().run(as_of or self.clock(), dry_run=True)
+    def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None) -> SyncReport:
+        """What ``intake`` + ``sync`` would do at *as_of* (default now); nothing is changed.
+
+        Args:
+            as_of: the time to plan for.
+            paths: request files to include as if read in (default: the inbox, if configured).
+        """
+        scratch = Bridge(self.config, cms=self.cms, ledger=self.ledger.scratch_copy(), mappings=self.mappings,
+                         clock=self.clock, actor=self.actor)
+        try:
+            if paths is not None or self.config.intake.inbox is not None:
+                scratch.intake(paths)
+            return scratch._reconciler().run(as_of or self.clock(), dry_run=True)
+        finally:
+            scratch.close()
 
     def sync(self, as_of: datetime | None = None, *, dry_run: bool = False,
              progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -146,6 +158,24 @@ class Bridge:
             report = self._reconciler().run(as_of or self.clock(), dry_run=dry_run, progress=progress)
         report.requests_sent = getattr(getattr(self.cms, "http", None), "requests_sent", 0)
         return report
+
+    def record_manual(self, *, group: str, channel: Literal["social", "board", "website"], title: str,
+                      published_on: date, recorded_by: str, request_id: str | None = None,
+                      note: str | None = None) -> ManualPublication:
+        """Register a publication made by hand (social media, a notice board) so reports count it.
+
+        Args:
+            group: the group's key or Thai name.
+            channel: where it went out.
+            title: what was published.
+            published_on: the day.
+            recorded_by: who records it.
+            request_id: the request it fulfils, if any.
+            note: free text.
+        """
+        return self.ledger.record_manual_publication(
+            group_key=self.mappings.group(group).key, channel=channel, title=title, published_on=published_on,
+            recorded_by=recorded_by, request_id=request_id, note=note)
 
     def status(self, as_of: datetime | None = None) -> list[RequestStatus]:
         """Each request: decision, what it should be now, what was last done, its URL, next change."""

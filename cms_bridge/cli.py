@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from cms_bridge import __version__
 from cms_bridge.config import load_config
 from cms_bridge.errors import CmsBridgeError, ConfigError
+from cms_bridge.thaidate import OFFICE_TZ
 
 #: Exit codes: 0 success, 1 the job ran and found problems, 2 usage or configuration error.
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
@@ -104,6 +107,178 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Make the site match the approved requests, now (or as of --as-of).
+
+    Reads the inbox ([intake] inbox) into the ledger, then for every request publishes,
+    schedules, updates or withdraws its post as its decision and window say, uploading only new
+    or changed attachments. Running it twice changes nothing the second time; a run cut off at
+    any point is finished by the next. Exits 1 when an action failed (it is retried next time).
+    """
+    with _bridge(args) as bridge:
+        if bridge.config.intake.inbox is not None:
+            _print_problems(bridge.intake().problems, args.json)
+        report = bridge.sync(_as_of(args), dry_run=args.dry_run, progress=_progress_bar())
+        _print_report(report, args.json)
+        return EXIT_PROBLEMS if report.failed else EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Show what sync would change (inbox included); change nothing, on the site or in the ledger."""
+    with _bridge(args) as bridge:
+        report = bridge.plan(_as_of(args))
+        _print_report(report, args.json)
+        return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """List every request: decision, what it should be now, what is on the site, URL, next change."""
+    with _bridge(args) as bridge:
+        rows = bridge.status(_as_of(args))
+        if args.json:
+            print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
+            return EXIT_OK
+        for r in rows:
+            when = r.next_change.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") if r.next_change else "-"
+            print(f"{r.request_id:<24} {r.decision:<9} should be {r.desired:<10} is {r.state:<17} "
+                  f"next {when:<16} {r.url or ''}")
+        return EXIT_OK
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    """Run sync every [sync] interval_minutes and at each window boundary, until stopped.
+
+    Catches up at start after downtime; one failing pass never stops the loop; SIGTERM or
+    SIGINT finish the current pass and exit 0. Logs go to stderr (--log-format json for
+    structured lines); [sync] heartbeat names a file rewritten after every pass.
+    """
+    from cms_bridge.daemon import Daemon
+
+    with _bridge(args) as bridge:
+        if bridge.config.intake.inbox is not None:
+            bridge.intake()
+        daemon = Daemon(_IntakeThenSync(bridge), interval_minutes=bridge.config.sync.interval_minutes,
+                        heartbeat=bridge.config.sync.heartbeat, clock=bridge.clock)
+        daemon.run()
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Record the committee's decision on a request (approve, reject, or back to pending)."""
+    status = "approved" if args.approve else "rejected" if args.reject else "pending"
+    with _bridge(args) as bridge:
+        bridge.record_decision(args.request_id, status=status, by=args.by, position=args.position,
+                               note=args.note, at=_as_of(args, "at"), actor=args.by)
+        print(f"{args.request_id}: {status} by {args.by}")
+    return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Register a publication made by hand (social media, a notice board) so reports count it."""
+    from cms_bridge.thaidate import parse_thai_date
+
+    with _bridge(args) as bridge:
+        row = bridge.record_manual(group=args.group, channel=args.channel, title=args.title,
+                                   published_on=parse_thai_date(args.date), recorded_by=args.by,
+                                   request_id=args.request, note=args.note)
+        print(f"recorded #{row.id}: {row.channel} {row.published_on} {row.title}")
+    return EXIT_OK
+
+
+class _IntakeThenSync:
+    """Each daemon pass reads the inbox first, so new request files are picked up."""
+
+    def __init__(self, bridge: Any) -> None:
+        self.bridge = bridge
+
+    def sync(self, as_of: Any = None) -> Any:
+        if self.bridge.config.intake.inbox is not None:
+            self.bridge.intake()
+        return self.bridge.sync(as_of)
+
+    def status(self, as_of: Any = None) -> Any:
+        return self.bridge.status(as_of)
+
+
+def _bridge(args: argparse.Namespace) -> Any:
+    from cms_bridge.bridge import Bridge
+
+    return Bridge(load_config(args.config), actor=getattr(args, "actor", None) or "cms-bridge")
+
+
+def _as_of(args: argparse.Namespace, name: str = "as_of") -> Any:
+    """A --as-of/--at value: ISO date-time (naive = Bangkok time) or a date (00:00 Bangkok)."""
+    from datetime import datetime
+
+    from cms_bridge.thaidate import ThaiDateError, parse_thai_date, start_of_day
+
+    value = getattr(args, name, None)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return start_of_day(parse_thai_date(value))
+        except ThaiDateError as exc:
+            raise ConfigError(f"--{name.replace('_', '-')} {value!r}: {exc}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=OFFICE_TZ)
+
+
+def _progress_bar() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    return show
+
+
+def _print_problems(problems: list[Any], as_json: bool) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def _print_report(report: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    verb = "would" if report.dry_run else "did"
+    if not report.actions:
+        print(f"nothing to do as of {report.as_of.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}")
+    for a in report.actions:
+        mark = "FAILED " if a.error else ""
+        print(f"{mark}{a.request_id}: {a.kind} ({a.detail})" + (f" -> post {a.post_id}" if a.post_id else "")
+              + (f": {a.error}" if a.error else ""))
+    if report.actions:
+        print(f"{len(report.actions)} action(s) {verb} run, {len(report.failed)} failed")
+
+
+class _JsonFormatter(logging.Formatter):
+    _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                "logger": record.name, "message": record.getMessage()}
+        line.update({k: v for k, v in vars(record).items() if k not in self._STANDARD})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def _setup_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter() if fmt == "json"
+                         else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("cms_bridge")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-parser per command."""
     parser = argparse.ArgumentParser(
@@ -116,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="configuration file (default: $CMS_BRIDGE_CONFIG, else ./cms-bridge.toml)",
     )
+    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="log verbosity on stderr (default WARNING; the daemon logs at INFO)")
+    parser.add_argument("--log-format", default="text", choices=["text", "json"],
+                        help="json: one JSON object per line, for log collectors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = _add(commands, "check", cmd_check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -126,6 +305,35 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the problems as JSON")
     _add(commands, "inspect", cmd_inspect).add_argument("files", nargs="+", metavar="FILE")
     _add(commands, "schema", cmd_schema)
+    sync = _add(commands, "sync", cmd_sync)
+    sync.add_argument("--dry-run", action="store_true", help="plan only: change nothing")
+    sync.add_argument("--as-of", metavar="DATETIME", help="reconcile for this time (ISO; naive = Bangkok)")
+    sync.add_argument("--json", action="store_true", help="print the report as JSON")
+    plan = _add(commands, "plan", cmd_plan)
+    plan.add_argument("--as-of", metavar="DATETIME", help="plan for this time (ISO; naive = Bangkok)")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    status = _add(commands, "status", cmd_status)
+    status.add_argument("--as-of", metavar="DATETIME", help="desired state at this time")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    _add(commands, "daemon", cmd_daemon)
+    decide = _add(commands, "decide", cmd_decide)
+    decide.add_argument("request_id", metavar="REQUEST_ID")
+    choice = decide.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--approve", action="store_true", help="อนุญาตให้เผยแพร่")
+    choice.add_argument("--reject", action="store_true", help="ไม่อนุญาตให้เผยแพร่")
+    choice.add_argument("--pending", action="store_true", help="back to pending (revokes an approval)")
+    decide.add_argument("--by", required=True, help="who decided (name)")
+    decide.add_argument("--position", help="their position")
+    decide.add_argument("--at", metavar="DATETIME", help="when (default now)")
+    decide.add_argument("--note", help="a note")
+    record = _add(commands, "record", cmd_record)
+    record.add_argument("--group", required=True, help="group key or Thai name")
+    record.add_argument("--channel", required=True, choices=["social", "board", "website"])
+    record.add_argument("--title", required=True, help="what was published")
+    record.add_argument("--date", required=True, help="the day (e.g. 24 พ.ย. 2569 or 2026-11-24)")
+    record.add_argument("--by", required=True, help="who records it")
+    record.add_argument("--request", metavar="REQUEST_ID", help="the request it fulfils")
+    record.add_argument("--note", help="where exactly, reach, problems")
     return parser
 
 
@@ -145,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_CONFIG
+    level = "INFO" if args.command == "daemon" and args.log_level == "WARNING" else args.log_level
+    _setup_logging(level, args.log_format)
     try:
         return args.func(args)
     except CmsBridgeError as exc:

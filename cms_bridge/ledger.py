@@ -320,6 +320,12 @@ class Ledger:
         payload = self._payload(request_id, self._current_version(request_id))
         return self._combine(payload, self.current_decision(request_id))
 
+    def scratch_copy(self) -> Ledger:
+        """An in-memory copy to try changes on (``plan`` records the inbox there, not here)."""
+        copy = Ledger(":memory:", clock=self._clock)
+        self._db.backup(copy._db)
+        return copy
+
     def source_of(self, request_id: str) -> str | None:
         """Where the request was last read from (its file, or its folder ending in ``/``)."""
         row = self._db.execute("SELECT source FROM requests WHERE request_id = ?", (request_id,)).fetchone()

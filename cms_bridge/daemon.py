@@ -1,0 +1,128 @@
+"""``cms-bridge daemon``: sync every N minutes and at each window boundary, for months on end.
+
+A ``schedule.Scheduler`` instance runs the periodic pass; around it, our loop wakes at the next
+window boundary (00:00 Bangkok, or an approval time), isolates failures (a failing pass is
+logged and the loop goes on), touches a heartbeat file a supervisor can check, and stops cleanly
+on SIGTERM/SIGINT. Because each pass reconciles state rather than replaying events, the first
+pass after downtime catches up on everything that fell due meanwhile. Time comes from an
+injected clock and waiting from an injected sleep, so tests drive it without patching datetime.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import schedule
+
+log = logging.getLogger("cms_bridge.daemon")
+
+#: Longest single wait, so a clock change or a stop request is noticed within a minute.
+MAX_WAIT = timedelta(seconds=60)
+
+
+class _Syncable(Protocol):
+    def sync(self, as_of: datetime | None = None) -> Any: ...
+    def status(self, as_of: datetime | None = None) -> list[Any]: ...
+
+
+class Daemon:
+    """The loop around the bridge.
+
+    Args:
+        bridge: what syncs (a :class:`~cms_bridge.bridge.Bridge`).
+        interval_minutes: minutes between periodic passes.
+        heartbeat: a file rewritten after every pass (time, outcome), or None.
+        clock: the current time, aware.
+        wait: waits up to the given seconds, returning early (True) when asked to stop.
+    """
+
+    def __init__(self, bridge: _Syncable, *, interval_minutes: int, heartbeat: Path | None,
+                 clock: Callable[[], datetime], wait: Callable[[float], bool] | None = None) -> None:
+        self.bridge = bridge
+        self.heartbeat = heartbeat
+        self.clock = clock
+        self._stop = threading.Event()
+        self._wait = wait or self._stop.wait
+        self.scheduler = schedule.Scheduler()
+        self.scheduler.every(interval_minutes).minutes.do(self.run_pass)
+        self.next_boundary: datetime | None = None
+        self.passes = 0
+        self.failures = 0
+
+    def stop(self, *_: object) -> None:
+        """Ask the loop to finish after the current pass (also the SIGTERM/SIGINT handler)."""
+        log.info("stop requested")
+        self._stop.set()
+
+    def run_pass(self) -> None:
+        """One sync; failures are logged and counted, never raised."""
+        now = self.clock()
+        self.passes += 1
+        outcome: dict[str, Any] = {"at": now.isoformat(), "pass": self.passes}
+        try:
+            report = self.bridge.sync(as_of=now)
+            done = [a for a in report.actions if a.done]
+            outcome.update(ok=not report.failed, actions=len(done), failed=len(report.failed))
+            log.info("pass %d: %d action(s), %d failed", self.passes, len(done), len(report.failed),
+                     extra={"actions": [a.model_dump(mode="json") for a in report.actions]})
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
+            self.failures += 1
+            outcome.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+            log.exception("pass %d failed", self.passes)
+        self.next_boundary = self._next_boundary(now)
+        outcome["next_boundary"] = self.next_boundary.isoformat() if self.next_boundary else None
+        self._beat(outcome)
+
+    def run(self, *, install_signal_handlers: bool = True) -> None:
+        """Run until stopped: a pass at once (catching up), then periodic and boundary passes."""
+        if install_signal_handlers:
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+        log.info("daemon started")
+        self.run_pass()
+        while not self._stop.is_set():
+            if self._wait(self._seconds_to_wait()):
+                break
+            self.tick()
+        log.info("daemon stopped after %d pass(es), %d failed", self.passes, self.failures)
+
+    def tick(self) -> None:
+        """Run what is due now: a boundary pass, or the periodic one."""
+        if self.next_boundary is not None and self.clock() >= self.next_boundary:
+            self.run_pass()
+        self.scheduler.run_pending()
+
+    def _seconds_to_wait(self) -> float:
+        waits = [MAX_WAIT.total_seconds()]
+        idle = self.scheduler.idle_seconds
+        if idle is not None:
+            waits.append(idle)
+        if self.next_boundary is not None:
+            waits.append((self.next_boundary - self.clock()).total_seconds())
+        return max(0.0, min(waits))
+
+    def _next_boundary(self, now: datetime) -> datetime | None:
+        try:
+            changes = [row.next_change for row in self.bridge.status(as_of=now) if row.next_change]
+        except Exception:  # noqa: BLE001 - a broken ledger read must not stop the loop either
+            log.exception("cannot compute the next window boundary")
+            return None
+        later = [c for c in changes if c > now]
+        return min(later) if later else None
+
+    def _beat(self, outcome: dict[str, Any]) -> None:
+        if self.heartbeat is None:
+            return
+        try:
+            tmp = self.heartbeat.with_suffix(self.heartbeat.suffix + ".tmp")
+            tmp.write_text(json.dumps(outcome, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.heartbeat)  # atomic: a supervisor never reads half a file
+        except OSError:
+            log.exception("cannot write the heartbeat %s", self.heartbeat)
