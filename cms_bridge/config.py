@@ -277,7 +277,7 @@ def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:
         for key in keys:
             value = table.get(key)
             if isinstance(value, str) and value and not Path(value).is_absolute():
-                table[key] = str(base / value)
+                table[key] = os.path.normpath(base / value)
 
 
 def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, str], str]:
