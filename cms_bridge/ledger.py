@@ -86,6 +86,12 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _is_later(decision: Decision, current: Decision | None) -> bool:
+    if current is None or current.at is None or decision.at is None:
+        return True
+    return decision.at > current.at
+
+
 def _text(value: str, field: str) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
@@ -208,8 +214,8 @@ class Ledger:
         """Store a request: new, amended (new content hash) or unchanged.
 
         Unchanged content writes nothing. A non-pending decision carried by the request is
-        recorded when it differs from the current one; a pending one never overrides a
-        recorded decision.
+        recorded when it differs from the current one and was made after it; a pending one never
+        overrides a recorded decision.
 
         Args:
             request: the validated request.
@@ -247,7 +253,10 @@ class Ledger:
                 action = "request.added" if old_hash is None else "request.amended"
                 self._event(now, action, actor, request_id, before, {"version_hash": new_hash, "source": source})
             current = self.current_decision(request_id)
-            decision_changed = request.decision.status != "pending" and request.decision != current
+            # Decisions are ordered by when they were made: a file read again still carries its
+            # old approval, which must not undo a later decision recorded with `decide`.
+            decision_changed = (request.decision.status != "pending" and request.decision != current
+                                and _is_later(request.decision, current))
             if decision_changed:
                 self._insert_decision(now, request_id, request.decision, current, new_hash, actor)
             elif current is not None and old_hash != new_hash:

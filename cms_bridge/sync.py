@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +35,8 @@ from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "drift", "blocked"]
 VISIBLE = ("publish", "future")
+#: WordPress keeps "publish" for dates up to a minute ahead of its clock; stay clear of that edge.
+_FUTURE_MARGIN = timedelta(minutes=2)
 
 
 class Action(BaseModel):
@@ -92,6 +94,7 @@ class Reconciler:
         self.settings = settings
         self.intake = intake
         self.actor = actor
+        self._inspected: dict[tuple[str, int, int], AttachmentInfo] = {}
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
             progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -126,6 +129,7 @@ class Reconciler:
                 continue  # pending and never published: nothing to look at on the site
             contexts.append(_Context(request, desired, None, publication, self._base_dir(request_id)))
         posts = self.cms.find_by_keys([ctx.request.post_key for ctx in contexts]) if contexts else {}
+        self.site_now = self.cms.site_now()
         for ctx in contexts:
             ctx.post = posts.get(ctx.request.post_key)
         return contexts
@@ -144,17 +148,21 @@ class Reconciler:
                 if pub is not None and pub.state in ("published", "scheduled") and pub.post_id:
                     return [self._drift(rid, "its post was deleted on the site", None)]
                 return [Action(request_id=rid, kind="create", detail=f"{want.state} at {_fmt(want.publish_at)}")]
-            if pub is not None and pub.state in ("published", "scheduled") and post.status not in VISIBLE \
-                    and pub.published_version == version:
+            expected = {"published": ("publish", "future"), "scheduled": ("future", "draft")}.get(pub.state, ()) \
+                if pub else ()
+            if expected and post.status not in expected and pub.published_version == version:  # type: ignore[union-attr]
                 return [self._drift(rid, f"its post was set to {post.status} on the site", post_id)]
             actions = []
             if pub is None or pub.published_version != version:
                 actions.append(Action(request_id=rid, kind="update", post_id=post_id,
                                       detail="amended request" if pub else "adopt post found by key"))
-            if want.state == "published" and (post.status != "publish" or _later(post.date, want.publish_at)):
+            elif changed := self._changed_files(ctx):
+                actions.append(Action(request_id=rid, kind="update", post_id=post_id,
+                                      detail=f"attachment replaced: {', '.join(changed)}"))
+            if want.state == "published" and post.status != "publish":
                 why = "missed schedule" if post.status == "future" else f"was {post.status}"
                 actions.append(Action(request_id=rid, kind="publish", post_id=post_id, detail=why))
-            elif want.state == "scheduled" and (post.status != "future" or post.date != want.publish_at):
+            elif want.state == "scheduled" and not self._scheduled_as_wanted(post, want):
                 actions.append(Action(request_id=rid, kind="schedule", post_id=post_id,
                                       detail=f"for {_fmt(want.publish_at)}"))
             return actions
@@ -163,6 +171,52 @@ class Reconciler:
             return [Action(request_id=rid, kind="withdraw", post_id=post_id,
                            detail=f"{want.reason}; policy {self._policy(ctx.request)}")]
         return []
+
+    def _holding_status(self, want: Desired) -> str:
+        """How a not-yet-open post waits: ``future`` at its time, or ``draft`` when the site's clock
+        is already past that time (``--as-of`` in the past, or a clock that runs ahead), where
+        ``future`` would make WordPress publish at once."""
+        assert want.publish_at is not None
+        return "future" if want.publish_at - self.site_now > _FUTURE_MARGIN else "draft"
+
+    def _scheduled_as_wanted(self, post: Post, want: Desired) -> bool:
+        holding = self._holding_status(want)
+        return post.status == holding and (holding == "draft" or post.date == want.publish_at)
+
+    def _publish_date(self, want: Desired) -> datetime | None:
+        """The publication time, but never ahead of the site's clock: WordPress would turn a
+        "publish" with a later date back into "future"."""
+        if want.publish_at is None:
+            return None
+        return min(want.publish_at, self.site_now)
+
+    def _changed_files(self, ctx: _Context) -> list[str]:
+        """Attachments whose content is not what was uploaded (same name, new file)."""
+        uploaded = self.ledger.media_for(ctx.request.request_id)
+        changed = []
+        for ref in (*ctx.request.attachments, *ctx.request.images):
+            try:
+                info = self._inspect(ctx, ref.path)
+            except AttachmentError:
+                changed.append(ref.path)  # reported properly when the update tries to upload it
+                continue
+            if info.sha256 not in uploaded:
+                changed.append(ref.path)
+        return changed
+
+    def _inspect(self, ctx: _Context, relative: str) -> AttachmentInfo:
+        # Hashing is the only way to see a replaced file; a cache keyed by size and mtime keeps an
+        # idle daemon from re-reading unchanged files on every pass.
+        path = resolve_attachment(ctx.base_dir, relative)
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        info = self._inspected.get(key)
+        if info is None:
+            info = inspect_attachment(path, allowed_types=self.intake.allowed_types,
+                                      max_bytes=self.intake.max_attachment_mb * 1024 * 1024)
+            self._inspected[key] = info
+        ctx.infos[relative] = info
+        return info
 
     def _still_visible(self, ctx: _Context) -> bool:
         assert ctx.post is not None
@@ -205,9 +259,12 @@ class Reconciler:
         request, want = ctx.request, ctx.desired
         files = self._upload_attachments(ctx)
         rendered = render_post(request, files, ctx.infos)
-        status = "future" if want.state == "scheduled" else "publish"
+        if want.state == "scheduled":
+            status, date = self._holding_status(want), want.publish_at
+        else:
+            status, date = "publish", self._publish_date(want)
         post_input = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
-                               excerpt=rendered.excerpt, status=status, date=want.publish_at,
+                               excerpt=rendered.excerpt, status=status, date=date,
                                categories=tuple(self._categories(request)),
                                featured_media=rendered.featured_media)
         if ctx.post is None:
@@ -220,8 +277,11 @@ class Reconciler:
 
     def _set_visible(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
-        status = "publish" if action.kind == "publish" else "future"
-        post = self.cms.set_status(ctx.post.id, status, date=ctx.desired.publish_at)
+        if action.kind == "publish":
+            status, date = "publish", self._publish_date(ctx.desired)
+        else:
+            status, date = self._holding_status(ctx.desired), ctx.desired.publish_at
+        post = self.cms.set_status(ctx.post.id, status, date=date)  # type: ignore[arg-type]
         if self._policy(ctx.request) == "archive" and ctx.publication and ctx.publication.state == "withdrawn":
             post = self.cms.update_post(post.id, self._input_from(post, ctx, status))
         ctx.post = post
@@ -252,9 +312,7 @@ class Reconciler:
         known = self.ledger.media_for(request.request_id)
         refs = [*request.attachments, *request.images]
         for ref in refs:
-            path = resolve_attachment(ctx.base_dir, ref.path)
-            ctx.infos[ref.path] = inspect_attachment(path, allowed_types=self.intake.allowed_types,
-                                                     max_bytes=self.intake.max_attachment_mb * 1024 * 1024)
+            self._inspect(ctx, ref.path)
         slugs = {ref.path: f"{request.post_key}-{ctx.infos[ref.path].sha256[:12]}" for ref in refs}
         missing = [ref.path for ref in refs if ctx.infos[ref.path].sha256 not in known]
         on_site = self.cms.find_media([slugs[p] for p in missing]) if missing else {}
@@ -278,7 +336,8 @@ class Reconciler:
         return list(dict.fromkeys(self.cms.ensure_category_path(p).id for p in paths))
 
     def _record(self, ctx: _Context, post: Post, action: str, *, state: str | None = None) -> None:
-        state = state or {"publish": "published", "future": "scheduled"}.get(post.status, "withdrawn")
+        state = state or {"publish": "published", "future": "scheduled"}.get(post.status) or (
+            "scheduled" if ctx.desired.state == "scheduled" else "withdrawn")
         self.ledger.save_publication(ctx.request.request_id, post_id=post.id, post_key=ctx.request.post_key,
                                      state=state, published_version=ctx.request.version_hash(),
                                      url=post.link, actor=self.actor, action=action)
@@ -287,10 +346,6 @@ class Reconciler:
 
 def _title_of(request: PublicationRequest, path: str) -> str | None:
     return next((ref.title for ref in (*request.attachments, *request.images) if ref.path == path), None)
-
-
-def _later(actual: datetime | None, wanted: datetime | None) -> bool:
-    return actual is not None and wanted is not None and abs((actual - wanted).total_seconds()) >= 1
 
 
 def _fmt(moment: datetime | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
 
 from cms_bridge.errors import ConflictError, SiteError
 from cms_bridge.wordpress.http import HttpClient, should_retry
@@ -25,6 +26,13 @@ class AdapterBase:
 
     http: HttpClient
     _categories: dict[int, Category] | None = None
+
+    def site_now(self) -> datetime:
+        """The site's own clock (WordPress decides "future" by it), from the last response.
+
+        Falls back to this machine's clock before the first request.
+        """
+        return self.http.server_time or datetime.now(timezone.utc)
 
     def create_post(self, post: PostInput) -> Post:
         """See :meth:`Cms.create_post`."""

@@ -114,6 +114,8 @@ class HttpClient:
         self.backoff = Backoff(config.retry.initial_backoff_seconds, config.retry.max_backoff_seconds)
         #: Number of HTTP requests actually sent (retries included).
         self.requests_sent = 0
+        #: The site's clock, from the Date header of the last response (None before any).
+        self.server_time: datetime | None = None
 
     @property
     def password(self) -> str:
@@ -182,6 +184,7 @@ class HttpClient:
             raise TransportError(
                 f"cannot reach the site: {_reason(exc)}", method=method, url=url, secrets=self.secrets
             ) from None
+        self.server_time = _http_date(response.headers.get("Date")) or self.server_time
         # Method, URL and status only: bodies can carry credentials (XML-RPC sends them inline).
         log.debug("%s %s -> %s in %.0f ms", method, redact_url(url), response.status_code,
                   (time.monotonic() - started) * 1000)
@@ -250,6 +253,16 @@ def _wp_error(response: requests.Response) -> tuple[str | None, str | None]:
         message = payload.get("message")
         return (str(code) if code else None, str(message) if message else None)
     return None, None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -8,7 +8,7 @@ method raises :class:`~cms_bridge.errors.SiteError` subclasses, never library ex
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +31,10 @@ class Cms(Protocol):
 
     def site_info(self) -> SiteInfo:
         """Version, timezone, batch limit and the user's capabilities (read once, then cached)."""
+        ...
+
+    def site_now(self) -> datetime:
+        """The site's clock, as its last response said (WordPress schedules by it)."""
         ...
 
     def find_by_keys(self, keys: Sequence[str]) -> dict[str, Post]:

@@ -1,0 +1,238 @@
+"""The reconciler against the real WordPress: lifecycle, amendments, revocation, missed
+schedules, drift, the lock, idempotency and request costs."""
+
+from __future__ import annotations
+
+import fcntl
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from cms_bridge.bridge import Bridge, SyncLockedError
+from cms_bridge.config import Config
+from cms_bridge.samples import text_pdf
+from cms_bridge.thaidate import OFFICE_TZ
+from cms_bridge.wordpress import RestAdapter
+from cms_bridge.wordpress.http import HttpClient
+from cms_bridge.wordpress.models import PostQuery
+
+BKK = OFFICE_TZ
+APPROVED_AT = datetime(2026, 9, 1, 10, 0, tzinfo=BKK)
+
+REQUEST = """
+request_id = "{rid}"
+request_date = "2026-09-01"
+group = "finance"
+kind = "{kind}"
+title = "{title}"
+purpose = "ทดสอบการเผยแพร่"
+channels = ["website"]
+
+[requester]
+name = "นางสาวทดลอง ใจดี"
+position = "นักวิชาการพัสดุ"
+
+[window]
+{window}
+
+[[attachments]]
+path = "{attachment}"
+
+[decision]
+status = "approved"
+by = "นายสมมุติ ใจกว้าง"
+at = 2026-09-01T10:00:00+07:00
+"""
+
+
+def write_request(inbox: Path, rid: str, *, window: str, kind: str = "other", title: str | None = None,
+                  attachment: str = "doc.pdf", pdf_text: str = "Document") -> Path:
+    folder = inbox / rid
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / attachment).write_bytes(text_pdf([pdf_text]))
+    path = folder / "request.toml"
+    path.write_text(REQUEST.format(rid=rid, kind=kind, title=title or f"ประกาศ {rid}", window=window,
+                                   attachment=attachment), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    return tmp_path / "inbox"
+
+
+@pytest.fixture
+def bridge(clean_site: Config, tmp_path: Path, inbox: Path):
+    inbox.mkdir()
+    config = clean_site.model_copy(update={
+        "intake": clean_site.intake.model_copy(update={"inbox": inbox}),
+        "sync": clean_site.sync.model_copy(update={"ledger": tmp_path / "ledger.sqlite3"}),
+    })
+    with Bridge(config) as b:
+        yield b
+
+
+@pytest.fixture
+def site(clean_site: Config) -> RestAdapter:
+    """An independent view of the site, to check what the bridge did."""
+    return RestAdapter(HttpClient(clean_site))
+
+
+def run(bridge: Bridge, as_of: datetime):
+    bridge.intake()
+    return bridge.sync(as_of)
+
+
+def kinds(report) -> list[tuple[str, str]]:
+    return [(a.request_id, a.kind) for a in report.actions]
+
+
+def days_from_today(days: int) -> datetime:
+    """00:00 Bangkok, *days* from today: the site schedules by its real clock, so a "future"
+    post needs a start that is really in the future."""
+    today = datetime.now(BKK).date()
+    return datetime.combine(today + timedelta(days=days), datetime.min.time(), tzinfo=BKK)
+
+
+def test_range_lifecycle_scheduled_published_withdrawn(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    start, last_day = days_from_today(30), days_from_today(59)
+    write_request(inbox, "rng", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{last_day.date()}"')
+    key = "pr-rng"
+    assert kinds(run(bridge, datetime.now(BKK))) == [("rng", "create")]
+    post = site.find_by_keys([key])[key]
+    assert post.status == "future" and post.date == start
+    assert kinds(run(bridge, start - timedelta(seconds=1))) == []
+    # WP-Cron is off on the test site, as on a quiet real one: nothing publishes it but the bridge.
+    assert kinds(run(bridge, start + timedelta(seconds=1))) == [("rng", "publish")]
+    assert site.find_by_keys([key])[key].status == "publish"
+    # The end day is included: still published at its 23:59:59, withdrawn at the next 00:00.
+    end = last_day + timedelta(days=1)
+    assert kinds(run(bridge, end - timedelta(seconds=1))) == []
+    assert kinds(run(bridge, end)) == [("rng", "withdraw")]
+    assert site.find_by_keys([key])[key].status == "draft"  # kind "other": policy draft
+    assert kinds(run(bridge, end + timedelta(days=1))) == []
+    assert bridge.status(end + timedelta(days=1))[0].state == "withdrawn"
+
+
+def test_scheduled_in_a_past_as_of_waits_as_a_draft(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    # --as-of in the past: "future" with a date the site's clock has passed would publish at once.
+    write_request(inbox, "old", window='kind = "range"\nstart = "2026-10-01"\nend = "2026-10-31"')
+    assert kinds(run(bridge, datetime(2026, 9, 15, tzinfo=BKK))) == [("old", "create")]
+    assert site.find_by_keys(["pr-old"])["pr-old"].status == "draft"
+    assert kinds(run(bridge, datetime(2026, 9, 16, tzinfo=BKK))) == []
+    assert kinds(run(bridge, datetime(2026, 10, 1, tzinfo=BKK))) == [("old", "publish")]
+    assert site.find_by_keys(["pr-old"])["pr-old"].status == "publish"
+
+
+def test_fiscal_year_ends_at_1_october_midnight_bangkok(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    write_request(inbox, "fy1", window='kind = "fiscal_year"\nfiscal_year = 2570', kind="procurement")
+    run(bridge, datetime(2026, 10, 2, tzinfo=BKK))
+    assert kinds(run(bridge, datetime(2027, 9, 30, 16, 59, 59, tzinfo=timezone.utc))) == []
+    # 1 Oct 2027 00:00 in Bangkok is 30 Sep 17:00 UTC.
+    assert kinds(run(bridge, datetime(2027, 9, 30, 17, 0, tzinfo=timezone.utc))) == [("fy1", "withdraw")]
+    post = site.find_by_keys(["pr-fy1"])["pr-fy1"]
+    archive = site.ensure_category_path(bridge.config.sync.archive_category)
+    assert post.status == "publish" and post.categories == (archive.id,)  # procurement: archived
+    assert kinds(run(bridge, datetime(2027, 10, 5, tzinfo=BKK))) == []
+
+
+def test_second_pass_changes_nothing_and_costs_one_request(bridge: Bridge, inbox: Path) -> None:
+    for n in range(3):
+        write_request(inbox, f"pp{n}", window='kind = "permanent"', pdf_text=f"Document {n}")
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    first = run(bridge, now)
+    assert sorted(kinds(first)) == [("pp0", "create"), ("pp1", "create"), ("pp2", "create")]
+    http = bridge.cms.http  # type: ignore[attr-defined]
+    before = http.requests_sent
+    assert kinds(run(bridge, now)) == []
+    assert http.requests_sent - before == 1  # one lookup of all keys, nothing else
+
+
+def test_amendment_updates_the_post_and_uploads_only_the_changed_file(bridge: Bridge, inbox: Path,
+                                                                       site: RestAdapter) -> None:
+    path = write_request(inbox, "amd", window='kind = "permanent"')
+    (inbox / "amd" / "annex.pdf").write_bytes(text_pdf(["Annex"]))
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[attachments]]\npath = "annex.pdf"\n', encoding="utf-8")
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    run(bridge, now)
+    media_before = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1}).headers["X-WP-Total"]
+    assert media_before == "2"
+    path.write_text(path.read_text(encoding="utf-8").replace("ประกาศ amd", "ประกาศ amd (แก้ไข)"), encoding="utf-8")
+    (inbox / "amd" / "doc.pdf").write_bytes(text_pdf(["Document, corrected"]))
+    assert kinds(run(bridge, now)) == [("amd", "update")]
+    post = site.get_post(site.find_by_keys(["pr-amd"])["pr-amd"].id, with_content=True)
+    assert post.title == "ประกาศ amd (แก้ไข)"
+    media_after = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1}).headers["X-WP-Total"]
+    assert media_after == "3"  # only the changed PDF was uploaded again
+    assert kinds(run(bridge, now)) == []
+
+
+def test_revoked_approval_withdraws(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    write_request(inbox, "rev", window='kind = "permanent"')
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    run(bridge, now)
+    bridge.record_decision("rev", status="rejected", by="นายสมมุติ ใจกว้าง", at=now)
+    assert kinds(run(bridge, now + timedelta(minutes=1))) == [("rev", "withdraw")]
+    assert site.find_by_keys(["pr-rev"])["pr-rev"].status == "draft"
+    events = [e.action for e in bridge.ledger.events("rev")]
+    assert "decision.recorded" in events and "post.withdrawn" in events
+
+
+def test_missed_schedule_is_published_by_the_bridge(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    start = days_from_today(7)
+    write_request(inbox, "mis", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{days_from_today(60).date()}"')
+    run(bridge, datetime.now(BKK))
+    post = site.find_by_keys(["pr-mis"])["pr-mis"]
+    assert post.status == "future"
+    report = run(bridge, start + timedelta(hours=8))
+    assert [(a.kind, a.detail) for a in report.actions] == [("publish", "missed schedule")]
+    assert site.get_post(post.id).status == "publish"
+
+
+def test_drift_is_reported_and_left_alone_by_default(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    write_request(inbox, "dri", window='kind = "permanent"')
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    run(bridge, now)
+    post = site.find_by_keys(["pr-dri"])["pr-dri"]
+    site.set_status(post.id, "draft")  # a person unpublishes it on the site
+    report = run(bridge, now)
+    assert kinds(report) == [("dri", "drift")] and "set to draft" in report.actions[0].detail
+    assert site.get_post(post.id).status == "draft"
+    assert "site.drift" in [e.action for e in bridge.ledger.events("dri")]
+
+
+def test_drift_restored_when_configured(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    write_request(inbox, "drx", window='kind = "permanent"')
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    run(bridge, now)
+    post = site.find_by_keys(["pr-drx"])["pr-drx"]
+    site.set_status(post.id, "trash")
+    bridge.config = bridge.config.model_copy(update={"sync": bridge.config.sync.model_copy(update={"on_drift": "restore"})})
+    run(bridge, now)
+    assert site.get_post(post.id).status == "publish"
+
+
+def test_lost_ledger_adopts_posts_instead_of_duplicating(bridge: Bridge, inbox: Path, site: RestAdapter,
+                                                         tmp_path: Path) -> None:
+    write_request(inbox, "lost", window='kind = "permanent"')
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    run(bridge, now)
+    fresh_config = bridge.config.model_copy(update={"sync": bridge.config.sync.model_copy(
+        update={"ledger": tmp_path / "new-ledger.sqlite3"})})
+    with Bridge(fresh_config) as fresh:
+        assert kinds(run(fresh, now)) == [("lost", "update")]
+        assert kinds(run(fresh, now)) == []
+    assert site.count_posts(PostQuery(statuses=("publish", "draft", "trash"), search="ประกาศ lost")) == 1
+    media = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1}).headers["X-WP-Total"]
+    assert media == "1"
+
+
+def test_a_second_sync_is_refused_while_one_runs(bridge: Bridge, inbox: Path) -> None:
+    lock = Path(str(bridge.config.sync.ledger) + ".lock")
+    with lock.open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242")
+        held.flush()
+        with pytest.raises(SyncLockedError, match="another sync is running"):
+            bridge.sync(datetime(2026, 10, 1, tzinfo=BKK))
