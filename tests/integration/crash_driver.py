@@ -1,0 +1,39 @@
+"""Runs `cms-bridge sync` and kills itself with SIGKILL at the Nth HTTP request.
+
+Used by test_crash.py: `python -m tests.integration.crash_driver CONFIG N before|after`. With
+"after", the request reaches WordPress and its answer arrives before the kill (the worst case:
+the site changed, the ledger does not know); with "before", it is never sent. A kill -9 leaves
+no chance to clean up, exactly like a power cut.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from cms_bridge.cli import main
+from cms_bridge.wordpress.http import HttpClient
+
+
+def arm(limit: int, mode: str) -> None:
+    original = HttpClient._send_once
+    count = 0
+
+    def send(self: HttpClient, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += 1
+        if count == limit and mode == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        response = original(self, *args, **kwargs)
+        if count == limit:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return response
+
+    HttpClient._send_once = send  # type: ignore[method-assign]
+
+
+if __name__ == "__main__":
+    config, limit, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    arm(limit, mode)
+    sys.exit(main(["--config", config, "sync"]))
