@@ -30,7 +30,7 @@ from cms_bridge.ledger import Ledger, MediaRecord, Publication
 from cms_bridge.mappings import Mappings
 from cms_bridge.publication import PublicationRequest
 from cms_bridge.render import UploadedFile, render_post
-from cms_bridge.wordpress.models import Post, PostInput
+from cms_bridge.wordpress.models import Media, Post, PostInput
 from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "drift", "blocked"]
@@ -111,10 +111,19 @@ class Reconciler:
             actions.extend(self._plan_one(ctx, as_of))
         if not dry_run:
             by_id = {ctx.request.request_id: ctx for ctx in contexts}
-            for index, action in enumerate(actions, 1):
+            writes = [a for a in actions if a.kind in ("create", "update")]
+            # Post writes go out together (batched by REST); the rest follow one by one.
+            self._apply_writes(writes, by_id)
+            done = len(writes)
+            if progress and writes:
+                progress(done, len(actions))
+            for action in actions:
+                if action.kind in ("create", "update"):
+                    continue
                 self._apply(action, by_id[action.request_id])
+                done += 1
                 if progress:
-                    progress(index, len(actions))
+                    progress(done, len(actions))
         return SyncReport(as_of=as_of, actions=actions, dry_run=dry_run)
 
     # -- planning ---------------------------------------------------------------------------
@@ -239,9 +248,7 @@ class Reconciler:
 
     def _apply(self, action: Action, ctx: _Context) -> None:
         try:
-            if action.kind in ("create", "update"):
-                self._write_post(action, ctx)
-            elif action.kind in ("publish", "schedule"):
+            if action.kind in ("publish", "schedule"):
                 self._set_visible(action, ctx)
             elif action.kind == "withdraw":
                 self._withdraw(action, ctx)
@@ -250,30 +257,59 @@ class Reconciler:
                                          after={"detail": action.detail, "post_id": action.post_id})
             action.done = True
         except CmsBridgeError as exc:
-            # One request's failure must not stop the others; the next pass tries it again.
-            action.error = str(exc)
-            self.ledger.append_event("sync.failed", actor=self.actor, request_id=action.request_id,
-                                     after={"action": action.kind, "error": str(exc)})
+            self._failed(action, exc)
 
-    def _write_post(self, action: Action, ctx: _Context) -> None:
+    def _failed(self, action: Action, exc: Exception) -> None:
+        # One request's failure must not stop the others; the next pass tries it again.
+        action.error = str(exc)
+        self.ledger.append_event("sync.failed", actor=self.actor, request_id=action.request_id,
+                                 after={"action": action.kind, "error": str(exc)})
+
+    def _apply_writes(self, actions: list[Action], by_id: dict[str, _Context]) -> None:
+        """Upload what is missing, then create/update all posts in as few requests as allowed."""
+        if not actions:
+            return
+        contexts = [by_id[a.request_id] for a in actions]
+        on_site = self._media_on_site(contexts)
+        ready: list[tuple[Action, _Context, PostInput]] = []
+        for action, ctx in zip(actions, contexts, strict=True):
+            try:
+                ready.append((action, ctx, self._post_input(ctx, on_site)))
+            except CmsBridgeError as exc:
+                self._failed(action, exc)
+        results = self.cms.write_posts([(ctx.post.id if ctx.post else None, post) for _, ctx, post in ready])
+        for (action, ctx, _), result in zip(ready, results, strict=True):
+            if isinstance(result, CmsBridgeError):
+                self._failed(action, result)
+                continue
+            ctx.post = result
+            action.post_id, action.done = result.id, True
+            self._record(ctx, result, "post.created" if action.kind == "create" else "post.updated")
+
+    def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
         request, want = ctx.request, ctx.desired
-        files = self._upload_attachments(ctx)
-        rendered = render_post(request, files, ctx.infos)
+        rendered = render_post(request, self._upload_attachments(ctx, on_site), ctx.infos)
         if want.state == "scheduled":
             status, date = self._holding_status(want), want.publish_at
         else:
             status, date = "publish", self._publish_date(want)
-        post_input = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
-                               excerpt=rendered.excerpt, status=status, date=date,
-                               categories=tuple(self._categories(request)),
-                               featured_media=rendered.featured_media)
-        if ctx.post is None:
-            post = self.cms.create_post(post_input)
-        else:
-            post = self.cms.update_post(ctx.post.id, post_input)
-        ctx.post = post
-        action.post_id = post.id
-        self._record(ctx, post, "post.created" if action.kind == "create" else "post.updated")
+        return PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
+                         excerpt=rendered.excerpt, status=status, date=date,  # type: ignore[arg-type]
+                         categories=tuple(self._categories(request)), featured_media=rendered.featured_media)
+
+    def _media_on_site(self, contexts: list[_Context]) -> dict[str, Media]:
+        """Uploads not in the ledger but already on the site (a crash came between): one lookup."""
+        slugs = []
+        for ctx in contexts:
+            known = self.ledger.media_for(ctx.request.request_id)
+            for ref in (*ctx.request.attachments, *ctx.request.images):
+                try:
+                    info = self._inspect(ctx, ref.path)
+                except AttachmentError:
+                    continue  # reported by _post_input for this request alone
+                if info.sha256 not in known:
+                    slugs.append(_media_slug(ctx.request, info))
+        return self.cms.find_media(slugs) if slugs else {}
 
     def _set_visible(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
@@ -307,15 +343,16 @@ class Reconciler:
                          categories=categories or tuple(self._categories(ctx.request)),
                          featured_media=rendered.featured_media)
 
-    def _upload_attachments(self, ctx: _Context) -> dict[str, UploadedFile]:
+    def _upload_attachments(self, ctx: _Context, on_site: dict[str, Media] | None = None) -> dict[str, UploadedFile]:
         request = ctx.request
         known = self.ledger.media_for(request.request_id)
         refs = [*request.attachments, *request.images]
         for ref in refs:
             self._inspect(ctx, ref.path)
-        slugs = {ref.path: f"{request.post_key}-{ctx.infos[ref.path].sha256[:12]}" for ref in refs}
+        slugs = {ref.path: _media_slug(request, ctx.infos[ref.path]) for ref in refs}
         missing = [ref.path for ref in refs if ctx.infos[ref.path].sha256 not in known]
-        on_site = self.cms.find_media([slugs[p] for p in missing]) if missing else {}
+        if on_site is None:
+            on_site = self.cms.find_media([slugs[p] for p in missing]) if missing else {}
         for path in missing:
             info = ctx.infos[path]
             media = on_site.get(slugs[path]) or self.cms.upload_media(
@@ -342,6 +379,11 @@ class Reconciler:
                                      state=state, published_version=ctx.request.version_hash(),
                                      url=post.link, actor=self.actor, action=action)
         ctx.publication = self.ledger.get_publication(ctx.request.request_id)
+
+
+def _media_slug(request: PublicationRequest, info: AttachmentInfo) -> str:
+    # Key + content: the same file is found again after a crash, a replaced one is new.
+    return f"{request.post_key}-{info.sha256[:12]}"
 
 
 def _title_of(request: PublicationRequest, path: str) -> str | None:

@@ -53,9 +53,25 @@ class AdapterBase:
             # The slug was taken by a post the bridge did not make; WordPress silently renamed
             # ours, which would make it unfindable. Remove it rather than leave an orphan.
             self._delete_for_good(created.id)
-            raise ConflictError(f"the slug {post.key!r} is already used by another post on the site",
-                                method="create", url=self.http.base_url, code="slug_taken")
+            raise self._slug_taken(post.key)
         return created
+
+    def write_posts(self, items: Sequence[tuple[int | None, PostInput]]) -> list[Post | SiteError]:
+        """See :meth:`Cms.write_posts`; one by one here (REST overrides it with batches)."""
+        results: list[Post | SiteError] = []
+        for post_id, post in items:
+            try:
+                results.append(self.create_post(post) if post_id is None else self.update_post(post_id, post))
+            except SiteError as error:
+                results.append(error)
+        return results
+
+    def update_post(self, post_id: int, post: PostInput) -> Post:
+        raise NotImplementedError
+
+    def _slug_taken(self, key: str) -> ConflictError:
+        return ConflictError(f"the slug {key!r} is already used by another post on the site",
+                             method="create", url=self.http.base_url, code="slug_taken")
 
     def list_categories(self) -> list[Category]:
         """See :meth:`Cms.list_categories`. Read once; later calls are free."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cms_bridge.errors import SiteError
 from cms_bridge.wordpress.models import (
     Category,
     CategoryChange,
@@ -47,6 +48,11 @@ class Cms(Protocol):
 
     def update_post(self, post_id: int, post: PostInput) -> Post:
         """Replace a post's title, content, status, date, terms and featured image."""
+        ...
+
+    def write_posts(self, items: Sequence[tuple[int | None, PostInput]]) -> list[Post | SiteError]:
+        """Create (id None) or update many posts, batched where the API allows; each item's
+        failure is returned in its place. Creates are not retried: a later lookup by key decides."""
         ...
 
     def set_status(self, post_id: int, status: PostStatus) -> Post:

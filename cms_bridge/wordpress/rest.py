@@ -195,22 +195,61 @@ class RestAdapter(AdapterBase):
             The response bodies, in order.
 
         Raises:
-            SiteError: for the first write that failed (the others in its chunk were still made).
+            SiteError: for the first write that failed (the others were still made).
+        """
+        results = self.batch_each(writes)
+        for result in results:
+            if isinstance(result, SiteError):
+                raise result
+        return results
+
+    def batch_each(self, writes: Sequence[tuple[str, str, dict[str, Any]]],
+                   *, retry: bool = True) -> list[Any]:
+        """Like :meth:`batch`, but each write's failure comes back in its place as a SiteError.
+
+        Args:
+            writes: ``(method, route, body)`` triples; a route may carry a query string.
+            retry: False for writes that create something (checked by key before any retry).
         """
         limit = self.site_info().batch_limit
         results: list[Any] = []
         if limit <= 1:
-            return [self._call(method, route, json=body) for method, route, body in writes]
+            for method, route, body in writes:
+                try:
+                    results.append(self._call(method, route, json=body, retry=retry))
+                except SiteError as error:
+                    results.append(error)
+            return results
         for start in range(0, len(writes), limit):
             chunk = writes[start:start + limit]
-            reply = self._call("POST", "/batch/v1", json={"requests": [
+            reply = self._call("POST", "/batch/v1", retry=retry, json={"requests": [
                 {"method": method, "path": route, "body": body} for method, route, body in chunk]})
             for (method, route, _), item in zip(chunk, reply.get("responses", []), strict=True):
+                body = item.get("body") or {}
                 if item.get("status", 500) >= 400:
-                    body = item.get("body") or {}
-                    raise SiteError(body.get("message", "a batched write failed"), method=method,
-                                    url=self._url(route), status=item.get("status"), code=body.get("code"))
-                results.append(item.get("body"))
+                    results.append(SiteError(body.get("message", "a batched write failed"), method=method,
+                                             url=self._url(route), status=item.get("status"),
+                                             code=body.get("code")))
+                else:
+                    results.append(body)
+        return results
+
+    def write_posts(self, items: Sequence[tuple[int | None, PostInput]]) -> list[Post | SiteError]:
+        """See :meth:`Cms.write_posts`: ``ceil(len(items) / batch limit)`` requests."""
+        query = f"?context=edit&_fields={_POST_FIELDS}"
+        writes = [("POST", f"/wp/v2/posts{'' if post_id is None else '/' + str(post_id)}{query}", self._body(post))
+                  for post_id, post in items]
+        results: list[Post | SiteError] = []
+        for (post_id, post), raw in zip(items, self.batch_each(writes, retry=False), strict=True):
+            if isinstance(raw, SiteError):
+                results.append(raw)
+                continue
+            written = self._post(raw)
+            if post_id is None and written.slug != post.key:
+                self._delete_for_good(written.id)
+                results.append(self._slug_taken(post.key))
+            else:
+                results.append(written)
         return results
 
     # -- media ------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Counts the HTTP requests a sync costs, against the local WordPress, and writes the table in
+docs/benchmarks.md (between its SYNC-COSTS markers).
+
+    .venv/bin/python bench/sync_costs.py [N ...]      (default N = 10 50 100)
+
+For each N: reset the site, make N approved requests with one small PDF each, sync them,
+then run an idle pass. Requests are classified by what they did.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from math import ceil
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cms_bridge.bridge import Bridge  # noqa: E402
+from cms_bridge.config import load_config  # noqa: E402
+from cms_bridge.samples import text_pdf  # noqa: E402
+from cms_bridge.wordpress import RestAdapter  # noqa: E402
+from cms_bridge.wordpress.http import HttpClient  # noqa: E402
+
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+class CountingClient(HttpClient):
+    """Records what each request was for."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.kinds: Counter[str] = Counter()
+
+    def _send_once(self, method, url, authenticated, kwargs):  # type: ignore[no-untyped-def]
+        route = parse_qs(urlsplit(url).query).get("rest_route", [urlsplit(url).path])[0]
+        route = re.sub(r"/\d+", "/{id}", route)
+        self.kinds[f"{method} {route}"] += 1
+        return super()._send_once(method, url, authenticated, kwargs)
+
+
+def make_inbox(folder: Path, n: int) -> None:
+    for i in range(n):
+        sub = folder / f"b-{i:04d}"
+        sub.mkdir(parents=True)
+        (sub / "doc.pdf").write_bytes(text_pdf([f"Bench document {i}"]))
+        (sub / "request.toml").write_text(f"""
+request_id = "bench-{i:04d}"
+request_date = "2026-09-01"
+group = "finance"
+kind = "procurement"
+title = "ประกาศทดสอบประสิทธิภาพ {i}"
+purpose = "วัดจำนวนคำขอ"
+channels = ["website"]
+[requester]
+name = "นางสาวทดลอง ใจดี"
+position = "นักวิชาการพัสดุ"
+[window]
+kind = "permanent"
+[[attachments]]
+path = "doc.pdf"
+[decision]
+status = "approved"
+by = "นายสมมุติ ใจกว้าง"
+at = 2026-09-01T10:00:00+07:00
+""", encoding="utf-8")
+
+
+def measure(n: int) -> dict[str, object]:
+    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    site = load_config(ROOT / ".local" / "wordpress" / "config.toml", environ={})
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "inbox"
+        make_inbox(inbox, n)
+        config = site.model_copy(update={
+            "intake": site.intake.model_copy(update={"inbox": inbox}),
+            "sync": site.sync.model_copy(update={"ledger": Path(tmp) / "ledger.sqlite3"})})
+        http = CountingClient(config)
+        with Bridge(config, cms=RestAdapter(http)) as bridge:
+            bridge.intake()
+            started = time.perf_counter()
+            report = bridge.sync()
+            seconds = time.perf_counter() - started
+            assert not report.failed and len(report.actions) == n
+            first = Counter(http.kinds)
+            http.kinds.clear()
+            idle = bridge.sync()
+            assert idle.actions == []
+            return {"n": n, "first": first, "idle": sum(http.kinds.values()), "seconds": seconds,
+                    "batch": bridge.cms.site_info().batch_limit}
+
+
+def render(results: list[dict]) -> str:
+    lines = ["| N requests | post lookups | media lookups | uploads | post writes | categories | other | total | idle pass | wall time |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        c: Counter[str] = r["first"]  # type: ignore[assignment]
+        lookups = c["GET /wp/v2/posts"]
+        media_lookups = c["GET /wp/v2/media"]
+        uploads = c["POST /wp/v2/media"]
+        writes = c["POST /batch/v1"] + c["POST /wp/v2/posts"]
+        cats = c["GET /wp/v2/categories"] + c["POST /wp/v2/categories"]
+        total = sum(c.values())
+        other = total - lookups - media_lookups - uploads - writes - cats
+        n, batch = r["n"], r["batch"]
+        lines.append(f"| {n} | {lookups} (ceil(N/100) = {ceil(n / 100)}) | {media_lookups} | {uploads} | "
+                     f"{writes} (ceil(N/{batch}) = {ceil(n / batch)}) | {cats} | {other} | {total} | "
+                     f"{r['idle']} | {r['seconds']:.2f} s |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [10, 50, 100]
+    table = render([measure(n) for n in sizes])
+    text = DOC.read_text(encoding="utf-8")
+    start, end = "<!-- SYNC-COSTS:START -->", "<!-- SYNC-COSTS:END -->"
+    before, rest = text.split(start)
+    _, after = rest.split(end)
+    DOC.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
