@@ -384,6 +384,7 @@ class Ledger:
         url: str | None,
         actor: str,
         action: str,
+        site_modified: datetime | None = None,
     ) -> Publication:
         """Create or update the request's publication row, with an event holding both states.
 
@@ -399,6 +400,7 @@ class Ledger:
             url: the post's public address.
             actor: who or what made the change.
             action: the event's action, e.g. ``publication.created``, ``publication.withdrawn``.
+            site_modified: the post's modification time on the site after this write.
 
         Raises:
             LedgerError: unknown request, unknown state, or a version this request never had.
@@ -421,12 +423,14 @@ class Ledger:
                 url=url,
                 first_published_at=first or (now if state == "published" else None),
                 updated_at=now,
+                site_modified=site_modified,
             )
             if before is not None and before.model_copy(update={"updated_at": after.updated_at}) == after:
                 return before
             # Timestamps go in as the ledger's own text form, not pydantic's JSON form ("Z").
             row = {**after.model_dump(), "updated_at": now}
             row["first_published_at"] = after.first_published_at and _stamp(after.first_published_at)
+            row["site_modified"] = after.site_modified and _stamp(after.site_modified)
             columns = ", ".join(row)
             self._db.execute(
                 f"INSERT INTO publications ({columns}) VALUES ({', '.join('?' * len(row))})"

@@ -156,9 +156,15 @@ def m001_initial(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def m002_publication_site_modified(db: sqlite3.Connection) -> None:
+    """The post's modification time on the site after the bridge's last write: a later one means
+    a person edited the post there (drift)."""
+    db.execute("ALTER TABLE publications ADD COLUMN site_modified TEXT")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
-DEFAULT_MIGRATIONS: list[Migration] = [m001_initial]
+DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified]
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -284,6 +290,7 @@ class Publication(_Row):
     url: str | None
     first_published_at: AwareDatetime | None
     updated_at: AwareDatetime
+    site_modified: AwareDatetime | None = None
 
 
 class MediaRecord(_Row):

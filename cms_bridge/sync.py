@@ -155,12 +155,17 @@ class Reconciler:
         if want.state in ("scheduled", "published"):
             if post is None:
                 if pub is not None and pub.state in ("published", "scheduled") and pub.post_id:
-                    return [self._drift(rid, "its post was deleted on the site", None)]
+                    return self._drift(rid, "its post was deleted on the site", None)
                 return [Action(request_id=rid, kind="create", detail=f"{want.state} at {_fmt(want.publish_at)}")]
             expected = {"published": ("publish", "future"), "scheduled": ("future", "draft")}.get(pub.state, ()) \
                 if pub else ()
             if expected and post.status not in expected and pub.published_version == version:  # type: ignore[union-attr]
-                return [self._drift(rid, f"its post was set to {post.status} on the site", post_id)]
+                return self._drift(rid, f"its post was set to {post.status} on the site", post)
+            if pub is not None and pub.site_modified and post.modified and post.modified > pub.site_modified \
+                    and pub.published_version == version:
+                if self.settings.on_drift == "restore":
+                    return [Action(request_id=rid, kind="update", post_id=post_id, detail="restore: edited on the site")]
+                return self._drift(rid, "its post was edited on the site", post)
             actions = []
             if pub is None or pub.published_version != version:
                 actions.append(Action(request_id=rid, kind="update", post_id=post_id,
@@ -235,11 +240,21 @@ class Reconciler:
                                                        and archive)
         return ctx.post.status in VISIBLE
 
-    def _drift(self, rid: str, what: str, post_id: int | None) -> Action:
+    def _drift_reported(self, rid: str, post: Post | None) -> bool:
+        """A change on the site is reported once, not on every pass."""
+        stamp = post.modified.isoformat() if post and post.modified else None
+        return any(e.action == "site.drift" and (e.after or {}).get("modified") == stamp
+                   for e in self.ledger.events(rid))
+
+    def _drift(self, rid: str, what: str, post: Post | None) -> list[Action]:
+        post_id = post.id if post else None
         if self.settings.on_drift == "restore":
-            return Action(request_id=rid, kind="create" if post_id is None else "publish", post_id=post_id,
-                          detail=f"restore: {what}")
-        return Action(request_id=rid, kind="drift", post_id=post_id, detail=f"{what}; left as it is (on_drift = report)")
+            return [Action(request_id=rid, kind="create" if post is None else "publish", post_id=post_id,
+                           detail=f"restore: {what}")]
+        if self._drift_reported(rid, post):
+            return []  # reported once, when it was first seen
+        return [Action(request_id=rid, kind="drift", post_id=post_id,
+                       detail=f"{what}; left as it is (on_drift = report)")]
 
     def _policy(self, request: PublicationRequest) -> str:
         return self.mappings.kind(request.kind).withdrawal
@@ -253,8 +268,10 @@ class Reconciler:
             elif action.kind == "withdraw":
                 self._withdraw(action, ctx)
             elif action.kind == "drift":
+                modified = ctx.post.modified.isoformat() if ctx.post and ctx.post.modified else None
                 self.ledger.append_event("site.drift", actor=self.actor, request_id=action.request_id,
-                                         after={"detail": action.detail, "post_id": action.post_id})
+                                         after={"detail": action.detail, "post_id": action.post_id,
+                                                "modified": modified})
             action.done = True
         except CmsBridgeError as exc:
             self._failed(action, exc)
@@ -377,7 +394,7 @@ class Reconciler:
             "scheduled" if ctx.desired.state == "scheduled" else "withdrawn")
         self.ledger.save_publication(ctx.request.request_id, post_id=post.id, post_key=ctx.request.post_key,
                                      state=state, published_version=ctx.request.version_hash(),
-                                     url=post.link, actor=self.actor, action=action)
+                                     url=post.link, actor=self.actor, action=action, site_modified=post.modified)
         ctx.publication = self.ledger.get_publication(ctx.request.request_id)
 
 

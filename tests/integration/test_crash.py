@@ -6,10 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
-
-import pytest
 
 from cms_bridge.bridge import Bridge
 from cms_bridge.config import Config

@@ -200,6 +200,23 @@ def test_drift_is_reported_and_left_alone_by_default(bridge: Bridge, inbox: Path
     assert kinds(report) == [("dri", "drift")] and "set to draft" in report.actions[0].detail
     assert site.get_post(post.id).status == "draft"
     assert "site.drift" in [e.action for e in bridge.ledger.events("dri")]
+    assert kinds(run(bridge, now)) == []  # reported once, not on every pass
+
+
+def test_an_edit_on_the_site_is_drift_reported_once_or_restored(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    write_request(inbox, "edt", window='kind = "permanent"')
+    now = datetime(2026, 10, 1, tzinfo=BKK)
+    run(bridge, now)
+    post = site.find_by_keys(["pr-edt"])["pr-edt"]
+    site.http.request("POST", site._url(f"/wp/v2/posts/{post.id}"), json={"title": "แก้ไขโดยคน"})
+    report = run(bridge, now)
+    assert kinds(report) == [("edt", "drift")] and "edited on the site" in report.actions[0].detail
+    assert kinds(run(bridge, now)) == []
+    assert site.get_post(post.id).title == "แก้ไขโดยคน"
+    bridge.config = bridge.config.model_copy(update={"sync": bridge.config.sync.model_copy(update={"on_drift": "restore"})})
+    assert kinds(run(bridge, now)) == [("edt", "update")]
+    assert site.get_post(post.id).title == "ประกาศ edt"
+    assert kinds(run(bridge, now)) == []
 
 
 def test_drift_restored_when_configured(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:

@@ -99,46 +99,47 @@ def test_opening_twice_applies_the_initial_migration_once(path: Path, clock: Fak
     Ledger(path, clock=clock).close()
     clock.advance(days=1)
     Ledger(path, clock=clock).close()
-    assert raw(path).execute("SELECT name, applied_at FROM migrations").fetchall() == [("m001_initial", stamp(T0))]
+    expected = [(m.__name__, stamp(T0)) for m in DEFAULT_MIGRATIONS]
+    assert raw(path).execute("SELECT name, applied_at FROM migrations ORDER BY rowid").fetchall() == expected
 
 
 def test_an_extra_migration_is_applied_once_and_recorded(path: Path, clock: FakeClock) -> None:
     calls = []
 
-    def m002_add_tags(db: sqlite3.Connection) -> None:
+    def m900_add_tags(db: sqlite3.Connection) -> None:
         calls.append(1)
         db.execute("ALTER TABLE requests ADD COLUMN tags TEXT")
 
     Ledger(path, clock=clock).close()
     t1 = clock.advance(hours=1)
     for _ in range(2):
-        Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m002_add_tags]).close()
+        Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m900_add_tags]).close()
     assert calls == [1]
     assert raw(path).execute("SELECT name, applied_at FROM migrations ORDER BY rowid").fetchall() == [
-        ("m001_initial", stamp(T0)),
-        ("m002_add_tags", stamp(t1)),
+        *((m.__name__, stamp(T0)) for m in DEFAULT_MIGRATIONS),
+        ("m900_add_tags", stamp(t1)),
     ]
     assert "tags" in [row[1] for row in raw(path).execute("PRAGMA table_info(requests)")]
 
 
 def test_a_failing_migration_leaves_nothing_behind(path: Path, clock: FakeClock) -> None:
-    def m002_broken(db: sqlite3.Connection) -> None:
+    def m900_broken(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):
-        Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m002_broken])
+        Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m900_broken])
     tables = {row[0] for row in raw(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "requests" in tables and "half_done" not in tables
-    assert raw(path).execute("SELECT name FROM migrations").fetchall() == [("m001_initial",)]
+    assert raw(path).execute("SELECT name FROM migrations").fetchall() == [(m.__name__,) for m in DEFAULT_MIGRATIONS]
 
 
 def test_a_file_migrated_by_a_newer_version_is_refused(path: Path, clock: FakeClock) -> None:
-    def m002_future(db: sqlite3.Connection) -> None:
+    def m900_future(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE future (x)")
 
-    Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m002_future]).close()
-    with pytest.raises(LedgerError, match="newer cms-bridge.*m002_future"):
+    Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m900_future]).close()
+    with pytest.raises(LedgerError, match="newer cms-bridge.*m900_future"):
         Ledger(path, clock=clock)
 
 
@@ -521,13 +522,13 @@ def test_a_failure_inside_transaction_rolls_back_the_row_and_its_event(ledger: L
 
 
 def test_a_failing_event_write_rolls_back_the_row(path: Path, clock: FakeClock) -> None:
-    def m002_refuse_publication_events(db: sqlite3.Connection) -> None:
+    def m900_refuse_publication_events(db: sqlite3.Connection) -> None:
         db.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.action LIKE 'publication.%'"
             " BEGIN SELECT RAISE(ABORT, 'event refused'); END"
         )
 
-    with Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m002_refuse_publication_events]) as ledger:
+    with Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m900_refuse_publication_events]) as ledger:
         ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
         with pytest.raises(sqlite3.IntegrityError, match="event refused"):
             save(ledger, "published")
