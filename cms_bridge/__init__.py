@@ -1,5 +1,24 @@
-"""cms-bridge: publish an education office's approved disclosure requests to its WordPress site."""
+"""cms-bridge: publish an education office's approved disclosure requests to its WordPress site.
+
+The front door for other office scripts is :class:`Bridge`; see docs/python-api.md.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["Bridge", "__version__"]
+
+if TYPE_CHECKING:
+    from cms_bridge.bridge import Bridge
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use so `cms-bridge --version` and small tools stay quick to start.
+    if name == "Bridge":
+        from cms_bridge.bridge import Bridge
+
+        return Bridge
+    raise AttributeError(name)
