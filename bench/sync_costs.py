@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from cms_bridge.bridge import Bridge  # noqa: E402
 from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.samples import text_pdf  # noqa: E402
+from cms_bridge.samples import request_toml, text_pdf  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402
 from cms_bridge.wordpress.http import HttpClient  # noqa: E402
 
@@ -51,26 +51,9 @@ def make_inbox(folder: Path, n: int) -> None:
         sub = folder / f"b-{i:04d}"
         sub.mkdir(parents=True)
         (sub / "doc.pdf").write_bytes(text_pdf([f"Bench document {i}"]))
-        (sub / "request.toml").write_text(f"""
-request_id = "bench-{i:04d}"
-request_date = "2026-09-01"
-group = "finance"
-kind = "procurement"
-title = "ประกาศทดสอบประสิทธิภาพ {i}"
-purpose = "วัดจำนวนคำขอ"
-channels = ["website"]
-[requester]
-name = "นางสาวทดลอง ใจดี"
-position = "นักวิชาการพัสดุ"
-[window]
-kind = "permanent"
-[[attachments]]
-path = "doc.pdf"
-[decision]
-status = "approved"
-by = "นายสมมุติ ใจกว้าง"
-at = 2026-09-01T10:00:00+07:00
-""", encoding="utf-8")
+        (sub / "request.toml").write_text(request_toml(
+            f"bench-{i:04d}", title=f"ประกาศทดสอบประสิทธิภาพ {i}", group="finance", kind="procurement"),
+            encoding="utf-8")
 
 
 def measure(n: int) -> dict[str, object]:

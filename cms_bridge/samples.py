@@ -123,3 +123,33 @@ def _jpeg() -> bytes:
         "0606050609080a0a090809090a0c0f0c0a0b0e0b09090d110d0e0f101011100a0c12131210130f101010ffc9000b"
         "080001000101011100ffcc000600101005ffda0008010100003f00d2cf20ffd9"
     )
+
+
+def request_toml(request_id: str, *, title: str | None = None, group: str = "ict", kind: str = "other",
+                 window: str = 'kind = "permanent"', attachments: Sequence[str] = ("doc.pdf",),
+                 images: Sequence[str] = (), request_date: str = "2026-09-01",
+                 approved_at: str | None = "2026-09-01T10:00:00+07:00") -> str:
+    """The text of an approved (or, with ``approved_at=None``, pending) request file, for tests,
+    benchmarks and demos; made-up people."""
+    files = "".join(f'\n[[attachments]]\npath = "{path}"\n' for path in attachments)
+    files += "".join(f'\n[[images]]\npath = "{path}"\n' for path in images)
+    decision = ('status = "pending"' if approved_at is None else
+                f'status = "approved"\nby = "นายสมมุติ ใจกว้าง"\nat = {approved_at}')
+    return f'''request_id = "{request_id}"
+request_date = "{request_date}"
+group = "{group}"
+kind = "{kind}"
+title = "{title or f'ประกาศ {request_id}'}"
+purpose = "ทดสอบการเผยแพร่"
+channels = ["website"]
+
+[requester]
+name = "นางสาวทดลอง ใจดี"
+position = "นักวิชาการ"
+
+[window]
+{window}
+{files}
+[decision]
+{decision}
+'''

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cms_bridge.bridge import Bridge
 from cms_bridge.config import Config
-from cms_bridge.samples import png, text_pdf
+from cms_bridge.samples import png, request_toml, text_pdf
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import ALL_STATUSES, PostQuery
@@ -28,36 +28,13 @@ def make_inbox(inbox: Path) -> int:
         folder = inbox / f"crash-{n}"
         folder.mkdir(parents=True)
         (folder / "doc.pdf").write_bytes(text_pdf([f"Document {n}", "page 2"]))
-        extra = ""
         if n % 2 == 0:
             (folder / "photo.png").write_bytes(png(8, 8, 40 * n))
-            extra = '\n[[images]]\npath = "photo.png"\n'
             files += 1
         files += 1
-        (folder / "request.toml").write_text(f"""
-request_id = "crash-{n}"
-request_date = "2026-09-01"
-group = "ict"
-kind = "{'procurement' if n % 2 else 'other'}"
-title = "ประกาศทดสอบ {n}"
-purpose = "ทดสอบ"
-channels = ["website"]
-
-[requester]
-name = "นางสาวทดลอง ใจดี"
-position = "นักวิชาการคอมพิวเตอร์"
-
-[window]
-kind = "permanent"
-
-[[attachments]]
-path = "doc.pdf"
-{extra}
-[decision]
-status = "approved"
-by = "นายสมมุติ ใจกว้าง"
-at = 2026-09-01T10:00:00+07:00
-""", encoding="utf-8")
+        (folder / "request.toml").write_text(request_toml(
+            f"crash-{n}", title=f"ประกาศทดสอบ {n}", kind="procurement" if n % 2 else "other",
+            images=["photo.png"] if n % 2 == 0 else []), encoding="utf-8")
     return files
 
 

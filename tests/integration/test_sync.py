@@ -11,7 +11,7 @@ import pytest
 
 from cms_bridge.bridge import Bridge, SyncLockedError
 from cms_bridge.config import Config
-from cms_bridge.samples import text_pdf
+from cms_bridge.samples import request_toml, text_pdf
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
@@ -20,40 +20,14 @@ from cms_bridge.wordpress.models import PostQuery
 BKK = OFFICE_TZ
 APPROVED_AT = datetime(2026, 9, 1, 10, 0, tzinfo=BKK)
 
-REQUEST = """
-request_id = "{rid}"
-request_date = "2026-09-01"
-group = "finance"
-kind = "{kind}"
-title = "{title}"
-purpose = "ทดสอบการเผยแพร่"
-channels = ["website"]
-
-[requester]
-name = "นางสาวทดลอง ใจดี"
-position = "นักวิชาการพัสดุ"
-
-[window]
-{window}
-
-[[attachments]]
-path = "{attachment}"
-
-[decision]
-status = "approved"
-by = "นายสมมุติ ใจกว้าง"
-at = 2026-09-01T10:00:00+07:00
-"""
-
-
 def write_request(inbox: Path, rid: str, *, window: str, kind: str = "other", title: str | None = None,
                   attachment: str = "doc.pdf", pdf_text: str = "Document") -> Path:
     folder = inbox / rid
     folder.mkdir(parents=True, exist_ok=True)
     (folder / attachment).write_bytes(text_pdf([pdf_text]))
     path = folder / "request.toml"
-    path.write_text(REQUEST.format(rid=rid, kind=kind, title=title or f"ประกาศ {rid}", window=window,
-                                   attachment=attachment), encoding="utf-8")
+    path.write_text(request_toml(rid, title=title, group="finance", kind=kind, window=window,
+                                 attachments=[attachment]), encoding="utf-8")
     return path
 
 
