@@ -5,6 +5,7 @@ Each probe is one cheap request; the report lists what works and one actionable 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 from urllib.parse import urljoin
 
@@ -115,6 +116,8 @@ class _Probe:
             self.check_xmlrpc()
         self.explain_authentication()
         self.check_capabilities()
+        if self.version is None:
+            self.version_from_feed()
         if self.site.api == "auto" and self.xmlrpc_auth and not self.rest_auth:
             # Not fatal: connect() falls back to XML-RPC, which works but costs more requests.
             self.findings = [
@@ -187,6 +190,19 @@ class _Probe:
             self.ok("batch requests", f"up to {self.batch_limit} writes per request")
         except (SiteError, KeyError, IndexError, TypeError, ValueError):
             self.info("batch requests", "not available (WordPress < 5.6); writes go one by one")
+
+    def version_from_feed(self) -> None:
+        # Without XML-RPC, the public feed's <generator> still names the version (unless a
+        # security plugin hides it, in which case it stays unknown).
+        try:
+            feed = self.http.request("GET", self.site.url + "/", params={"feed": "rss2"},
+                                     authenticated=False, retry=False).text
+        except SiteError:
+            return
+        found = re.search(r"<generator>https?://wordpress\.org/\?v=([\w.\-]+)</generator>", feed)
+        if found:
+            self.version = found.group(1)
+            self.info("WordPress version", f"{self.version} (from the feed)")
 
     def check_xmlrpc(self) -> None:
         client = XmlRpcClient(self.http, self.site.url + "/xmlrpc.php")

@@ -11,6 +11,8 @@ from pathlib import Path
 from cms_bridge.check import run_check
 from cms_bridge.config import Config
 
+from .conftest import SWITCHES
+
 
 def cli(config_file: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CMS_BRIDGE_SITE")}
@@ -78,6 +80,10 @@ def test_rest_disabled_falls_back_to_xmlrpc_only_when_allowed(clean_site: Config
     site_switch("rest-disabled")
     auto = run_check(clean_site)
     assert auto.usable and auto.wordpress_version
+    site_switch("xmlrpc-disabled")
+    rest_only = run_check(clean_site)
+    assert rest_only.wordpress_version == auto.wordpress_version  # read from the feed instead
+    (SWITCHES / "xmlrpc-disabled").unlink()
     rest_line = next(f for f in auto.findings if f.name == "REST API")
     assert rest_line.status == "warning" and "disabled" in rest_line.detail
     assert auto.timezone == "UTC+7"  # XML-RPC knows the offset only
