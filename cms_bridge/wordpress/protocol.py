@@ -75,6 +75,14 @@ class Cms(Protocol):
         """The leaf category of ``"A / B / C"``, creating missing levels."""
         ...
 
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+        """Rename a category and/or move it under another parent (0 = top level)."""
+        ...
+
+    def delete_category(self, category_id: int) -> None:
+        """Delete a category for good (its posts keep their other categories)."""
+        ...
+
     def list_categories(self) -> list[Category]:
         """Every category on the site (names decoded and NFC)."""
         ...

@@ -293,6 +293,21 @@ class RestAdapter(AdapterBase):
         for item in self._pages("/wp/v2/categories", {"_fields": _TERM_FIELDS, "hide_empty": "false"}):
             yield _category(item)
 
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+        """See :meth:`Cms.update_category`."""
+        body = {k: v for k, v in (("name", name), ("parent", parent)) if v is not None}
+        category = _category(self._call("POST", f"/wp/v2/categories/{category_id}", json=body,
+                                        params={"_fields": _TERM_FIELDS}))
+        if self._categories is not None:
+            self._categories[category.id] = category
+        return category
+
+    def delete_category(self, category_id: int) -> None:
+        """See :meth:`Cms.delete_category`."""
+        self._call("DELETE", f"/wp/v2/categories/{category_id}", params={"force": "true"})
+        if self._categories is not None:
+            self._categories.pop(category_id, None)
+
     def _create_category(self, name: str, parent: int) -> Category:
         try:
             item = self._call("POST", "/wp/v2/categories", json={"name": name, "parent": parent},

@@ -24,7 +24,7 @@ from wordpress_xmlrpc.methods.posts import (
     GetPosts,
     NewPost,
 )
-from wordpress_xmlrpc.methods.taxonomies import GetTerm, GetTerms, NewTerm
+from wordpress_xmlrpc.methods.taxonomies import DeleteTerm, EditTerm, GetTerm, GetTerms, NewTerm
 
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient
@@ -190,6 +190,25 @@ class XmlRpcAdapter(AdapterBase):
     def _load_categories(self) -> Iterator[Category]:
         for term in self._call(GetTerms("category", {"hide_empty": False}, results_class=dict)):
             yield _category(term)
+
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+        """See :meth:`Cms.update_category`."""
+        term: dict[str, Any] = {"taxonomy": "category"}
+        if name is not None:
+            term["name"] = name
+        if parent is not None:
+            term["parent"] = parent
+        self._call(EditTerm(category_id, term))
+        category = _category(self._call(GetTerm("category", category_id, results_class=dict)))
+        if self._categories is not None:
+            self._categories[category.id] = category
+        return category
+
+    def delete_category(self, category_id: int) -> None:
+        """See :meth:`Cms.delete_category`."""
+        self._call(DeleteTerm("category", category_id))
+        if self._categories is not None:
+            self._categories.pop(category_id, None)
 
     def _create_category(self, name: str, parent: int) -> Category:
         term: dict[str, Any] = {"taxonomy": "category", "name": name}

@@ -174,3 +174,15 @@ def test_media_found_by_slug_after_upload(cms: Cms, tmp_path: Path) -> None:
     assert set(both) == {"pr-x-0123abcd"}
     found = both["pr-x-0123abcd"]
     assert found.id == media.id and found.url == media.url
+
+
+def test_rename_reparent_and_delete_a_category(cms: Cms, rest: RestAdapter) -> None:
+    top = cms.ensure_category_path("ITA 2567")
+    leaf = cms.ensure_category_path("ประกาศ &amp; เก่า")
+    moved = cms.update_category(leaf.id, name="O20 ประกาศ & คำสั่ง", parent=top.id)
+    assert (moved.name, moved.parent) == ("O20 ประกาศ & คำสั่ง", top.id)
+    fresh = {c.id: c for c in RestAdapter(rest.http).list_categories()}
+    assert (fresh[leaf.id].name, fresh[leaf.id].parent) == ("O20 ประกาศ & คำสั่ง", top.id)
+    cms.delete_category(leaf.id)
+    assert leaf.id not in {c.id for c in RestAdapter(rest.http).list_categories()}
+    assert cms.ensure_category_path("ITA 2567 / O20 ประกาศ & คำสั่ง").id != leaf.id  # made anew
