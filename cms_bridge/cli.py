@@ -185,6 +185,63 @@ def cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """One-off category migrations from a plan file (see docs/migrations.md and jobs/).
+
+    plan FILE      print every change (counts and sample titles); change nothing
+    apply FILE     make the changes, journaled in the ledger first; rerun after an interruption
+                   to resume (no change is made twice)
+    rollback RUN   restore every touched post's categories and every touched category's name and
+                   parent
+    runs           list the runs in the ledger
+    """
+    from cms_bridge.category_migration import MigrationEngine
+    from cms_bridge.migration_journal import list_runs
+    from cms_bridge.migration_plan import load_plan
+
+    if args.action != "runs" and not args.target:
+        raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")
+    with _bridge(args) as bridge:
+        engine = MigrationEngine(bridge.cms if args.action != "runs" else None, bridge.ledger,  # type: ignore[arg-type]
+                                 bridge.mappings, actor=args.actor or "cms-bridge migrate")
+        if args.action == "runs":
+            for run in list_runs(bridge.ledger):
+                print(f"{run.run_id}  {run.status:<11} {run.started_at}  {run.plan_name}")
+            return EXIT_OK
+        if args.action == "rollback":
+            undone = engine.rollback(args.target, progress=_progress_bar())
+            print(f"run {args.target}: {undone} change(s) undone")
+            return EXIT_OK
+        plan, plan_hash = load_plan(args.target)
+        if args.action == "plan":
+            _print_migration(engine.plan(plan))
+            return EXIT_OK
+        run_id = engine.apply(plan, plan_hash, plan_path=str(args.target), progress=_progress_bar())
+        print(f"run {run_id}: done (undo with: cms-bridge migrate rollback {run_id})")
+        return EXIT_OK
+
+
+def _print_migration(changes: list[Any]) -> None:
+    from collections import Counter
+
+    counts = Counter(c.kind for c in changes)
+    for change in changes:
+        if change.kind == "post_categories":
+            continue
+        if change.kind == "create_term":
+            print(f"create category {change.after['name']!r} (under {change.after['parent'] or 'top level'})")
+        elif change.kind == "update_term":
+            print(f"category {change.target}: {change.before} -> {change.after}")
+        else:
+            print(f"delete category {change.before['path']!r} ({change.target})")
+    moves = [c for c in changes if c.kind == "post_categories"]
+    if moves:
+        print(f"re-file {len(moves)} post(s), e.g.:")
+        for change in moves[:5]:
+            print(f"  {change.target} {change.before['title']}: {change.before['categories']} -> {change.after['categories']}")
+    print(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")
+
+
 class _IntakeThenSync:
     """Each daemon pass reads the inbox first, so new request files are picked up."""
 
@@ -334,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--by", required=True, help="who records it")
     record.add_argument("--request", metavar="REQUEST_ID", help="the request it fulfils")
     record.add_argument("--note", help="where exactly, reach, problems")
+    migrate = _add(commands, "migrate", cmd_migrate)
+    migrate.add_argument("action", choices=["plan", "apply", "rollback", "runs"])
+    migrate.add_argument("target", nargs="?", metavar="FILE|RUN", help="plan file, or run id for rollback")
+    migrate.add_argument("--actor", help="who runs it (recorded in the journal)")
     return parser
 
 

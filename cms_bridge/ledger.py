@@ -135,8 +135,8 @@ class Ledger:
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """The open connection, for read-only queries (reports); write through the methods,
-        which add the event rows."""
+        """The open connection: read-only queries (reports), and modules that own their tables
+        (the migration journal) writing inside :meth:`transaction` with an event."""
         return self._db
 
     def close(self) -> None:
@@ -178,6 +178,10 @@ class Ledger:
             raise
         finally:
             self._depth = depth
+
+    def now_text(self) -> str:
+        """The ledger clock's current time as stored (for modules that keep their own tables)."""
+        return self._now()
 
     def _now(self) -> str:
         now = self._clock()

@@ -162,9 +162,33 @@ def m002_publication_site_modified(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE publications ADD COLUMN site_modified TEXT")
 
 
+def m003_category_migration_journal(db: sqlite3.Connection) -> None:
+    """The journal of category migrations: each planned change is written before it is made."""
+    db.execute("""CREATE TABLE migration_runs (
+        run_id TEXT PRIMARY KEY,
+        plan_name TEXT NOT NULL,
+        plan_path TEXT,
+        plan_hash TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'rolled_back')),
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+    )""")
+    db.execute("""CREATE TABLE migration_changes (
+        run_id TEXT NOT NULL REFERENCES migration_runs (run_id),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('create_term', 'update_term', 'post_categories', 'delete_term')),
+        target INTEGER,
+        "before" TEXT NOT NULL CHECK (json_valid("before")),
+        "after" TEXT NOT NULL CHECK (json_valid("after")),
+        state TEXT NOT NULL CHECK (state IN ('planned', 'done', 'undone')),
+        PRIMARY KEY (run_id, seq)
+    )""")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
-DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified]
+DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
+                                       m003_category_migration_journal]
 
 
 def open_database(path: str) -> sqlite3.Connection:

@@ -79,6 +79,14 @@ class AdapterBase:
             self._categories = {c.id: c for c in self._load_categories()}
         return list(self._categories.values())
 
+    def create_category(self, name: str, parent: int = 0) -> Category:
+        """Create one category under *parent* (an existing one of that name is returned)."""
+        self.list_categories()
+        assert self._categories is not None
+        category = self._create_category(name, parent)
+        self._categories[category.id] = category
+        return category
+
     def ensure_category_path(self, path: str) -> Category:
         """See :meth:`Cms.ensure_category_path`. Free when the whole path exists already."""
         levels = split_category_path(path)

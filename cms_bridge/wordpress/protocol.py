@@ -75,6 +75,10 @@ class Cms(Protocol):
         """The leaf category of ``"A / B / C"``, creating missing levels."""
         ...
 
+    def create_category(self, name: str, parent: int = 0) -> Category:
+        """Create one category under *parent* (an existing one of that name is returned)."""
+        ...
+
     def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
         """Rename a category and/or move it under another parent (0 = top level)."""
         ...

@@ -24,7 +24,13 @@ from wordpress_xmlrpc.methods.posts import (
     GetPosts,
     NewPost,
 )
-from wordpress_xmlrpc.methods.taxonomies import DeleteTerm, EditTerm, GetTerm, GetTerms, NewTerm
+from wordpress_xmlrpc.methods.taxonomies import (
+    DeleteTerm,
+    EditTerm,
+    GetTerm,
+    GetTerms,
+    NewTerm,
+)
 
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient

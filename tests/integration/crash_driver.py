@@ -1,6 +1,7 @@
-"""Runs `cms-bridge sync` and kills itself with SIGKILL at the Nth HTTP request.
+"""Runs a cms-bridge command and kills itself with SIGKILL at the Nth HTTP request.
 
-Used by test_crash.py: `python -m tests.integration.crash_driver CONFIG N before|after`. With
+Used by the crash tests: `python -m tests.integration.crash_driver N before|after ARGS...` runs
+`cms-bridge ARGS...`. With
 "after", the request reaches WordPress and its answer arrives before the kill (the worst case:
 the site changed, the ledger does not know); with "before", it is never sent. A kill -9 leaves
 no chance to clean up, exactly like a power cut.
@@ -34,6 +35,6 @@ def arm(limit: int, mode: str) -> None:
 
 
 if __name__ == "__main__":
-    config, limit, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    limit, mode, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     arm(limit, mode)
-    sys.exit(main(["--config", config, "sync"]))
+    sys.exit(main(args))

@@ -77,8 +77,8 @@ def test_kill_9_at_varied_points_then_rerun_converges(clean_site: Config, tmp_pa
         config = write_config(clean_site, folder, inbox)
         kill_at = 1 + (attempt * (total - 1)) // (KILLS - 1)  # spread from the first to the last request
         mode = "after" if attempt % 2 == 0 else "before"
-        killed = subprocess.run([sys.executable, "-m", "tests.integration.crash_driver", str(config),
-                                 str(kill_at), mode], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        killed = subprocess.run([sys.executable, "-m", "tests.integration.crash_driver", str(kill_at), mode,
+                                 "--config", str(config), "sync"], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert killed.returncode == -signal.SIGKILL, (kill_at, mode, killed.stderr[-2000:])
         with Bridge.from_config(config) as bridge:
             bridge.intake()
