@@ -77,8 +77,9 @@ def _footer(request: PublicationRequest) -> str:
         parts.append(f"ที่ {request.document_number}")
     parts.append(f"ลงวันที่ {format_thai_date(request.request_date)}")
     parts.append(f"(คำขอเลขที่ {request.request_id})")
-    approved = request.approval_time().astimezone(OFFICE_TZ)
-    parts.append(f"อนุญาตเมื่อวันที่ {format_thai_date(approved.date())}")
+    if request.is_approved:
+        approved = request.approval_time().astimezone(OFFICE_TZ)
+        parts.append(f"อนุญาตเมื่อวันที่ {format_thai_date(approved.date())}")
     return " ".join(parts)
 
 

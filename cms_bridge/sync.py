@@ -30,7 +30,7 @@ from cms_bridge.ledger import Ledger, MediaRecord, Publication
 from cms_bridge.mappings import Mappings
 from cms_bridge.publication import PublicationRequest
 from cms_bridge.render import UploadedFile, render_post
-from cms_bridge.wordpress.models import Media, Post, PostInput
+from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput
 from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "drift", "blocked"]
@@ -336,7 +336,9 @@ class Reconciler:
             status, date = self._holding_status(ctx.desired), ctx.desired.publish_at
         post = self.cms.set_status(ctx.post.id, status, date=date)  # type: ignore[arg-type]
         if self._policy(ctx.request) == "archive" and ctx.publication and ctx.publication.state == "withdrawn":
-            post = self.cms.update_post(post.id, self._input_from(post, ctx, status))
+            # Back from the archive: its own categories again, instead of the archive's.
+            self._set_categories(post, self._categories(ctx.request))
+            post = self.cms.get_post(post.id)
         ctx.post = post
         self._record(ctx, post, f"post.{action.kind}ed" if action.kind == "publish" else "post.scheduled")
 
@@ -345,20 +347,19 @@ class Reconciler:
         policy = self._policy(ctx.request)
         if policy == "archive" and self.settings.archive_category:
             archive = self.cms.ensure_category_path(self.settings.archive_category)
-            post = self.cms.update_post(ctx.post.id, self._input_from(ctx.post, ctx, ctx.post.status,
-                                                                      categories=(archive.id,)))
+            self._set_categories(ctx.post, [archive.id])
+            post = self.cms.get_post(ctx.post.id)
         else:
             post = self.cms.set_status(ctx.post.id, "draft" if policy == "archive" else policy)  # type: ignore[arg-type]
         ctx.post = post
         self._record(ctx, post, "post.withdrawn", state="withdrawn")
 
-    def _input_from(self, post: Post, ctx: _Context, status: str, categories: tuple[int, ...] | None = None) -> PostInput:
-        files = self._upload_attachments(ctx)
-        rendered = render_post(ctx.request, files, ctx.infos)
-        return PostInput(key=ctx.request.post_key, title=rendered.title, content=rendered.content,
-                         excerpt=rendered.excerpt, status=status, date=ctx.desired.publish_at or post.date,  # type: ignore[arg-type]
-                         categories=categories or tuple(self._categories(ctx.request)),
-                         featured_media=rendered.featured_media)
+    def _set_categories(self, post: Post, categories: list[int]) -> None:
+        # Only the categories change: the content stays as published (and a rejected request
+        # could not be rendered again, having no approval to cite).
+        self.cms.change_categories([CategoryChange(post_id=post.id, add=tuple(categories),
+                                                   remove=tuple(c for c in post.categories if c not in categories))],
+                                   current={post.id: list(post.categories)})
 
     def _upload_attachments(self, ctx: _Context, on_site: dict[str, Media] | None = None) -> dict[str, UploadedFile]:
         request = ctx.request

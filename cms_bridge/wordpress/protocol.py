@@ -55,6 +55,10 @@ class Cms(Protocol):
         failure is returned in its place. Creates are not retried: a later lookup by key decides."""
         ...
 
+    def get_post(self, post_id: int, *, with_content: bool = False) -> Post:
+        """One post by id, in any status."""
+        ...
+
     def set_status(self, post_id: int, status: PostStatus) -> Post:
         """Publish, schedule, unpublish, make private, or move to the trash (and back)."""
         ...
