@@ -108,7 +108,8 @@ class HttpClient:
         self.session.headers["User-Agent"] = USER_AGENT
         if self._password:
             self.session.auth = (site.username, self._password)
-        self.session.verify = str(site.ca_bundle) if site.ca_bundle else site.verify_tls
+        self._verify: bool | str = str(site.ca_bundle) if site.ca_bundle else site.verify_tls
+        self.session.verify = self._verify
         self.timeout = site.timeout_seconds
         self._sleep = sleep
         self.backoff = Backoff(config.retry.initial_backoff_seconds, config.retry.max_backoff_seconds)
@@ -166,6 +167,9 @@ class HttpClient:
 
     def _send_once(self, method: str, url: str, authenticated: bool, kwargs: dict[str, Any]) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
+        # Per request: a Session's own `verify` loses to $REQUESTS_CA_BUNDLE (a requests quirk),
+        # which would silently ignore the configured CA bundle.
+        kwargs.setdefault("verify", self._verify)
         if not authenticated:
             kwargs["auth"] = _NoAuth()
         self.requests_sent += 1
