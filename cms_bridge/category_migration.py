@@ -68,6 +68,10 @@ class _Simulation:
     changes: list[Change] = field(default_factory=list)
 
     def find(self, path: str) -> int | None:
+        # "#123" names a category by id: the way to tell apart two whose names differ only in
+        # what name comparison ignores (an &amp; entity, a doubled space).
+        if (by_id := re.fullmatch(r"#(\d+)", path.strip())) is not None:
+            return int(by_id.group(1)) if int(by_id.group(1)) in self.terms else None
         parent = 0
         for level in split_category_path(path):
             match = next((t.id for t in self.terms.values() if t.parent == parent and name_key(t.name) == name_key(level)), None)

@@ -185,6 +185,31 @@ def cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mappings(args: argparse.Namespace) -> int:
+    """Compare the mappings with the live site, or create the category tree they want.
+
+    check   missing categories; near-duplicates that differ only by spacing, HTML entities or
+            Thai/Arabic digits; empty categories; categories outside the mappings that hold
+            posts. One request; exit 1 when something needs fixing.
+    apply   create every missing category of the mappings (and of --ita YEAR lists).
+    """
+    from cms_bridge.mappings_check import apply_mappings, check_mappings
+
+    with _bridge(args) as bridge:
+        extra = {bridge.config.sync.archive_category: "[sync] archive_category"} if bridge.config.sync.archive_category else {}
+        years = [int(y) for y in args.ita]
+        if args.action == "apply":
+            created = apply_mappings(bridge.cms, bridge.mappings, ita_years=years, extra_paths=extra)
+            print(f"{len(created)} mapped categories are on the site")
+            return EXIT_OK
+        report = check_mappings(bridge.cms, bridge.mappings, ita_years=years, extra_paths=extra)
+        if args.json:
+            print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        else:
+            print(report.render_text())
+        return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """One-off category migrations from a plan file (see docs/migrations.md and jobs/).
 
@@ -391,6 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--by", required=True, help="who records it")
     record.add_argument("--request", metavar="REQUEST_ID", help="the request it fulfils")
     record.add_argument("--note", help="where exactly, reach, problems")
+    mappings = _add(commands, "mappings", cmd_mappings)
+    mappings.add_argument("action", choices=["check", "apply"])
+    mappings.add_argument("--ita", action="append", default=[], metavar="YEAR",
+                          help="also the ITA item list of this BE year (repeatable)")
+    mappings.add_argument("--json", action="store_true", help="print the report as JSON")
     migrate = _add(commands, "migrate", cmd_migrate)
     migrate.add_argument("action", choices=["plan", "apply", "rollback", "runs"])
     migrate.add_argument("target", nargs="?", metavar="FILE|RUN", help="plan file, or run id for rollback")

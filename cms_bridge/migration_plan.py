@@ -49,6 +49,8 @@ class PlanError(CmsBridgeError):
 
 
 def _path(value: str) -> str:
+    if re.fullmatch(r"\s*#\d+\s*", value):
+        return value.strip()  # a category by id
     return " / ".join(split_category_path(value))
 
 

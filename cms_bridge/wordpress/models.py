@@ -45,15 +45,18 @@ def name_key(name: str) -> str:
 
 
 def split_category_path(path: str) -> list[str]:
-    """Split ``"A / B / C"`` into its levels.
+    """Split ``"A / B / C"`` into its levels; a slash without spaces around it is part of a name.
 
     Raises:
         ValueError: an empty path or an empty level.
     """
-    levels = [" ".join(plain_text(level).split()) for level in path.split(PATH_SEPARATOR.strip())]
+    levels = [" ".join(plain_text(level).split()) for level in _SEPARATOR.split(path.strip())]
     if not path.strip() or any(not level for level in levels):
         raise ValueError(f"malformed category path {path!r}: levels are separated by ' / ' and none may be empty")
     return levels
+
+
+_SEPARATOR = re.compile(r"\s+/\s+")
 
 
 class _Model(BaseModel):

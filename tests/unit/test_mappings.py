@@ -236,3 +236,252 @@ def test_names_are_stored_nfc(tmp_path: Path) -> None:
     typed = tone_before_vowel("กลุ่มอำนวยการ")
     folder = write(tmp_path / "m", groups=GROUP.format(key="admin", name=typed), kinds=kind())
     assert load_mappings(folder).group("admin").name == "กลุ่มอำนวยการ"
+
+
+# --- ITA/OIT item lists ------------------------------------------------------------------------
+
+# Typed from reference/ita-items.md and jobs/ita-2567-procurement.toml, not read from the TOML files.
+O20_2567 = "ประกาศต่าง ๆ เกี่ยวกับการจัดซื้อจัดจ้างหรือการจัดหาพัสดุ"
+O21_2567 = "สรุปผลการจัดซื้อจัดจ้างหรือการจัดหาพัสดุรายเดือน"
+O22_2565 = O20_2567  # the same item, numbered O22 in 2563-2565
+HR_2565 = [
+    "นโยบายการบริหารทรัพยากรบุคคล",
+    "การดำเนินการตามนโยบายการบริหารทรัพยากรบุคคล",
+    "หลักเกณฑ์การบริหารและพัฒนาทรัพยากรบุคคล",
+    "รายงานผลการบริหารและพัฒนาทรัพยากรบุคคลประจำปี",
+]
+
+
+def item(number: str = "O20", name: str = "ประกาศจัดซื้อ", extra: str = "") -> str:
+    return f'[items.{number}]\nname = "{name}"\n{extra}'
+
+
+def write_ita(folder: Path, year: int | str, body: str, *, header: str | None = None) -> Path:
+    (folder / "ita").mkdir(parents=True, exist_ok=True)
+    path = folder / "ita" / f"{year}.toml"
+    path.write_text((f"year = {year}\n" if header is None else header) + body, encoding="utf-8")
+    return path
+
+
+def test_packaged_ita_years_2563_to_2567_have_o1_to_o43() -> None:
+    ita = load_mappings().ita
+    assert sorted(ita) == [2563, 2564, 2565, 2566, 2567, 2568]
+    for year in range(2563, 2568):
+        assert list(ita[year].items) == [f"O{n}" for n in range(1, 44)], year
+        assert ita[year].year == year and not ita[year].partial
+
+
+def test_packaged_2563_to_2565_share_a_list_and_2566_2567_renumber_it() -> None:
+    ita = load_mappings().ita
+    names = {year: [i.name for i in ita[year].items.values()] for year in ita}
+    assert names[2563] == names[2564] == names[2565]
+    assert names[2566] == names[2567] != names[2565]
+    assert ita[2565].item("O22").name == O22_2565
+    assert ita[2567].item("O20").name == O20_2567
+    assert ita[2567].item("O10").name == "นโยบายคุ้มครองข้อมูลส่วนบุคคล"
+
+
+def test_packaged_default_categories_match_the_migration_plan_paths() -> None:
+    ita = load_mappings().ita_year(2567)
+    assert ita.item("O20").category == f"ITA 2567 / O20 {O20_2567}"
+    assert ita.item("O21").category == f"ITA 2567 / O21 {O21_2567}"
+    assert "procurement" in ita.item("O20").kinds
+    assert load_mappings().ita_year(2565).item("O1").category == "ITA 2565 / O1 โครงสร้าง"
+
+
+def test_packaged_grouped_hr_items_of_2567_take_the_2565_names() -> None:
+    ita = load_mappings().ita
+    assert [ita[2567].item(f"O{n}").name for n in range(23, 27)] == HR_2565
+    assert [ita[2565].item(f"O{n}").name for n in range(25, 29)] == HR_2565
+    # the reference abbreviates O43 "การดำเนินการตามมาตรการฯ"; the file writes it out
+    assert ita[2567].item("O43").name == "การดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
+
+
+def test_packaged_2568_is_partial_with_only_the_items_the_reference_names() -> None:
+    ita = load_mappings().ita_year(2568)
+    assert ita.partial
+    assert list(ita.items) == ["O1", "O4", "O12", "O13", "O21", "O25", "O26"]
+    assert ita.item("O1").name == "โครงสร้างและอำนาจหน้าที่"
+    assert ita.item("O12").name == "รายการจัดซื้อจัดจ้างและความก้าวหน้า"
+
+
+def test_ita_year_accepts_int_text_and_thai_digits_and_lists_years_when_unknown() -> None:
+    mappings = load_mappings()
+    assert mappings.ita_year("๒๕๖๗") is mappings.ita_year(2567) is mappings.ita_year(" 2567 ")
+    with pytest.raises(UnknownMappingError) as info:
+        mappings.ita_year(2599)
+    assert "2563, 2564, 2565, 2566, 2567, 2568" in str(info.value)
+    with pytest.raises(UnknownMappingError, match="2024 CE is 2567"):
+        mappings.ita_year(2024)
+
+
+def test_ita_item_lookup_by_number_case_thai_digits_and_name() -> None:
+    ita = load_mappings().ita_year(2567)
+    o20 = ita.item("O20")
+    assert ita.item("o20") == ita.item("O๒๐") == ita.item(f"  {O20_2567} ") == o20
+    with pytest.raises(UnknownMappingError, match="O1, O2, O3"):
+        ita.item("O99")
+
+
+def test_items_are_ordered_by_number_not_by_text(base: Path) -> None:
+    write_ita(base, 2567, item("O10", "สิบ") + item("O9", "เก้า") + item("O1", "หนึ่ง"))
+    assert list(load_mappings(base).ita_year(2567).items) == ["O1", "O9", "O10"]
+
+
+def test_no_ita_folder_means_no_ita_years(base: Path) -> None:
+    mappings = load_mappings(base)
+    assert mappings.ita == {}
+    with pytest.raises(UnknownMappingError, match="available years: none"):
+        mappings.ita_year(2567)
+
+
+def test_explicit_category_and_kinds_are_kept(base: Path) -> None:
+    write_ita(base, 2567, item(extra='category = "ITA 67 / จัดซื้อ / O20"\nkinds = ["news"]\n'))
+    o20 = load_mappings(base).ita_year(2567).item("O20")
+    assert o20.category == "ITA 67 / จัดซื้อ / O20" and o20.kinds == ("news",)
+
+
+# --- ITA overrides -------------------------------------------------------------------------------
+
+
+def test_office_ita_file_replaces_items_by_number_adds_new_ones_and_keeps_the_rest(
+    base: Path, tmp_path: Path
+) -> None:
+    write_ita(base, 2567, item("O20", "ประกาศจัดซื้อ", 'kinds = ["news"]\n') + item("O21", "สรุปผลจัดซื้อ"))
+    office = write(tmp_path / "office", groups=None)
+    write_ita(office, 2567, item("O20", "ประกาศจัดซื้อจัดจ้าง") + item("O44", "รายการเพิ่ม"))
+    ita = load_mappings(base, office).ita_year(2567)
+    assert list(ita.items) == ["O20", "O21", "O44"]
+    assert ita.item("O20").name == "ประกาศจัดซื้อจัดจ้าง"
+    assert ita.item("O20").category == "ITA 2567 / O20 ประกาศจัดซื้อจัดจ้าง"  # default follows the new name
+    assert ita.item("O20").kinds == ()  # replaced whole, not field by field
+    assert ita.item("O21").name == "สรุปผลจัดซื้อ"
+    assert load_mappings(base).ita_year(2567).item("O20").name == "ประกาศจัดซื้อ"
+
+
+def test_office_may_add_a_year(base: Path, tmp_path: Path) -> None:
+    office = write(tmp_path / "office", groups=None)
+    write_ita(office, 2569, item("O1", "โครงสร้าง"))
+    assert load_mappings(base, office).ita_year(2569).item("O1").category == "ITA 2569 / O1 โครงสร้าง"
+
+
+def test_office_item_reusing_a_base_name_under_another_number_is_refused(base: Path, tmp_path: Path) -> None:
+    base_file = write_ita(base, 2567, item("O20", "ประกาศ จัดซื้อ"))
+    office = write(tmp_path / "office", groups=None)
+    office_file = write_ita(office, 2567, item("O21", "ประกาศ\u00a0 จัดซื้อ"))  # spacing differs only
+    with pytest.raises(MappingError) as info:
+        load_mappings(base, office)
+    message = str(info.value)
+    assert "[items.O21]" in message and "[items.O20]" in message
+    assert str(office_file) in message and str(base_file) in message
+
+
+def test_partial_flag_stays_unless_the_office_file_says_otherwise(base: Path, tmp_path: Path) -> None:
+    write_ita(base, 2568, item("O1", "โครงสร้าง"), header="year = 2568\npartial = true\n")
+    office = write(tmp_path / "office", groups=None)
+    write_ita(office, 2568, item("O2", "ผู้บริหาร"))
+    assert load_mappings(base, office).ita_year(2568).partial
+    write_ita(office, 2568, item("O2", "ผู้บริหาร"), header="year = 2568\npartial = false\n")
+    assert not load_mappings(base, office).ita_year(2568).partial
+
+
+# --- ITA validation ------------------------------------------------------------------------------
+
+
+def ita_error(folder: Path, year: int | str, body: str, **kwargs: str) -> str:
+    write_ita(folder, year, body, **kwargs)
+    with pytest.raises(MappingError) as info:
+        load_mappings(folder)
+    return str(info.value)
+
+
+def test_ita_unknown_item_field_names_file_item_and_field(base: Path) -> None:
+    message = ita_error(base, 2567, item(extra='colour = "blue"\n'))
+    assert "2567.toml" in message and "[items.O20]" in message and "colour" in message
+
+
+def test_ita_unknown_top_level_key_is_refused(base: Path) -> None:
+    message = ita_error(base, 2567, item(), header='year = 2567\nname = "ITA"\n')
+    assert "2567.toml" in message and "unknown top-level" in message and "name" in message
+
+
+@pytest.mark.parametrize("number", ["O01", "o20", "X20", "O", "O๒๐", "20"])
+def test_ita_item_number_must_be_capital_o_and_a_number(base: Path, number: str) -> None:
+    message = ita_error(base, 2567, item(number=f'"{number}"'))
+    assert "2567.toml" in message and f"[items.{number}]" in message and "O20" in message
+
+
+def test_ita_duplicate_number_names_both_lines(base: Path) -> None:
+    message = ita_error(base, 2567, item("O20", "ประกาศ") + item("O20", "สรุปผล"))
+    assert "2567.toml" in message and "[items.O20]" in message and "lines 2 and 4" in message
+
+
+def test_ita_duplicate_name_within_a_year_despite_spacing_is_refused(base: Path) -> None:
+    message = ita_error(base, 2567, item("O20", "ประกาศ จัดซื้อ") + item("O21", "ประกาศ   จัดซื้อ"))
+    assert "[items.O21]" in message and "[items.O20]" in message and "Thai name" in message
+
+
+def test_same_name_in_two_years_is_fine(base: Path) -> None:
+    write_ita(base, 2566, item("O20", "ประกาศจัดซื้อ"))
+    write_ita(base, 2567, item("O20", "ประกาศจัดซื้อ"))
+    assert load_mappings(base).ita_year(2566).item("O20").name == load_mappings(base).ita_year(2567).item("O20").name
+
+
+@pytest.mark.parametrize("category", ["ITA 2567 / ", " / O20", "ITA 2567 /  / O20", "ITA 2567 / / O20"])
+def test_ita_malformed_category_path_is_refused(base: Path, category: str) -> None:
+    message = ita_error(base, 2567, item(extra=f'category = "{category}"\n'))
+    assert "2567.toml" in message and "[items.O20]" in message and "malformed category path" in message
+
+
+def test_ita_name_with_the_separator_needs_an_explicit_category(base: Path) -> None:
+    message = ita_error(base, 2567, item(name="ประกาศ / คำสั่ง"))
+    assert "[items.O20]" in message and "give category explicitly" in message
+    write_ita(base, 2567, item(name="ประกาศ / คำสั่ง", extra='category = "ITA 2567 / O20 ประกาศและคำสั่ง"\n'))
+    assert load_mappings(base).ita_year(2567).item("O20").name == "ประกาศ / คำสั่ง"
+
+
+def test_ita_kinds_entry_must_be_a_kind_key(base: Path) -> None:
+    message = ita_error(base, 2567, item(extra='kinds = ["news", "procurement"]\n'))
+    assert "2567.toml" in message and "[items.O20]" in message and "'procurement'" in message
+    assert "news" in message  # the valid keys are listed
+
+
+def test_ita_kinds_checked_against_the_merged_kinds(base: Path, tmp_path: Path) -> None:
+    write_ita(base, 2567, item(extra='kinds = ["procurement"]\n'))
+    office = write(tmp_path / "office", groups=None, kinds=kind(key="procurement", number="1.9", name="จัดซื้อ"))
+    assert load_mappings(base, office).ita_year(2567).item("O20").kinds == ("procurement",)
+
+
+def test_ita_year_must_match_the_file_name(base: Path) -> None:
+    message = ita_error(base, 2567, item(), header="year = 2566\n")
+    assert "2567.toml" in message and "2566" in message and "does not match the file name" in message
+
+
+@pytest.mark.parametrize("header", ["", 'year = "2567"\n', "year = true\n"])
+def test_ita_year_missing_or_not_an_integer_is_refused(base: Path, header: str) -> None:
+    message = ita_error(base, 2567, item(), header=header)
+    assert "2567.toml" in message and "year" in message
+
+
+@pytest.mark.parametrize("name", ["ita2567.toml", "67.toml", "2567-office.toml"])
+def test_ita_file_must_be_named_by_its_year(base: Path, name: str) -> None:
+    (base / "ita").mkdir()
+    (base / "ita" / name).write_text("year = 2567\n" + item(), encoding="utf-8")
+    with pytest.raises(MappingError) as info:
+        load_mappings(base)
+    assert name in str(info.value) and "2567.toml" in str(info.value)
+
+
+def test_ita_ce_year_is_refused_with_the_be_year(base: Path) -> None:
+    message = ita_error(base, 2024, item())
+    assert "2024.toml" in message and "not a BE" in message and "2567" in message
+
+
+def test_ita_partial_must_be_boolean(base: Path) -> None:
+    message = ita_error(base, 2568, item(), header='year = 2568\npartial = "yes"\n')
+    assert "2568.toml" in message and "partial" in message
+
+
+def test_ita_item_without_name_reports_only_the_name(base: Path) -> None:
+    message = ita_error(base, 2567, "[items.O20]\nkinds = []\n")
+    assert "[items.O20]" in message and "missing field 'name'" in message and "category" not in message
