@@ -208,3 +208,48 @@ def test_a_plan_naming_a_missing_category_changes_nothing(clean_site: Config, tm
     with Ledger(tmp_path / "l.sqlite3") as ledger, pytest.raises(PlanError, match="step 2: the category 'ไม่มี'"):
         MigrationEngine(rest, ledger).apply(loaded, digest)
     assert snapshot(clean_site) == before
+
+
+def test_the_shipped_ita_2567_job_plans_applies_resumes_and_rolls_back(clean_site: Config, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from cms_bridge.cli import main
+
+    rest = RestAdapter(HttpClient(clean_site))
+    procurement = rest.ensure_category_path("จัดซื้อจัดจ้าง").id
+    writes = []
+    for i in range(120):
+        title = ("ประกาศผู้ชนะ", "สรุปผลการจัดซื้อจัดจ้าง", "คำสั่ง")[i % 3] + f" {i}"
+        when = FY_START + timedelta(days=(i * 5) % 400 - 20)  # some just before and after FY 2567
+        writes.append(("POST", "/wp/v2/posts", {"title": title, "status": "publish", "categories": [procurement],
+                                                "date_gmt": when.replace(tzinfo=None).isoformat()}))
+    rest.batch(writes)
+    before, _ = snapshot(clean_site)
+    job = ROOT / "jobs" / "ita-2567-procurement.toml"
+    config = tmp_path / "cms-bridge.toml"
+    config.write_text(f'[site]\nurl = "{clean_site.require_site().url}"\nusername = "admin"\n'
+                      f'app_password_file = "{clean_site.require_site().app_password_file}"\n'
+                      f'[sync]\nledger = "{tmp_path / "ledger.sqlite3"}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "migrate", "plan", str(job)]) == 0
+    planned = capsys.readouterr().out
+    assert snapshot(clean_site)[0] == before
+    killed = subprocess.run([sys.executable, "-m", "tests.integration.crash_driver", "50", "after",
+                             "--config", str(config), "migrate", "apply", str(job)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert main(["--config", str(config), "migrate", "apply", str(job)]) == 0
+    run_id = capsys.readouterr().out.split()[1].rstrip(":")
+    after, terms = snapshot(clean_site)
+    o20 = next(i for i, (n, _) in terms.items() if n.startswith("O20 "))
+    o21 = next(i for i, (n, _) in terms.items() if n.startswith("O21 "))
+    fy_end = datetime(2024, 10, 1, tzinfo=OFFICE_TZ)
+    expected_o20 = expected_o21 = 0
+    for _, _, body in writes:
+        when = datetime.fromisoformat(body["date_gmt"]).replace(tzinfo=OFFICE_TZ)
+        if FY_START <= when < fy_end:
+            expected_o20 += body["title"].startswith("ประกาศ")
+            expected_o21 += body["title"].startswith("สรุปผล")
+    assert sum(o20 in cats for cats in after.values()) == expected_o20 > 0
+    assert sum(o21 in cats for cats in after.values()) == expected_o21 > 0
+    assert f"re-file {expected_o20 + expected_o21} post(s)" in planned
+    assert main(["--config", str(config), "migrate", "rollback", run_id]) == 0
+    assert snapshot(clean_site)[0] == before
