@@ -68,7 +68,7 @@ class Bridge:
                  mappings: Mappings | None = None, clock: Clock | None = None, actor: str = "cms-bridge") -> None:
         self.config = config
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self.ledger = ledger or Ledger(config.sync.ledger, clock=self.clock)
+        self._ledger = ledger
         self.mappings = mappings or load_mappings(override_dir=config.office.mappings_dir)
         self._cms = cms
         self.actor = actor
@@ -77,6 +77,13 @@ class Bridge:
     def from_config(cls, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Bridge:
         """Build from a config file (or ``$CMS_BRIDGE_CONFIG``, ``./cms-bridge.toml``, environment)."""
         return cls(load_config(path), **kwargs)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger, opened (created) on first use: commands that only read the site make none."""
+        if self._ledger is None:
+            self._ledger = Ledger(self.config.sync.ledger, clock=self.clock)
+        return self._ledger
 
     @property
     def cms(self) -> Cms:
@@ -92,8 +99,9 @@ class Bridge:
         self.close()
 
     def close(self) -> None:
-        """Close the ledger."""
-        self.ledger.close()
+        """Close the ledger, if it was opened."""
+        if self._ledger is not None:
+            self._ledger.close()
 
     def intake(self, paths: Iterable[Path | str] | None = None) -> IntakeReport:
         """Read request files into the ledger; invalid ones are reported and left out.
