@@ -17,3 +17,16 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("CMS_BRIDGE_") and not name.startswith(("CMS_BRIDGE_WP_", "CMS_BRIDGE_DB_")):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """`cms_bridge.cli.main` configures the `cms_bridge` logger as a command line should; give the
+    next test the logger as it was."""
+    import logging
+
+    logger = logging.getLogger("cms_bridge")
+    handlers, level = logger.handlers[:], logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
