@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from cms_bridge import __version__
@@ -208,6 +209,33 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         else:
             print(report.render_text())
         return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the six-monthly monitoring report (แบบรายงานผลการกำกับติดตามฯ) of one round.
+
+    Counts what each group published in the round: requests the bridge published (withdrawn
+    ones included), publications recorded with `cms-bridge record`, and posts people made in the
+    group's category on the site (counted, one request per month). One file per group and
+    format, laid out like the measure's form, plus an office-wide summary with a chart when
+    --all is given. Exits 2 when neither --group nor --all is given.
+    """
+    from cms_bridge.harvest import harvest, summarise
+    from cms_bridge.report_render import write_report
+
+    if not args.all and not args.group:
+        raise ConfigError("give --group KEY (repeatable) or --all")
+    problems: list[str] = []
+    if args.problems:
+        problems = [line.strip() for line in Path(args.problems).read_text(encoding="utf-8").splitlines() if line.strip()]
+    with _bridge(args) as bridge:
+        reports = harvest(bridge.cms, bridge.ledger, bridge.mappings, args.fiscal_year, args.round,
+                          groups=None if args.all else args.group, problems=problems)
+        written = write_report(reports, Path(args.out), formats=args.format or ["docx"], digits=args.digits,
+                               summary=summarise(reports) if args.all else None)
+    for path in written:
+        print(path)
+    return EXIT_OK
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -416,6 +444,18 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--by", required=True, help="who records it")
     record.add_argument("--request", metavar="REQUEST_ID", help="the request it fulfils")
     record.add_argument("--note", help="where exactly, reach, problems")
+    report = _add(commands, "report", cmd_report)
+    report.add_argument("--fiscal-year", type=int, required=True, metavar="YEAR", help="BE year, e.g. 2567")
+    report.add_argument("--round", type=int, choices=[1, 2], required=True,
+                        help="1 = 1 Oct-31 Mar, 2 = 1 Apr-30 Sep")
+    who = report.add_mutually_exclusive_group()
+    who.add_argument("--group", action="append", metavar="KEY", help="a group key or Thai name (repeatable)")
+    who.add_argument("--all", action="store_true", help="every group, plus the office-wide summary")
+    report.add_argument("--format", action="append", choices=["docx", "xlsx", "csv", "json"],
+                        help="repeatable; default docx")
+    report.add_argument("--digits", choices=["thai", "arabic"], default="thai", help="numbers and dates (default thai)")
+    report.add_argument("--problems", metavar="FILE", help="text for section 3 (one line each); default ruled lines")
+    report.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
     mappings = _add(commands, "mappings", cmd_mappings)
     mappings.add_argument("action", choices=["check", "apply"])
     mappings.add_argument("--ita", action="append", default=[], metavar="YEAR",

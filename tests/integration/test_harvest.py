@@ -106,3 +106,31 @@ def test_harvest_costs_do_not_grow_with_posts(bridge: Bridge, clean_site: Config
         counts.append(http.requests_sent)
     # API root (1) + site info (3) + category listing (1) + one count per month (6): no post read.
     assert counts[0] == counts[1] == 1 + 3 + 1 + 6
+
+
+def test_report_command_writes_a_docx_whose_rows_are_the_harvest(bridge: Bridge, clean_site: Config,
+                                                                  tmp_path: Path) -> None:
+    from docx import Document
+
+    from cms_bridge.cli import main
+
+    add_request(bridge, "rep-one", datetime(2024, 1, 15, 9, tzinfo=BKK))
+    add_request(bridge, "rep-two", datetime(2024, 2, 20, 9, tzinfo=BKK))
+    bridge.intake()
+    bridge.sync(datetime(2024, 3, 1, tzinfo=BKK))
+    config = tmp_path / "cms-bridge.toml"
+    site = clean_site.require_site()
+    config.write_text(f'[site]\nurl = "{site.url}"\nusername = "{site.username}"\n'
+                      f'app_password_file = "{site.app_password_file}"\n'
+                      f'[sync]\nledger = "{bridge.config.sync.ledger}"\n', encoding="utf-8")
+    bridge.close()
+    out = tmp_path / "out"
+    assert main(["--config", str(config), "report", "--fiscal-year", "2567", "--round", "1", "--group", "finance",
+                 "--format", "docx", "--format", "csv", "--digits", "arabic", "--out", str(out)]) == 0
+    table = Document(str(out / "report-2567-r1-finance.docx")).tables[0]
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    items = [r for r in rows if r[0].isdigit()]
+    assert [(r[0], r[2]) for r in items] == [("1", "ประกาศ rep-one"), ("2", "ประกาศ rep-two")]
+    assert items[0][1].startswith("15 ม.ค.") and items[1][1].startswith("20 ก.พ.")
+    assert (out / "report-2567-r1-finance.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert main(["--config", str(config), "report", "--fiscal-year", "2567", "--round", "1"]) == 2

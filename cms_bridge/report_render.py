@@ -1,0 +1,395 @@
+"""Lay out the six-monthly monitoring reports as DOCX, XLSX, CSV and JSON files.
+
+The form is the office's "แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ": the group,
+the round ticked, a table (ลำดับ | ว/ด/ป | เรื่องที่เผยแพร่ | ช่องทางเผยแพร่: สื่อออนไลน์,
+บอร์ด/แผ่นป้าย | ผลลัพธ์…), section ๓ (problems) and the reporter's signature. The DOCX side
+(and the summary chart) is in :mod:`cms_bridge.report_docx`; this module holds the entry point,
+the wording shared by every format, and the XLSX, CSV and JSON writers.
+
+Conventions, the same in every format:
+
+* **Digits.** ``digits="thai"`` writes every number and date that the renderer itself puts into
+  text in Thai digits (``๕ พ.ย. ๖๖``, ``รอบ ๖ เดือนแรก``, section numbers, totals);
+  ``"arabic"`` writes 0-9. Text that comes from the data (titles, outcomes, names, problems) is
+  printed as written. Spreadsheet numbers (XLSX number cells, CSV ลำดับ and counts) stay numbers
+  so Excel can sort, sum and chart them; JSON is data (ISO dates, integers) whatever *digits* is.
+* **ว/ด/ป** is the short Thai date with a two-digit Buddhist Era year, ``๕ พ.ย. ๖๖``, as staff
+  write it in this column; it fits the narrow column and :func:`cms_bridge.thaidate.parse_thai_date`
+  reads it back (a two-digit year means 25xx).
+* **Channels.** สื่อออนไลน์ is ticked for the website or social media, บอร์ด/แผ่นป้าย for a
+  notice board. The table's total row counts items (a site row standing for several posts counts
+  as its ``count``); the summary counts per channel, so an item on two channels counts in both.
+* **File names** are ASCII: ``report-2567-r1-finance.docx`` and ``summary-2567-r1.xlsx``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from cms_bridge.report_model import (
+    CHANNELS,
+    Channel,
+    GroupReport,
+    OfficeSummary,
+    ReportItem,
+)
+from cms_bridge.thaidate import fiscal_year_rounds, format_thai_date, to_thai_digits
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_OFFICE_NAME",
+    "FORMATS",
+    "Digits",
+    "Format",
+    "Totals",
+    "report_file_stem",
+    "round_label",
+    "short_date",
+    "summary_file_stem",
+    "totals",
+    "write_report",
+]
+
+Format = Literal["docx", "xlsx", "csv", "json"]
+Digits = Literal["thai", "arabic"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+DEFAULT_OFFICE_NAME = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"
+FORM_TITLE = "แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ"
+SUMMARY_TITLE = "สรุปผลการกำกับติดตามการเผยแพร่ข้อมูลต่อสาธารณะ"
+GROUP_LABEL = "กลุ่ม/หน่วย"
+SECTION_ROUND = "1. โปรดระบุรอบของการรายงานผล"
+SECTION_TABLE = "2. จำนวนข้อมูลข่าวสารที่เผยแพร่"
+SECTION_PROBLEMS = "3. ปัญหา อุปสรรค และข้อเสนอแนะในการปรับปรุงการเผยแพร่ข้อมูลต่อสาธารณะ"
+CHANNELS_HEADER = "ช่องทางเผยแพร่"
+#: The form's table columns, left to right (the two channel columns sit under CHANNELS_HEADER).
+COLUMNS = ("ลำดับ", "ว/ด/ป", "เรื่องที่เผยแพร่", "สื่อออนไลน์", "บอร์ด/แผ่นป้าย",
+           "ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่")
+CHANNEL_LABELS: dict[Channel, str] = {"website": "เว็บไซต์", "social": "สื่อสังคมออนไลน์",
+                                      "board": "บอร์ด/แผ่นป้าย"}
+SUMMARY_COLUMNS = ("ลำดับ", GROUP_LABEL, *CHANNEL_LABELS.values(), "รวม")
+SUMMARY_NOTE = "หมายเหตุ: เรื่องที่เผยแพร่หลายช่องทางนับในทุกช่องทางที่เผยแพร่"
+TICK = "✓"
+CHECKED, UNCHECKED = "☑", "☐"
+
+_ROUND_NAMES = {1: "รอบ 6 เดือนแรก", 2: "รอบ 6 เดือนหลัง"}
+
+
+def digits_of(text: str | int, digits: Digits) -> str:
+    """*text* with its digits in the chosen script."""
+    return to_thai_digits(text) if digits == "thai" else str(text)
+
+
+def short_date(day: date, digits: Digits = "thai") -> str:
+    """The ว/ด/ป column: ``"๕ พ.ย. ๖๖"`` (two-digit BE year), or ``"5 พ.ย. 66"``."""
+    full = format_thai_date(day, month="abbr", digits="arabic")  # "5 พ.ย. 2566"
+    return digits_of(full[:-4] + full[-2:], digits)
+
+
+def round_label(fiscal_year: int, number: int, digits: Digits = "thai") -> str:
+    """``"รอบ ๖ เดือนแรก (๑ ตุลาคม ๒๕๖๖ – ๓๑ มีนาคม ๒๕๖๗)"`` for round *number* of *fiscal_year*."""
+    period = fiscal_year_rounds(fiscal_year)[number - 1]
+    first = format_thai_date(period.first_day)
+    last = format_thai_date(period.last_day)
+    return digits_of(f"{_ROUND_NAMES[number]} ({first} – {last})", digits)
+
+
+def round_choices(fiscal_year: int, ticked: int, digits: Digits) -> list[tuple[bool, str]]:
+    """Section ๑: both rounds of the year, each with whether it is the one reported."""
+    return [(number == ticked, round_label(fiscal_year, number, digits)) for number in (1, 2)]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The table's total row: items (posts) published, and how many of them per form column."""
+
+    items: int
+    online: int
+    board: int
+
+
+def totals(items: Sequence[ReportItem]) -> Totals:
+    """Add up the table's rows; a row standing for several posts counts as its ``count``."""
+    return Totals(items=sum(i.count for i in items), online=sum(i.count for i in items if i.online),
+                  board=sum(i.count for i in items if i.board))
+
+
+def item_cells(index: int, item: ReportItem, digits: Digits) -> list[str]:
+    """One table row as text: ลำดับ, ว/ด/ป, title, ✓ online, ✓ board, outcome."""
+    return [digits_of(index, digits), short_date(item.published_on, digits), item.title,
+            TICK if item.online else "", TICK if item.board else "", item.outcome]
+
+
+def total_text(total: Totals, digits: Digits) -> str:
+    """The total row's last cell."""
+    return digits_of(f"รวมทั้งสิ้น {total.items} รายการ", digits)
+
+
+def _safe_part(text: str) -> str:
+    part = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+    return part or "group"
+
+
+def report_file_stem(report: GroupReport) -> str:
+    """``report-2567-r1-finance``: ASCII, from the fiscal year, round and group key."""
+    return f"report-{report.fiscal_year}-r{report.round}-{_safe_part(report.group_key)}"
+
+
+def summary_file_stem(summary: OfficeSummary) -> str:
+    """``summary-2567-r1``."""
+    return f"summary-{summary.fiscal_year}-r{summary.round}"
+
+
+def write_report(reports: Sequence[GroupReport], out_dir: Path, *, formats: Sequence[Format],
+                 digits: Digits = "thai", summary: OfficeSummary | None = None,
+                 office_name: str = DEFAULT_OFFICE_NAME) -> list[Path]:
+    """Write each group's report, and the office summary, in each of *formats*.
+
+    Args:
+        reports: the groups' reports (usually one round, from :func:`cms_bridge.harvest.harvest`).
+        out_dir: folder to write into; created if missing. Existing files of the same name are
+            replaced (each file is written to a temporary name first, then renamed).
+        formats: any of ``"docx"``, ``"xlsx"``, ``"csv"``, ``"json"``; repeats are ignored.
+        digits: ``"thai"`` (๐-๙) or ``"arabic"`` (0-9) for the numbers and dates the renderer
+            writes (see the module docstring for what stays numeric).
+        summary: also write ``summary-<year>-r<round>.<format>`` for the office.
+        office_name: the form's second title line, e.g. ``"สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต ๑๑"``.
+
+    Returns:
+        The paths written: per report, one per format in the order given; then the summary's.
+
+    Raises:
+        ValueError: an unknown format or *digits*, no format, or two reports that would be
+            written to the same file name (same year, round and group key).
+    """
+    wanted = list(dict.fromkeys(formats))
+    if not wanted or any(f not in FORMATS for f in wanted):
+        raise ValueError(f"formats must be a non-empty selection of {', '.join(FORMATS)}; got {list(formats)!r}")
+    if digits not in ("thai", "arabic"):
+        raise ValueError(f"digits must be 'thai' or 'arabic', not {digits!r}")
+
+    jobs: list[tuple[Path, Callable[[Path], None]]] = []
+    for report in reports:
+        for fmt in wanted:
+            jobs.append((out_dir / f"{report_file_stem(report)}.{fmt}",
+                         _group_writer(fmt, report, digits, office_name)))
+    if summary is not None:
+        for fmt in wanted:
+            jobs.append((out_dir / f"{summary_file_stem(summary)}.{fmt}",
+                         _summary_writer(fmt, summary, digits, office_name)))
+    names = [path.name for path, _ in jobs]
+    if clash := sorted({n for n in names if names.count(n) > 1}):
+        raise ValueError(f"two reports would be written to the same file: {', '.join(clash)} "
+                         "(same fiscal year, round and group key)")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path, write in jobs:
+        _write_atomically(path, write)
+    return [path for path, _ in jobs]
+
+
+def _group_writer(fmt: Format, report: GroupReport, digits: Digits, office_name: str) -> Callable[[Path], None]:
+    if fmt == "docx":
+        from cms_bridge.report_docx import write_group_docx
+        return lambda path: write_group_docx(report, path, digits=digits, office_name=office_name)
+    if fmt == "xlsx":
+        return lambda path: _write_group_xlsx(report, path, digits, office_name)
+    if fmt == "csv":
+        return lambda path: _write_group_csv(report, path, digits)
+    return lambda path: _write_json(path, {"report": _dump(report), "totals": _group_totals(report)})
+
+
+def _summary_writer(fmt: Format, summary: OfficeSummary, digits: Digits, office_name: str) -> Callable[[Path], None]:
+    if fmt == "docx":
+        from cms_bridge.report_docx import write_summary_docx
+        return lambda path: write_summary_docx(summary, path, digits=digits, office_name=office_name)
+    if fmt == "xlsx":
+        return lambda path: _write_summary_xlsx(summary, path, digits, office_name)
+    if fmt == "csv":
+        return lambda path: _write_summary_csv(summary, path)
+    return lambda path: _write_json(path, {"summary": summary.model_dump(mode="json"),
+                                           "totals": _summary_totals(summary)})
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    # Not mkstemp: its files are 0600, and a report is meant to be shared like any file the user makes.
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+def _dump(report: GroupReport) -> dict[str, Any]:
+    data = report.model_dump(mode="json")
+    for item in data["items"]:  # a frozenset dumps in hash order; keep files reproducible
+        item["channels"] = [ch for ch in CHANNELS if ch in item["channels"]]
+    return data
+
+
+def _group_totals(report: GroupReport) -> dict[str, Any]:
+    total = totals(report.items)
+    return {"items": total.items, "online": total.online, "board_column": total.board,
+            "by_channel": {ch: report.total(ch) for ch in CHANNELS}, "all_channels": report.total()}
+
+
+def _summary_totals(summary: OfficeSummary) -> dict[str, Any]:
+    by_channel = {ch: sum(getattr(row, ch) for row in summary.rows) for ch in CHANNELS}
+    return {"by_channel": by_channel, "all_channels": sum(by_channel.values()),
+            "by_group": {row.group_key: row.total for row in summary.rows}}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# --- CSV (UTF-8 with BOM so Excel reads Thai) ---------------------------------------------------
+
+def _write_group_csv(report: GroupReport, path: Path, digits: Digits) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(COLUMNS)
+        for index, item in enumerate(report.items, 1):
+            writer.writerow([index, *item_cells(index, item, digits)[1:]])
+
+
+def _write_summary_csv(summary: OfficeSummary, path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["ลำดับ", "รหัสกลุ่ม", *SUMMARY_COLUMNS[1:]])
+        for index, row in enumerate(summary.rows, 1):
+            writer.writerow([index, row.group_key, row.group_name, row.website, row.social, row.board, row.total])
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+XLSX_FONT = "TH Sarabun New"
+_XLSX_WIDTHS = (7, 12, 42, 11, 11, 32)  # characters, columns A-F
+
+
+def _xlsx_styles() -> dict[str, Any]:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    thin = Side(style="thin")
+    return {
+        "font": Font(name=XLSX_FONT, size=14), "bold": Font(name=XLSX_FONT, size=14, bold=True),
+        "title": Font(name=XLSX_FONT, size=16, bold=True), "border": Border(thin, thin, thin, thin),
+        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "left": Alignment(horizontal="left", vertical="top", wrap_text=True),
+    }
+
+
+def _a4(sheet: Any, title_rows: str) -> None:
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = title_rows
+
+
+def _heading_rows(sheet: Any, lines: Sequence[str], width: int, style: dict[str, Any]) -> int:
+    from openpyxl.utils import get_column_letter
+
+    for row, text in enumerate(lines, 1):
+        sheet.cell(row, 1, text).font = style["title"] if row <= 2 else style["font"]
+        sheet.cell(row, 1).alignment = style["center"] if row <= 2 else style["left"]
+        sheet.merge_cells(f"A{row}:{get_column_letter(width)}{row}")
+    return len(lines) + 2  # the first table row, after a blank one
+
+
+def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_name: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    style = _xlsx_styles()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _safe_part(report.group_key)[:31]
+    lines = [FORM_TITLE, office_name, f"{GROUP_LABEL} {report.group_name}",
+             *(f"{CHECKED if ticked else UNCHECKED} {label}"
+               for ticked, label in round_choices(report.fiscal_year, report.round, digits))]
+    top = _heading_rows(sheet, lines, len(COLUMNS), style)
+    for col, text in enumerate(COLUMNS, 1):  # two header rows, merged like the form
+        sheet.cell(top + (1 if col in (4, 5) else 0), col, text)
+    sheet.cell(top, 4, CHANNELS_HEADER)
+    sheet.merge_cells(start_row=top, start_column=4, end_row=top, end_column=5)
+    for col in (1, 2, 3, 6):
+        sheet.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
+    rows: list[list[Any]] = []
+    for index, item in enumerate(report.items, 1):
+        rows.append([index, *item_cells(index, item, digits)[1:]])
+    total = totals(report.items)
+    rows.append(["รวม", None, None, total.online, total.board, total_text(total, digits)])
+    for offset, values in enumerate(rows):
+        for col, value in enumerate(values, 1):
+            sheet.cell(top + 2 + offset, col, value)
+    last = top + 1 + len(rows)
+    sheet.merge_cells(start_row=last, start_column=1, end_row=last, end_column=3)
+    for row in sheet.iter_rows(min_row=top, max_row=last, max_col=len(COLUMNS)):
+        for cell in row:
+            header_or_total = cell.row < top + 2 or cell.row == last
+            cell.font = style["bold"] if header_or_total else style["font"]
+            cell.border = style["border"]
+            cell.alignment = style["left"] if cell.column in (3, 6) and not header_or_total else style["center"]
+    for col, width in enumerate(_XLSX_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    _a4(sheet, f"{top}:{top + 1}")
+    book.save(path)
+
+
+def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, office_name: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    style = _xlsx_styles()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "สรุป"
+    lines = [SUMMARY_TITLE, office_name,
+             digits_of(f"ปีงบประมาณ {summary.fiscal_year} ", digits) + round_label(summary.fiscal_year,
+                                                                                  summary.round, digits)]
+    top = _heading_rows(sheet, lines, len(SUMMARY_COLUMNS), style)
+    for col, text in enumerate(SUMMARY_COLUMNS, 1):
+        sheet.cell(top, col, text)
+    for index, row in enumerate(summary.rows, 1):
+        for col, value in enumerate([index, row.group_name, row.website, row.social, row.board, row.total], 1):
+            sheet.cell(top + index, col, value)
+    last = top + len(summary.rows) + 1
+    by_channel = [sum(getattr(r, ch) for r in summary.rows) for ch in CHANNELS]
+    for col, value in enumerate(["รวมทั้งสำนักงาน", None, *by_channel, sum(by_channel)], 1):
+        sheet.cell(last, col, value)
+    sheet.merge_cells(start_row=last, start_column=1, end_row=last, end_column=2)
+    for row in sheet.iter_rows(min_row=top, max_row=last, max_col=len(SUMMARY_COLUMNS)):
+        for cell in row:
+            cell.font = style["bold"] if cell.row in (top, last) else style["font"]
+            cell.border = style["border"]
+            cell.alignment = style["left"] if cell.column == 2 and cell.row not in (top, last) else style["center"]
+    sheet.cell(last + 1, 1, SUMMARY_NOTE).font = style["font"]
+    for col, width in enumerate((7, 40, 11, 15, 14, 9), 1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    if summary.rows:
+        chart = BarChart()
+        chart.type = "bar"  # horizontal: long Thai group names read along the axis
+        chart.grouping = "clustered"
+        chart.title = "จำนวนเรื่องที่เผยแพร่ แยกตามช่องทาง"
+        chart.y_axis.title = "จำนวน"
+        chart.add_data(Reference(sheet, min_col=3, max_col=5, min_row=top, max_row=last - 1), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=2, min_row=top + 1, max_row=last - 1))
+        chart.height, chart.width = 4 + 1.2 * len(summary.rows), 18
+        sheet.add_chart(chart, f"A{last + 3}")
+    _a4(sheet, f"{top}:{top}")
+    book.save(path)
