@@ -104,6 +104,8 @@ class SyncConfig(_Section):
     interval_minutes: int = Field(default=15, ge=1, le=1440)
     #: A file the daemon touches after every pass, for a supervisor to check.
     heartbeat: Path | None = None
+    #: Uploads sent at once (WordPress cannot batch uploads; a small server has a few workers).
+    upload_workers: int = Field(default=4, ge=1, le=16)
 
 
 class OfficeConfig(_Section):

@@ -10,6 +10,7 @@ orphaned upload, nothing lost. The ledger records what was done, before and afte
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -288,6 +289,7 @@ class Reconciler:
             return
         contexts = [by_id[a.request_id] for a in actions]
         on_site = self._media_on_site(contexts)
+        on_site.update(self._upload_in_parallel(contexts, on_site))
         ready: list[tuple[Action, _Context, PostInput]] = []
         for action, ctx in zip(actions, contexts, strict=True):
             try:
@@ -302,6 +304,34 @@ class Reconciler:
             ctx.post = result
             action.post_id, action.done = result.id, True
             self._record(ctx, result, "post.created" if action.kind == "create" else "post.updated")
+
+    def _upload_in_parallel(self, contexts: list[_Context], on_site: dict[str, Media]) -> dict[str, Media]:
+        """Upload every missing file over several connections (uploads cannot be batched, and the
+        web server has several workers). Only the site is touched here: the ledger records the
+        uploads afterwards, on this thread; a failed upload is simply retried, and reported, by
+        the one-by-one path."""
+        jobs = []
+        for ctx in contexts:
+            known = self.ledger.media_for(ctx.request.request_id)
+            for ref in (*ctx.request.attachments, *ctx.request.images):
+                info = ctx.infos.get(ref.path)
+                if info is None or info.sha256 in known:
+                    continue
+                slug = _media_slug(ctx.request, info)
+                if slug not in on_site:
+                    jobs.append((slug, info, _title_of(ctx.request, ref.path)))
+        if len(jobs) < 2 or self.settings.upload_workers < 2:
+            return {}
+        uploaded: dict[str, Media] = {}
+        with ThreadPoolExecutor(max_workers=self.settings.upload_workers) as pool:
+            futures = {pool.submit(self.cms.upload_media, info.path, filename=info.name, title=title,
+                                   mime_type=info.media_type, slug=slug): slug for slug, info, title in jobs}
+            for future, slug in futures.items():
+                try:
+                    uploaded[slug] = future.result()
+                except CmsBridgeError:
+                    continue
+        return uploaded
 
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
         request, want = ctx.request, ctx.desired

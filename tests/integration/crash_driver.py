@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 
 from cms_bridge.cli import main
 from cms_bridge.wordpress.http import HttpClient
@@ -20,14 +21,17 @@ from cms_bridge.wordpress.http import HttpClient
 def arm(limit: int, mode: str) -> None:
     original = HttpClient._send_once
     count = 0
+    lock = threading.Lock()  # uploads run on several threads
 
     def send(self: HttpClient, *args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal count
-        count += 1
-        if count == limit and mode == "before":
+        with lock:
+            count += 1
+            mine = count
+        if mine == limit and mode == "before":
             os.kill(os.getpid(), signal.SIGKILL)
         response = original(self, *args, **kwargs)
-        if count == limit:
+        if mine == limit:
             os.kill(os.getpid(), signal.SIGKILL)
         return response
 
