@@ -96,6 +96,7 @@ class Reconciler:
         self.intake = intake
         self.actor = actor
         self._inspected: dict[tuple[str, int, int], AttachmentInfo] = {}
+        self._failed_uploads: dict[str, CmsBridgeError] = {}
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
             progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -106,6 +107,7 @@ class Reconciler:
             dry_run: plan only; the site and the ledger are not changed (the site is read).
             progress: called with (done, total) after each action.
         """
+        self._failed_uploads.clear()
         contexts = self._contexts(as_of)
         actions: list[Action] = []
         for ctx in contexts:
@@ -324,13 +326,21 @@ class Reconciler:
             return {}
         uploaded: dict[str, Media] = {}
         with ThreadPoolExecutor(max_workers=self.settings.upload_workers) as pool:
-            futures = {pool.submit(self.cms.upload_media, info.path, filename=info.name, title=title,
-                                   mime_type=info.media_type, slug=slug): slug for slug, info, title in jobs}
+            # The first upload goes alone: WordPress creates the month's folder on demand, and
+            # several workers doing so at once fail with "Unable to create directory".
+            first = jobs[0]
+            futures = {pool.submit(self.cms.upload_media, first[1].path, filename=first[1].name, title=first[2],
+                                   mime_type=first[1].media_type, slug=first[0]): first[0]}
+            next(iter(futures)).exception()
+            futures.update({pool.submit(self.cms.upload_media, info.path, filename=info.name, title=title,
+                                        mime_type=info.media_type, slug=slug): slug for slug, info, title in jobs[1:]})
             for future, slug in futures.items():
                 try:
                     uploaded[slug] = future.result()
-                except CmsBridgeError:
-                    continue
+                except CmsBridgeError as error:
+                    # It may have arrived before the failure (a timeout): uploading it again now
+                    # could duplicate it. Its request fails this pass; the next one finds it by slug.
+                    self._failed_uploads[slug] = error
         return uploaded
 
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
@@ -403,6 +413,8 @@ class Reconciler:
             on_site = self.cms.find_media([slugs[p] for p in missing]) if missing else {}
         for path in missing:
             info = ctx.infos[path]
+            if slugs[path] in self._failed_uploads and slugs[path] not in on_site:
+                raise self._failed_uploads[slugs[path]]
             media = on_site.get(slugs[path]) or self.cms.upload_media(
                 info.path, filename=info.name, title=_title_of(request, path), mime_type=info.media_type,
                 slug=slugs[path])
