@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""HTTP requests of a category migration that moves N posts, against the local WordPress.
+Writes docs/benchmarks.md (MIGRATION-COSTS markers).
+
+    .venv/bin/python bench/migration_costs.py [N ...]      (default 100 1000)
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from math import ceil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cms_bridge.category_migration import MigrationEngine  # noqa: E402
+from cms_bridge.config import load_config  # noqa: E402
+from cms_bridge.ledger import Ledger  # noqa: E402
+from cms_bridge.migration_plan import load_plan  # noqa: E402
+from cms_bridge.wordpress import RestAdapter  # noqa: E402
+from cms_bridge.wordpress.http import HttpClient  # noqa: E402
+
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def measure(n: int) -> tuple[int, float, int]:
+    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    config = load_config(ROOT / ".local" / "wordpress" / "config.toml", environ={})
+    rest = RestAdapter(HttpClient(config))
+    old = rest.ensure_category_path("เก่า").id
+    rest.batch([("POST", "/wp/v2/posts", {"title": f"p{i}", "status": "publish", "categories": [old]}) for i in range(n)])
+    with tempfile.TemporaryDirectory() as tmp:
+        plan_file = Path(tmp) / "plan.toml"
+        plan_file.write_text('name = "move"\n[[steps]]\naction = "create_tree"\npaths = ["ใหม่"]\n'
+                             '[[steps]]\naction = "move_posts"\nmode = "replace"\nto = "ใหม่"\n'
+                             '[steps.filter]\ncategory = "เก่า"\n', encoding="utf-8")
+        plan, digest = load_plan(plan_file)
+        http = HttpClient(config)
+        cms = RestAdapter(http)
+        limit = cms.site_info().batch_limit
+        with Ledger(Path(tmp) / "l.sqlite3") as ledger:
+            before, started = http.requests_sent, time.perf_counter()
+            MigrationEngine(cms, ledger).apply(plan, digest)
+            return http.requests_sent - before, time.perf_counter() - started, limit
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [100, 1000]
+    lines = ["| posts moved | requests | 1 listing + ceil(N/100) reads + 1 creation + ceil(N/limit) writes | time |",
+             "|---|---|---|---|"]
+    for n in sizes:
+        requests, seconds, limit = measure(n)
+        lines.append(f"| {n} | {requests} | 1 + {ceil(n / 100)} + 1 + {ceil(n / limit)} = {2 + ceil(n / 100) + ceil(n / limit)} "
+                     f"| {seconds:.2f} s |")
+        print(lines[-1], flush=True)
+    text = DOC.read_text(encoding="utf-8")
+    start, end = "<!-- MIGRATION-COSTS:START -->", "<!-- MIGRATION-COSTS:END -->"
+    before, rest = text.split(start)
+    _, after = rest.split(end)
+    DOC.write_text(f"{before}{start}\n" + "\n".join(lines) + f"\n{end}{after}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
