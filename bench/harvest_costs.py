@@ -9,15 +9,13 @@ Posts are spread over the ten groups' categories and the six months of FY 2567 r
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 
 from cms_bridge.config import load_config  # noqa: E402
 from cms_bridge.harvest import harvest  # noqa: E402
@@ -27,7 +25,6 @@ from cms_bridge.thaidate import OFFICE_TZ  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402
 from cms_bridge.wordpress.http import HttpClient  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 START = datetime(2023, 10, 1, tzinfo=OFFICE_TZ)
 
 
@@ -42,7 +39,7 @@ def fill(rest: RestAdapter, categories: list[int], posts: int) -> None:
 
 
 def measure(posts: int) -> tuple[int, int, float]:
-    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    reset_site()
     config = load_config(ROOT / ".local" / "wordpress" / "config.toml", environ={})
     mappings = load_mappings()
     rest = RestAdapter(HttpClient(config))
@@ -66,11 +63,7 @@ def main() -> None:
         requests, groups, seconds = measure(posts)
         lines.append(f"| {posts} | {groups} | {requests} | {groups} × 6 + 5 = {groups * 6 + 5} | {seconds:.2f} s |")
         print(lines[-1], flush=True)
-    text = DOC.read_text(encoding="utf-8")
-    start, end = "<!-- HARVEST-COSTS:START -->", "<!-- HARVEST-COSTS:END -->"
-    before, rest = text.split(start)
-    _, after = rest.split(end)
-    DOC.write_text(f"{before}{start}\n" + "\n".join(lines) + f"\n{end}{after}", encoding="utf-8")
+    write_section("HARVEST-COSTS", lines)
 
 
 if __name__ == "__main__":

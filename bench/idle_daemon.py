@@ -15,8 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "benchmarks.md"
+from common import ROOT, write_section
 
 
 def cpu_seconds(pid: int) -> float:
@@ -47,12 +46,7 @@ def main() -> None:
     code = daemon.wait(timeout=60)
     line = (f"| {seconds} s | {cpu:.2f} s ({100 * cpu / seconds:.2f} % of one core) | {min(rss):.0f}–{max(rss):.0f} MiB "
             f"| exit {code} on SIGTERM |")
-    text = DOC.read_text(encoding="utf-8")
-    start, end = "<!-- IDLE-DAEMON:START -->", "<!-- IDLE-DAEMON:END -->"
-    before, rest = text.split(start)
-    _, after = rest.split(end)
-    DOC.write_text(f"{before}{start}\n| watched | CPU time | resident memory | stop |\n|---|---|---|---|\n{line}\n{end}{after}",
-                   encoding="utf-8")
+    write_section("IDLE-DAEMON", ["| watched | CPU time | resident memory | stop |", "|---|---|---|---|", line])
     print(line)
 
 

@@ -7,15 +7,13 @@ Writes docs/benchmarks.md (MIGRATION-COSTS markers).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
 from math import ceil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 
 from cms_bridge.category_migration import MigrationEngine  # noqa: E402
 from cms_bridge.config import load_config  # noqa: E402
@@ -24,11 +22,9 @@ from cms_bridge.migration_plan import load_plan  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402
 from cms_bridge.wordpress.http import HttpClient  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
-
 
 def measure(n: int) -> tuple[int, float, int]:
-    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    reset_site()
     config = load_config(ROOT / ".local" / "wordpress" / "config.toml", environ={})
     rest = RestAdapter(HttpClient(config))
     old = rest.ensure_category_path("เก่า").id
@@ -57,11 +53,7 @@ def main() -> None:
         lines.append(f"| {n} | {requests} | 1 + {ceil(n / 100)} + 1 + {ceil(n / limit)} = {2 + ceil(n / 100) + ceil(n / limit)} "
                      f"| {seconds:.2f} s |")
         print(lines[-1], flush=True)
-    text = DOC.read_text(encoding="utf-8")
-    start, end = "<!-- MIGRATION-COSTS:START -->", "<!-- MIGRATION-COSTS:END -->"
-    before, rest = text.split(start)
-    _, after = rest.split(end)
-    DOC.write_text(f"{before}{start}\n" + "\n".join(lines) + f"\n{end}{after}", encoding="utf-8")
+    write_section("MIGRATION-COSTS", lines)
 
 
 if __name__ == "__main__":

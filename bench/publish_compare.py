@@ -16,10 +16,8 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 import requests  # noqa: E402
+from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 from wordpress_xmlrpc import Client, WordPressPost  # noqa: E402
 from wordpress_xmlrpc.methods.media import UploadFile  # noqa: E402
 from wordpress_xmlrpc.methods.posts import NewPost  # noqa: E402
@@ -28,12 +26,11 @@ from cms_bridge.bridge import Bridge  # noqa: E402
 from cms_bridge.config import load_config  # noqa: E402
 from cms_bridge.samples import request_toml, text_pdf  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
 SITE = ROOT / ".local" / "wordpress"
 
 
 def reset() -> None:
-    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    reset_site()
 
 
 def with_bridge(n: int, tmp: Path) -> float:
@@ -111,11 +108,7 @@ def main() -> None:
              "| method | seconds | items/s | × floor time | speed vs `requests` loop |", "|---|---|---|---|---|"]
     for name, seconds in results.items():
         lines.append(f"| {name} | {seconds:.2f} | {n / seconds:.0f} | {seconds / floor:.2f} | {loop / seconds:.2f}× |")
-    text = DOC.read_text(encoding="utf-8")
-    start, end = "<!-- PUBLISH-COMPARE:START -->", "<!-- PUBLISH-COMPARE:END -->"
-    before, rest = text.split(start)
-    _, after = rest.split(end)
-    DOC.write_text(f"{before}{start}\n" + "\n".join(lines) + f"\n{end}{after}", encoding="utf-8")
+    write_section("PUBLISH-COMPARE", lines)
     print("\n".join(lines))
 
 

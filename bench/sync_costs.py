@@ -11,7 +11,6 @@ then run an idle pass. Requests are classified by what they did.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,16 +19,13 @@ from math import ceil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 
 from cms_bridge.bridge import Bridge  # noqa: E402
 from cms_bridge.config import load_config  # noqa: E402
 from cms_bridge.samples import request_toml, text_pdf  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402
 from cms_bridge.wordpress.http import HttpClient  # noqa: E402
-
-DOC = ROOT / "docs" / "benchmarks.md"
 
 
 class CountingClient(HttpClient):
@@ -57,7 +53,7 @@ def make_inbox(folder: Path, n: int) -> None:
 
 
 def measure(n: int) -> dict[str, object]:
-    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    reset_site()
     site = load_config(ROOT / ".local" / "wordpress" / "config.toml", environ={})
     with tempfile.TemporaryDirectory() as tmp:
         inbox = Path(tmp) / "inbox"
@@ -102,11 +98,7 @@ def render(results: list[dict]) -> str:
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10, 50, 100]
     table = render([measure(n) for n in sizes])
-    text = DOC.read_text(encoding="utf-8")
-    start, end = "<!-- SYNC-COSTS:START -->", "<!-- SYNC-COSTS:END -->"
-    before, rest = text.split(start)
-    _, after = rest.split(end)
-    DOC.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+    write_section("SYNC-COSTS", table.splitlines())
     print(table)
 
 

@@ -8,20 +8,16 @@ reading the file and posting it whole (what a naive loop does). Writes docs/benc
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 
 from cms_bridge.config import load_config  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402
 from cms_bridge.wordpress.http import HttpClient  # noqa: E402
-
-DOC = ROOT / "docs" / "benchmarks.md"
 
 
 def peak(action) -> float:  # type: ignore[no-untyped-def]
@@ -35,7 +31,7 @@ def peak(action) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    subprocess.run([str(ROOT / "scripts" / "wordpress-local"), "reset"], check=True, capture_output=True)
+    reset_site()
     config = load_config(ROOT / ".local" / "wordpress" / "config.toml", environ={})
     cms = RestAdapter(HttpClient(config))
     cms.site_info()
@@ -51,11 +47,7 @@ def main() -> None:
     note = "" if megabytes <= 100 else " (file read only: WordPress itself runs out of PHP memory on a raw body this large)"
     lines = ["| upload of | cms-bridge (streamed multipart) | reading the file whole |", "|---|---|---|",
              f"| {megabytes} MB | {streamed:.1f} MiB | {whole:.1f} MiB{note} |"]
-    text = DOC.read_text(encoding="utf-8")
-    start, end = "<!-- UPLOAD-MEMORY:START -->", "<!-- UPLOAD-MEMORY:END -->"
-    before, rest = text.split(start)
-    _, after = rest.split(end)
-    DOC.write_text(f"{before}{start}\n" + "\n".join(lines) + f"\n{end}{after}", encoding="utf-8")
+    write_section("UPLOAD-MEMORY", lines)
     print("\n".join(lines))
 
 
