@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from cms_bridge.errors import NotFoundError
 from cms_bridge.ledger import Ledger
@@ -260,20 +261,9 @@ class MigrationEngine:
         changes = changes_of(self.ledger, run_id)
         ids = {-c.seq: c.target for c in changes if c.kind == "create_term" and c.target is not None}
         todo = [c for c in changes if c.state == "planned"]
-        done = len(changes) - len(todo)
-        for group in _groups(todo, self.cms.site_info().batch_limit):
-            if group[0].kind == "post_categories":
-                self.cms.change_categories(
-                    [CategoryChange(post_id=c.target, add=tuple(_ids(c.after["categories"], ids)),
-                                    remove=tuple(set(_ids(c.before["categories"], ids)) - set(_ids(c.after["categories"], ids))))
-                     for c in group if c.target is not None],
-                    current={c.target: _ids(c.before["categories"], ids) for c in group if c.target is not None})
-            else:
-                self._apply_term(group[0], ids)
-            mark(self.ledger, run_id, group, "done")
-            done += len(group)
-            if progress:
-                progress(done, len(changes))
+        self._walk(run_id, todo, len(changes), "done", progress,
+                   posts=lambda group: {c.target: _ids(c.after["categories"], ids) for c in group},
+                   term=lambda change: self._apply_term(change, ids))
         finish(self.ledger, run_id, "done", actor=self.actor)
         return run_id
 
@@ -303,21 +293,31 @@ class MigrationEngine:
         changes = [c for c in reversed(changes_of(self.ledger, run_id)) if c.state == "done"]
         created = {-c.seq: c.target for c in changes if c.kind == "create_term"}
         recreated: dict[int, int] = {}
-        undone = 0
+        self._walk(run_id, changes, len(changes), "undone", progress,
+                   posts=lambda group: {c.target: [recreated.get(i, i) for i in _ids(c.before["categories"], created)]
+                                        for c in group},
+                   term=lambda change: self._undo_term(change, created, recreated))
+        finish(self.ledger, run_id, "rolled_back", actor=self.actor)
+        return len(changes)
+
+    def _walk(self, run_id: str, changes: list[Change], total: int, state: Literal["done", "undone"],
+              progress: Progress | None, *, posts: Callable[[list[Change]], dict[int | None, list[int]]],
+              term: Callable[[Change], None]) -> None:
+        """Make *changes* in order (post categories in batches, terms one by one), marking each
+        batch in the journal as soon as the site has it."""
+        count = total - len(changes)
         for group in _groups(changes, self.cms.site_info().batch_limit):
             if group[0].kind == "post_categories":
-                restore = {c.target: [recreated.get(i, i) for i in _ids(c.before["categories"], created)] for c in group}
-                self.cms.change_categories(
-                    [CategoryChange(post_id=p, add=tuple(cats)) for p, cats in restore.items() if p is not None],
-                    current={p: [] for p in restore if p is not None})
+                wanted = {post: cats for post, cats in posts(group).items() if post is not None}
+                # Starting from "no categories" makes each write absolute, so replaying it is harmless.
+                self.cms.change_categories([CategoryChange(post_id=p, add=tuple(c)) for p, c in wanted.items()],
+                                           current={p: [] for p in wanted})
             else:
-                self._undo_term(group[0], created, recreated)
-            mark(self.ledger, run_id, group, "undone")
-            undone += len(group)
+                term(group[0])
+            mark(self.ledger, run_id, group, state)
+            count += len(group)
             if progress:
-                progress(undone, len(changes))
-        finish(self.ledger, run_id, "rolled_back", actor=self.actor)
-        return undone
+                progress(count, total)
 
     def _undo_term(self, change: Change, created: dict[int, int | None], recreated: dict[int, int]) -> None:
         if change.kind == "create_term" and change.target is not None:
