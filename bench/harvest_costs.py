@@ -18,8 +18,8 @@ from pathlib import Path
 from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 
 from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.harvest import harvest  # noqa: E402
-from cms_bridge.ledger import Ledger  # noqa: E402
+from cms_bridge.reports.harvest import harvest  # noqa: E402
+from cms_bridge.ledger.store import Ledger  # noqa: E402
 from cms_bridge.mappings import load_mappings  # noqa: E402
 from cms_bridge.thaidate import OFFICE_TZ  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
 
-from cms_bridge.category_migration import MigrationEngine  # noqa: E402
+from cms_bridge.categories.engine import MigrationEngine  # noqa: E402
 from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.ledger import Ledger  # noqa: E402
-from cms_bridge.migration_plan import load_plan  # noqa: E402
+from cms_bridge.ledger.store import Ledger  # noqa: E402
+from cms_bridge.categories.plan import load_plan  # noqa: E402
 from cms_bridge.wordpress import RestAdapter  # noqa: E402
 from cms_bridge.wordpress.http import HttpClient  # noqa: E402
 

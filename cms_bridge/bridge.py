@@ -23,13 +23,13 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel
 
 from cms_bridge.config import Config, load_config
-from cms_bridge.desired import desired_state
+from cms_bridge.publishing.desired import desired_state
 from cms_bridge.errors import CmsBridgeError, ConfigError
-from cms_bridge.intake import IntakeReport, load_requests, parse_request
-from cms_bridge.ledger import Ledger, ManualPublication, RecordOutcome
+from cms_bridge.intake.inbox import IntakeReport, load_requests, parse_request
+from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
-from cms_bridge.publication import Decision
-from cms_bridge.sync import Reconciler, SyncReport
+from cms_bridge.intake.request import Decision
+from cms_bridge.publishing.reconciler import Reconciler, SyncReport
 from cms_bridge.wordpress import connect
 from cms_bridge.wordpress.protocol import Cms
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from cms_bridge import __version__
+from cms_bridge.version import __version__
 from cms_bridge.config import load_config
 from cms_bridge.errors import CmsBridgeError, ConfigError
 from cms_bridge.thaidate import OFFICE_TZ
@@ -36,7 +36,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     (pdf docx xlsx pptx zip rar jpg png) to learn which the site accepts. Exits 1 when the bridge
     cannot work with the site.
     """
-    from cms_bridge.check import as_json, render_text, run_check
+    from cms_bridge.wordpress.check import as_json, render_text, run_check
 
     report = run_check(load_config(args.config), probe_uploads=args.probe_uploads)
     if args.json:
@@ -54,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     to do. Attachments are inspected (type from content, size, pages) and scanned for Thai
     national ID numbers. Exits 1 when there is any error; warnings alone exit 0.
     """
-    from cms_bridge.intake import load_requests
+    from cms_bridge.intake.inbox import load_requests
     from cms_bridge.mappings import load_mappings
 
     config = load_config(args.config)
@@ -78,8 +78,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     Exits 1 when the file cannot be used as an attachment or contains a Thai national ID number.
     """
-    from cms_bridge.attachments import AttachmentError, inspect_attachment
-    from cms_bridge.idguard import scan_file
+    from cms_bridge.intake.attachments import AttachmentError, inspect_attachment
+    from cms_bridge.intake.idguard import scan_file
 
     config = load_config(args.config)
     status = EXIT_OK
@@ -102,7 +102,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a publication request (the fields of a request file)."""
-    from cms_bridge.publication import PublicationRequest
+    from cms_bridge.intake.request import PublicationRequest
 
     print(json.dumps(PublicationRequest.model_json_schema(), ensure_ascii=False, indent=2))
     return EXIT_OK
@@ -194,7 +194,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
             posts. One request; exit 1 when something needs fixing.
     apply   create every missing category of the mappings (and of --ita YEAR lists).
     """
-    from cms_bridge.mappings_check import apply_mappings, check_mappings
+    from cms_bridge.categories.mappings_check import apply_mappings, check_mappings
 
     with _bridge(args) as bridge:
         extra = {bridge.config.sync.archive_category: "[sync] archive_category"} if bridge.config.sync.archive_category else {}
@@ -220,8 +220,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     format, laid out like the measure's form, plus an office-wide summary with a chart when
     --all is given. Exits 2 when neither --group nor --all is given.
     """
-    from cms_bridge.harvest import harvest, summarise
-    from cms_bridge.report_render import write_report
+    from cms_bridge.reports.harvest import harvest, summarise
+    from cms_bridge.reports.render import write_report
 
     if not args.all and not args.group:
         raise ConfigError("give --group KEY (repeatable) or --all")
@@ -248,9 +248,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                    parent
     runs           list the runs in the ledger
     """
-    from cms_bridge.category_migration import MigrationEngine
-    from cms_bridge.migration_journal import list_runs
-    from cms_bridge.migration_plan import load_plan
+    from cms_bridge.categories.engine import MigrationEngine
+    from cms_bridge.categories.journal import list_runs
+    from cms_bridge.categories.plan import load_plan
 
     if args.action != "runs" and not args.target:
         raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")

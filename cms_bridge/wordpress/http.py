@@ -22,7 +22,7 @@ from typing import Any
 import requests
 import tenacity
 
-from cms_bridge import __version__
+from cms_bridge.version import __version__
 from cms_bridge.config import Config
 from cms_bridge.errors import (
     AuthenticationError,

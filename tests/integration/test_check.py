@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cms_bridge.check import run_check
+from cms_bridge.wordpress.check import run_check
 from cms_bridge.config import Config
 
 from .conftest import SWITCHES

@@ -10,7 +10,7 @@ import pytest
 
 from cms_bridge.bridge import Bridge
 from cms_bridge.config import Config
-from cms_bridge.harvest import harvest, summarise
+from cms_bridge.reports.harvest import harvest, summarise
 from cms_bridge.samples import request_toml, text_pdf
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress import RestAdapter

@@ -10,7 +10,7 @@ import pytest
 
 from cms_bridge.config import Config
 from cms_bridge.mappings import Mappings, load_mappings
-from cms_bridge.mappings_check import apply_mappings, check_mappings
+from cms_bridge.categories.mappings_check import apply_mappings, check_mappings
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cms_bridge.category_migration import MigrationEngine
+from cms_bridge.categories.engine import MigrationEngine
 from cms_bridge.config import Config
-from cms_bridge.ledger import Ledger
-from cms_bridge.migration_plan import PlanError, load_plan
+from cms_bridge.ledger.store import Ledger
+from cms_bridge.categories.plan import PlanError, load_plan
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
@@ -161,7 +161,7 @@ def test_plan_apply_interrupt_resume_and_rollback_on_1000_posts(clean_site: Conf
             assert posts[pid] == tuple(sorted(expected)), (pid, title)
         assert site["cats"]["ข่าว ประชาสัมพันธ์"] not in terms and site["cats"]["หมวดว่าง"] not in terms
         assert terms[site["cats"]["เอกสารเก่า"]] == ("เอกสารเก่า", site["cats"]["ITA 2567"])
-        from cms_bridge.migration_journal import get_run, running_run
+        from cms_bridge.categories.journal import get_run, running_run
 
         assert get_run(ledger, run_id).status == "done" and running_run(ledger, plan_hash) is None
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from cms_bridge.attachments import (
+from cms_bridge.intake.attachments import (
     DEFAULT_ALLOWED,
     AttachmentError,
     inspect_attachment,

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from cms_bridge.check import run_check
+from cms_bridge.wordpress.check import run_check
 from cms_bridge.config import Config
 from cms_bridge.errors import AuthenticationError, InvalidResponseError, NotFoundError
 from cms_bridge.wordpress.http import HttpClient

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cms_bridge.desired import desired_state
-from cms_bridge.publication import PublicationRequest
+from cms_bridge.publishing.desired import desired_state
+from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ
 
 BKK = OFFICE_TZ

@@ -18,15 +18,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfWriter
 
-from cms_bridge.attachments import AttachmentError
-from cms_bridge.idguard import (
+from cms_bridge.intake.attachments import AttachmentError
+from cms_bridge.intake.idguard import (
     ScanResult,
     is_valid_id_number,
     scan_file,
     scan_request,
     scan_text,
 )
-from cms_bridge.publication import PublicationRequest
+from cms_bridge.intake.request import PublicationRequest
 
 THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 

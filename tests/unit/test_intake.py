@@ -10,7 +10,7 @@ import pytest
 
 from cms_bridge.cli import main
 from cms_bridge.config import IntakeConfig
-from cms_bridge.intake import IntakeReport, load_requests
+from cms_bridge.intake.inbox import IntakeReport, load_requests
 from cms_bridge.mappings import load_mappings
 from cms_bridge.samples import docx, text_pdf, zip_archive
 
@@ -242,7 +242,7 @@ def test_schema_command_lists_the_fields(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_python_api_checks_a_request_like_a_file(tmp_path: Path) -> None:
-    from cms_bridge.intake import IntakeError, parse_request
+    from cms_bridge.intake.inbox import IntakeError, parse_request
 
     (tmp_path / "summary.pdf").write_bytes(text_pdf(["Monthly procurement summary"]))
     data = {"request_id": "2570-script-001", "request_date": "2026-11-24", "group": "finance", "kind": "1.9",

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.ledger import DEFAULT_MIGRATIONS, Ledger, LedgerError, MediaRecord
-from cms_bridge.publication import Decision, PublicationRequest
+from cms_bridge.ledger.store import DEFAULT_MIGRATIONS, Ledger, LedgerError, MediaRecord
+from cms_bridge.intake.request import Decision, PublicationRequest
 
 BANGKOK = timezone(timedelta(hours=7))
 T0 = datetime(2024, 6, 3, 9, 0, tzinfo=BANGKOK)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cms_bridge.mappings import Mappings, UnknownMappingError, load_mappings
-from cms_bridge.mappings_check import (
+from cms_bridge.categories.mappings_check import (
     apply_mappings,
     check_mappings,
     loose_key,

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.mappings import load_mappings
-from cms_bridge.publication import FIELD_LABELS, PublicationRequest, RequestError
+from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest, RequestError
 from cms_bridge.windows import FiscalYearWindow, PermanentWindow, RangeWindow
 
 ICT = timezone(timedelta(hours=7))
@@ -288,7 +288,7 @@ def test_version_hash_is_the_same_in_fresh_processes_with_other_hash_seeds() -> 
     # Sets iterate in an order that depends on PYTHONHASHSEED; the hash must not.
     code = (
         "import json, sys\n"
-        "from cms_bridge.publication import PublicationRequest\n"
+        "from cms_bridge.intake.request import PublicationRequest\n"
         "print(PublicationRequest.model_validate(json.loads(sys.stdin.read())).version_hash())\n"
     )
     data = json.dumps(form(channels=["social", "board", "website"]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from cms_bridge.attachments import inspect_attachment
-from cms_bridge.publication import PublicationRequest
-from cms_bridge.render import UploadedFile, render_post
+from cms_bridge.intake.attachments import inspect_attachment
+from cms_bridge.intake.request import PublicationRequest
+from cms_bridge.publishing.post_body import UploadedFile, render_post
 from cms_bridge.samples import png, text_pdf
 from cms_bridge.thaidate import OFFICE_TZ
 

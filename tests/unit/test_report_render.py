@@ -24,15 +24,15 @@ from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart
 
-from cms_bridge import report_docx
-from cms_bridge.report_model import (
+from cms_bridge.reports import docx_form as report_docx
+from cms_bridge.reports.model import (
     CHANNELS,
     GroupReport,
     OfficeSummary,
     ReportItem,
     SummaryRow,
 )
-from cms_bridge.report_render import round_label, short_date, write_report
+from cms_bridge.reports.render import round_label, short_date, write_report
 from cms_bridge.thaidate import parse_thai_date
 
 THAI_DIGIT = re.compile("[๐-๙]")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cms_bridge.config import IntakeConfig
-from cms_bridge.intake import load_requests
+from cms_bridge.intake.inbox import load_requests
 from cms_bridge.mappings import load_mappings
 from cms_bridge.samples import text_pdf
 

@@ -18,19 +18,19 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from cms_bridge.attachments import (
+from cms_bridge.intake.attachments import (
     AttachmentError,
     AttachmentInfo,
     inspect_attachment,
     resolve_attachment,
 )
 from cms_bridge.config import IntakeConfig, SyncConfig
-from cms_bridge.desired import Desired, desired_state
+from cms_bridge.publishing.desired import Desired, desired_state
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.ledger import Ledger, MediaRecord, Publication
+from cms_bridge.ledger.store import Ledger, MediaRecord, Publication
 from cms_bridge.mappings import Mappings
-from cms_bridge.publication import PublicationRequest
-from cms_bridge.render import UploadedFile, render_post
+from cms_bridge.intake.request import PublicationRequest
+from cms_bridge.publishing.post_body import UploadedFile, render_post
 from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput
 from cms_bridge.wordpress.protocol import Cms
 

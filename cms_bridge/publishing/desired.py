@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from cms_bridge.publication import PublicationRequest
+from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.windows import WindowState, next_boundary, opens_at, state_at
 
 DesiredState = Literal["absent", "scheduled", "published", "withdrawn"]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from cms_bridge.attachments import (
+from cms_bridge.intake.attachments import (
     AttachmentError,
     AttachmentInfo,
     inspect_attachment,
@@ -22,10 +22,10 @@ from cms_bridge.attachments import (
 )
 from cms_bridge.config import IntakeConfig
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.idguard import scan_request
+from cms_bridge.intake.idguard import scan_request
 from cms_bridge.mappings import Mappings, load_mappings
-from cms_bridge.publication import FIELD_LABELS, PublicationRequest
-from cms_bridge.tables import TableError, read_table, row_to_request_data
+from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
+from cms_bridge.intake.tables import TableError, read_table, row_to_request_data
 
 REQUEST_SUFFIX = ".toml"
 TABLE_SUFFIXES = (".csv", ".xlsx")

@@ -26,7 +26,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ValidationError
 
-from cms_bridge.ledger_schema import (
+from cms_bridge.ledger.schema import (
     DEFAULT_MIGRATIONS,
     PUBLICATION_STATES,
     DecisionRecord,
@@ -42,7 +42,7 @@ from cms_bridge.ledger_schema import (
     apply_migrations,
     open_database,
 )
-from cms_bridge.publication import CHANNEL_LABELS, Decision, PublicationRequest
+from cms_bridge.intake.request import CHANNEL_LABELS, Decision, PublicationRequest
 
 __all__ = [
     "DEFAULT_MIGRATIONS",

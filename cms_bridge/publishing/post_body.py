@@ -12,8 +12,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cms_bridge.attachments import AttachmentInfo
-from cms_bridge.publication import PublicationRequest
+from cms_bridge.intake.attachments import AttachmentInfo
+from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ, format_thai_date
 
 

@@ -1,7 +1,7 @@
 """What a six-monthly monitoring report holds (แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ).
 
-The harvest (cms_bridge/harvest.py) fills these models from the ledger and the site; the
-renderers (cms_bridge/report_render.py) lay them out as DOCX, XLSX, CSV and JSON.
+The harvest (cms_bridge/reports/harvest.py) fills these models from the ledger and the site; the
+renderers (cms_bridge/reports/render.py) lay them out as DOCX, XLSX, CSV and JSON.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The form is the office's "แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ": the group,
 the round ticked, a table (ลำดับ | ว/ด/ป | เรื่องที่เผยแพร่ | ช่องทางเผยแพร่: สื่อออนไลน์,
 บอร์ด/แผ่นป้าย | ผลลัพธ์…), section ๓ (problems) and the reporter's signature. The DOCX side
-(and the summary chart) is in :mod:`cms_bridge.report_docx`; this module holds the entry point,
+(and the summary chart) is in :mod:`cms_bridge.reports.docx_form`; this module holds the entry point,
 the wording shared by every format, and the XLSX, CSV and JSON writers.
 
 Conventions, the same in every format:
@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from cms_bridge.report_model import (
+from cms_bridge.reports.model import (
     CHANNELS,
     Channel,
     GroupReport,
@@ -155,7 +155,7 @@ def write_report(reports: Sequence[GroupReport], out_dir: Path, *, formats: Sequ
     """Write each group's report, and the office summary, in each of *formats*.
 
     Args:
-        reports: the groups' reports (usually one round, from :func:`cms_bridge.harvest.harvest`).
+        reports: the groups' reports (usually one round, from :func:`cms_bridge.reports.harvest.harvest`).
         out_dir: folder to write into; created if missing. Existing files of the same name are
             replaced (each file is written to a temporary name first, then renamed).
         formats: any of ``"docx"``, ``"xlsx"``, ``"csv"``, ``"json"``; repeats are ignored.
@@ -199,7 +199,7 @@ def write_report(reports: Sequence[GroupReport], out_dir: Path, *, formats: Sequ
 
 def _group_writer(fmt: Format, report: GroupReport, digits: Digits, office_name: str) -> Callable[[Path], None]:
     if fmt == "docx":
-        from cms_bridge.report_docx import write_group_docx
+        from cms_bridge.reports.docx_form import write_group_docx
         return lambda path: write_group_docx(report, path, digits=digits, office_name=office_name)
     if fmt == "xlsx":
         return lambda path: _write_group_xlsx(report, path, digits, office_name)
@@ -210,7 +210,7 @@ def _group_writer(fmt: Format, report: GroupReport, digits: Digits, office_name:
 
 def _summary_writer(fmt: Format, summary: OfficeSummary, digits: Digits, office_name: str) -> Callable[[Path], None]:
     if fmt == "docx":
-        from cms_bridge.report_docx import write_summary_docx
+        from cms_bridge.reports.docx_form import write_summary_docx
         return lambda path: write_summary_docx(summary, path, digits=digits, office_name=office_name)
     if fmt == "xlsx":
         return lambda path: _write_summary_xlsx(summary, path, digits, office_name)

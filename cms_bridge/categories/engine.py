@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cms_bridge.errors import NotFoundError
-from cms_bridge.ledger import Ledger
+from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Mappings
-from cms_bridge.migration_journal import (
+from cms_bridge.categories.journal import (
     Change,
     changes_of,
     finish,
@@ -28,7 +28,7 @@ from cms_bridge.migration_journal import (
     running_run,
     start_run,
 )
-from cms_bridge.migration_plan import (
+from cms_bridge.categories.plan import (
     CreateTree,
     DeleteEmpty,
     Merge,

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.publication import Channel, Decision
+from cms_bridge.intake.request import Channel, Decision
 
 __all__ = [
     "DEFAULT_MIGRATIONS",

@@ -29,8 +29,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from cms_bridge.report_model import CHANNELS, GroupReport, OfficeSummary
-from cms_bridge.report_render import (
+from cms_bridge.reports.model import CHANNELS, GroupReport, OfficeSummary
+from cms_bridge.reports.render import (
     CHANNEL_LABELS,
     CHANNELS_HEADER,
     CHECKED,

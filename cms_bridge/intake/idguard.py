@@ -28,8 +28,8 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 
-from cms_bridge.attachments import AttachmentError, resolve_attachment, sniff_type
-from cms_bridge.publication import PublicationRequest
+from cms_bridge.intake.attachments import AttachmentError, resolve_attachment, sniff_type
+from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import to_arabic_digits
 
 __all__ = ["Finding", "ScanResult", "is_valid_id_number", "scan_file", "scan_request", "scan_text"]

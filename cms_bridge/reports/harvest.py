@@ -19,9 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from cms_bridge.ledger import Ledger
+from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Group, Mappings
-from cms_bridge.report_model import (
+from cms_bridge.reports.model import (
     CHANNELS,
     Channel,
     GroupReport,

@@ -221,7 +221,7 @@ class PublicationRequest(_Model):
         images: photos for activity news (seed §4.2).
         endorsement: the group director's signature.
         decision: the committee's order.
-        id_number_acknowledgement: lifts the national-ID block (see ``cms_bridge.idguard``).
+        id_number_acknowledgement: lifts the national-ID block (see ``cms_bridge.intake.idguard``).
     """
 
     request_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")
