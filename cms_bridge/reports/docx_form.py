@@ -30,7 +30,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from cms_bridge.reports.model import CHANNELS, GroupReport, OfficeSummary
-from cms_bridge.reports.render import (
+from cms_bridge.reports.wording import (
     CHANNEL_LABELS,
     CHANNELS_HEADER,
     CHECKED,

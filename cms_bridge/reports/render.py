@@ -3,8 +3,9 @@
 The form is the office's "แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ": the group,
 the round ticked, a table (ลำดับ | ว/ด/ป | เรื่องที่เผยแพร่ | ช่องทางเผยแพร่: สื่อออนไลน์,
 บอร์ด/แผ่นป้าย | ผลลัพธ์…), section ๓ (problems) and the reporter's signature. The DOCX side
-(and the summary chart) is in :mod:`cms_bridge.reports.docx_form`; this module holds the entry point,
-the wording shared by every format, and the XLSX, CSV and JSON writers.
+(and the summary chart) is in :mod:`cms_bridge.reports.docx_form`, the wording shared by every
+format in :mod:`cms_bridge.reports.wording`; this module holds the entry point and the XLSX, CSV
+and JSON writers.
 
 Conventions, the same in every format:
 
@@ -30,19 +31,38 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from cms_bridge.reports.model import (
     CHANNELS,
-    Channel,
     GroupReport,
     OfficeSummary,
-    ReportItem,
 )
-from cms_bridge.thaidate import fiscal_year_rounds, format_thai_date, to_thai_digits
+
+from cms_bridge.reports.wording import (
+    CHANNELS_HEADER,
+    CHECKED,
+    COLUMNS,
+    DEFAULT_OFFICE_NAME,
+    Digits,
+    FORMATS,
+    FORM_TITLE,
+    Format,
+    GROUP_LABEL,
+    SUMMARY_COLUMNS,
+    SUMMARY_NOTE,
+    SUMMARY_TITLE,
+    Totals,
+    UNCHECKED,
+    digits_of,
+    item_cells,
+    round_choices,
+    round_label,
+    short_date,
+    total_text,
+    totals,
+)
 
 __all__ = [
     "COLUMNS",
@@ -59,79 +79,6 @@ __all__ = [
     "write_report",
 ]
 
-Format = Literal["docx", "xlsx", "csv", "json"]
-Digits = Literal["thai", "arabic"]
-FORMATS: tuple[Format, ...] = get_args(Format)
-
-DEFAULT_OFFICE_NAME = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"
-FORM_TITLE = "แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ"
-SUMMARY_TITLE = "สรุปผลการกำกับติดตามการเผยแพร่ข้อมูลต่อสาธารณะ"
-GROUP_LABEL = "กลุ่ม/หน่วย"
-SECTION_ROUND = "1. โปรดระบุรอบของการรายงานผล"
-SECTION_TABLE = "2. จำนวนข้อมูลข่าวสารที่เผยแพร่"
-SECTION_PROBLEMS = "3. ปัญหา อุปสรรค และข้อเสนอแนะในการปรับปรุงการเผยแพร่ข้อมูลต่อสาธารณะ"
-CHANNELS_HEADER = "ช่องทางเผยแพร่"
-#: The form's table columns, left to right (the two channel columns sit under CHANNELS_HEADER).
-COLUMNS = ("ลำดับ", "ว/ด/ป", "เรื่องที่เผยแพร่", "สื่อออนไลน์", "บอร์ด/แผ่นป้าย",
-           "ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่")
-CHANNEL_LABELS: dict[Channel, str] = {"website": "เว็บไซต์", "social": "สื่อสังคมออนไลน์",
-                                      "board": "บอร์ด/แผ่นป้าย"}
-SUMMARY_COLUMNS = ("ลำดับ", GROUP_LABEL, *CHANNEL_LABELS.values(), "รวม")
-SUMMARY_NOTE = "หมายเหตุ: เรื่องที่เผยแพร่หลายช่องทางนับในทุกช่องทางที่เผยแพร่"
-TICK = "✓"
-CHECKED, UNCHECKED = "☑", "☐"
-
-_ROUND_NAMES = {1: "รอบ 6 เดือนแรก", 2: "รอบ 6 เดือนหลัง"}
-
-
-def digits_of(text: str | int, digits: Digits) -> str:
-    """*text* with its digits in the chosen script."""
-    return to_thai_digits(text) if digits == "thai" else str(text)
-
-
-def short_date(day: date, digits: Digits = "thai") -> str:
-    """The ว/ด/ป column: ``"๕ พ.ย. ๖๖"`` (two-digit BE year), or ``"5 พ.ย. 66"``."""
-    full = format_thai_date(day, month="abbr", digits="arabic")  # "5 พ.ย. 2566"
-    return digits_of(full[:-4] + full[-2:], digits)
-
-
-def round_label(fiscal_year: int, number: int, digits: Digits = "thai") -> str:
-    """``"รอบ ๖ เดือนแรก (๑ ตุลาคม ๒๕๖๖ – ๓๑ มีนาคม ๒๕๖๗)"`` for round *number* of *fiscal_year*."""
-    period = fiscal_year_rounds(fiscal_year)[number - 1]
-    first = format_thai_date(period.first_day)
-    last = format_thai_date(period.last_day)
-    return digits_of(f"{_ROUND_NAMES[number]} ({first} – {last})", digits)
-
-
-def round_choices(fiscal_year: int, ticked: int, digits: Digits) -> list[tuple[bool, str]]:
-    """Section ๑: both rounds of the year, each with whether it is the one reported."""
-    return [(number == ticked, round_label(fiscal_year, number, digits)) for number in (1, 2)]
-
-
-@dataclass(frozen=True)
-class Totals:
-    """The table's total row: items (posts) published, and how many of them per form column."""
-
-    items: int
-    online: int
-    board: int
-
-
-def totals(items: Sequence[ReportItem]) -> Totals:
-    """Add up the table's rows; a row standing for several posts counts as its ``count``."""
-    return Totals(items=sum(i.count for i in items), online=sum(i.count for i in items if i.online),
-                  board=sum(i.count for i in items if i.board))
-
-
-def item_cells(index: int, item: ReportItem, digits: Digits) -> list[str]:
-    """One table row as text: ลำดับ, ว/ด/ป, title, ✓ online, ✓ board, outcome."""
-    return [digits_of(index, digits), short_date(item.published_on, digits), item.title,
-            TICK if item.online else "", TICK if item.board else "", item.outcome]
-
-
-def total_text(total: Totals, digits: Digits) -> str:
-    """The total row's last cell."""
-    return digits_of(f"รวมทั้งสิ้น {total.items} รายการ", digits)
 
 
 def _safe_part(text: str) -> str:
