@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import stat
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import ConfigError
 
 ENV_PREFIX = "CMS_BRIDGE_"
@@ -255,15 +255,10 @@ def _choose_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) ->
 
 def _read_toml(file: Path) -> dict[str, Any]:
     try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config file: {exc.strerror}", source=str(file)) from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not valid UTF-8 at byte {exc.start}", source=str(file)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", source=str(file)) from None
+        return read_toml(file)
+    except TomlFileError as exc:
+        reason = exc.reason.replace("cannot read the file", "cannot read the config file")
+        raise ConfigError(reason, source=str(file)) from None
 
 
 _PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "sync": ("ledger", "heartbeat"),

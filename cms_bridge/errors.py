@@ -36,6 +36,22 @@ class ConfigError(CmsBridgeError):
         super().__init__(f"{source}: {message}" if source else message)
 
 
+class TomlFileError(CmsBridgeError):
+    """A TOML input file cannot be read, is not UTF-8 or is not valid TOML.
+
+    Attributes:
+        path: the file.
+        reason: what is wrong, without the path (callers that name the file themselves use it).
+        line: the line of a decoding error, when known.
+    """
+
+    def __init__(self, path: object, reason: str, *, line: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        super().__init__(f"{path}: {reason}")
+
+
 class SiteError(CmsBridgeError):
     """A request to the WordPress site failed.
 

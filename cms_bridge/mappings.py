@@ -13,7 +13,6 @@ so lookups accept both; Thai names are compared after NFC, whitespace and digit 
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
+from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.thaidate import to_arabic_digits
 
@@ -58,7 +58,6 @@ _LOGIN = r"^[A-Za-z0-9_.@-][A-Za-z0-9 _.@-]{0,59}$"
 # padding, so "O01" cannot shadow "O1").
 _ITA_NUMBER = r"^O[1-9][0-9]*$"
 _ITA_FILE = re.compile(r"^([0-9]{4})\.toml$")
-_TABLE_HEADER = re.compile(r"^\s*\[\s*(\w+)\s*\.\s*([^\]\s]+)\s*\]")
 
 
 class MappingError(CmsBridgeError, ValueError):
@@ -338,16 +337,10 @@ def _read_file(path: Path, table: str, model: type[_E], *, required: bool) -> di
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MappingError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib's own message for a repeated [table] does not say which key; find it ourselves.
-        raise MappingError(_duplicate_header(path, text) or f"{path}: invalid TOML: {exc}") from None
+        return read_toml(path)
+    except TomlFileError as exc:
+        raise MappingError(str(exc)) from None
 
 
 # -- ITA item lists ------------------------------------------------------------------------------
@@ -427,17 +420,6 @@ def _read_ita_file(path: Path) -> tuple[int, dict[str, tuple[ItaItem, Path]], bo
         except ValidationError as exc:
             raise MappingError(f"{where}: {_explain(exc)}") from None
     return year, entries, partial
-
-
-def _duplicate_header(path: Path, text: str) -> str | None:
-    seen: dict[tuple[str, str], int] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if match := _TABLE_HEADER.match(line):
-            header = (match.group(1), match.group(2).strip("\"'"))
-            if header in seen:
-                return f"{path}: duplicate key [{header[0]}.{header[1]}] at lines {seen[header]} and {number}"
-            seen[header] = number
-    return None
 
 
 def _explain(exc: ValidationError) -> str:

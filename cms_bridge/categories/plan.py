@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -39,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from cms_bridge.tomlfile import TomlFileError, read_toml_text
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.thaidate import ThaiDate
 from cms_bridge.wordpress.models import split_category_path
@@ -194,13 +194,12 @@ def load_plan(path: Path | str) -> tuple[Plan, str]:
     path = Path(path)
     try:
         raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise PlanError(f"{path}: cannot read the plan: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        data = read_toml_text(path, raw)
+    except TomlFileError as exc:
+        raise PlanError(str(exc)) from None
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:

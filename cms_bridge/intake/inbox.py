@@ -7,13 +7,13 @@ to do. Nothing here changes any file.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.intake.attachments import (
     AttachmentError,
     AttachmentInfo,
@@ -188,18 +188,10 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Pa
 
 
 def _read_request_file(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        problems.append(Problem(file=str(path), message=f"not valid UTF-8 at line {line} (byte {exc.start}); "
-                                                         "save the file as UTF-8"))
-        return None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(file=str(path), message=f"not valid TOML: {exc}"))
+        return read_toml(path)
+    except TomlFileError as exc:
+        problems.append(Problem(file=str(path), message=exc.reason))
         return None
 
 

@@ -15,8 +15,8 @@ import cms_bridge
 
 PACKAGE_DIR = Path(cms_bridge.__file__).parent
 
-#: What each area may import besides itself and the top-level helpers (config, errors, thaidate,
-#: windows, mappings, version, samples). Mirrors the docstring of each subpackage's __init__.
+#: What each area may import besides itself and the top-level helpers (config, errors, thaidate, tomlfile,
+#: windows, mappings, version, samples, tomlfile). Mirrors the docstring of each subpackage's __init__.
 ALLOWED = {
     "intake": set(),
     "ledger": {"intake"},
@@ -25,7 +25,7 @@ ALLOWED = {
     "reports": {"ledger", "wordpress"},
     "categories": {"ledger", "wordpress"},
 }
-HELPERS = {"config", "errors", "thaidate", "windows", "mappings", "version", "samples"}
+HELPERS = {"config", "errors", "thaidate", "windows", "mappings", "version", "samples", "tomlfile"}
 
 
 def module_name(path: Path) -> str:
