@@ -41,9 +41,9 @@ from cms_bridge.categories.plan import (
 )
 from cms_bridge.thaidate import fiscal_year_bounds, start_of_day
 from cms_bridge.wordpress.models import (
+    CategoryTree,
     CategoryChange,
     PostQuery,
-    name_key,
     split_category_path,
 )
 from cms_bridge.wordpress.protocol import Cms
@@ -73,13 +73,7 @@ class _Simulation:
         # what name comparison ignores (an &amp; entity, a doubled space).
         if (by_id := re.fullmatch(r"#(\d+)", path.strip())) is not None:
             return int(by_id.group(1)) if int(by_id.group(1)) in self.terms else None
-        parent = 0
-        for level in split_category_path(path):
-            match = next((t.id for t in self.terms.values() if t.parent == parent and name_key(t.name) == name_key(level)), None)
-            if match is None:
-                return None
-            parent = match
-        return parent
+        return CategoryTree(self.terms).find(path)
 
     def need(self, path: str, step: int) -> int:
         found = self.find(path)
@@ -88,12 +82,7 @@ class _Simulation:
         return found
 
     def path_of(self, term_id: int) -> str:
-        names = []
-        while term_id:
-            term = self.terms[term_id]
-            names.append(term.name)
-            term_id = term.parent
-        return " / ".join(reversed(names))
+        return CategoryTree(self.terms).path_of(term_id)
 
     def add(self, kind: str, target: int | None, before: dict, after: dict) -> Change:
         change = Change(seq=len(self.changes) + 1, kind=kind, target=target, before=before, after=after)  # type: ignore[arg-type]
@@ -157,8 +146,10 @@ class MigrationEngine:
 
     def _plan_create(self, sim: _Simulation, path: str) -> int:
         parent = 0
+        tree = CategoryTree(sim.terms)
         for level in split_category_path(path):
-            found = next((t.id for t in sim.terms.values() if t.parent == parent and name_key(t.name) == name_key(level)), None)
+            existing = tree.child(parent, level)
+            found = existing.id if existing is not None else None
             if found is None:
                 seq = len(sim.changes) + 1
                 sim.add("create_term", None, {}, {"name": level, "parent": parent})

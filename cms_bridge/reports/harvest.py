@@ -31,11 +31,10 @@ from cms_bridge.reports.model import (
 )
 from cms_bridge.thaidate import MONTHS_FULL, OFFICE_TZ, fiscal_year_rounds, start_of_day
 from cms_bridge.wordpress.models import (
+    CategoryTree,
     Category,
     Post,
     PostQuery,
-    name_key,
-    split_category_path,
 )
 from cms_bridge.wordpress.protocol import Cms
 
@@ -147,13 +146,7 @@ def _site_items(cms: Cms, group: Group, start: datetime, end: datetime, bridge_p
 
 def _find_path(categories: list[Category], path: str) -> int | None:
     # Looked up, never created: a report must not change the site.
-    parent = 0
-    for level in split_category_path(path):
-        match = next((c.id for c in categories if c.parent == parent and name_key(c.name) == name_key(level)), None)
-        if match is None:
-            return None
-        parent = match
-    return parent
+    return CategoryTree(categories).find(path)
 
 
 def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

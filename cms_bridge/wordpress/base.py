@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from cms_bridge.errors import ConflictError, SiteError
 from cms_bridge.wordpress.http import HttpClient, should_retry
 from cms_bridge.wordpress.models import (
+    CategoryTree,
     Category,
     CategoryChange,
     Post,
     PostInput,
-    name_key,
     split_category_path,
 )
 
@@ -93,9 +93,9 @@ class AdapterBase:
         self.list_categories()
         assert self._categories is not None
         parent, leaf = 0, None
+        tree = CategoryTree(self._categories)
         for level in levels:
-            leaf = next((c for c in self._categories.values()
-                         if c.parent == parent and name_key(c.name) == name_key(level)), None)
+            leaf = tree.child(parent, level)
             if leaf is None:
                 leaf = self._create_category(level, parent)
                 self._categories[leaf.id] = leaf

@@ -10,7 +10,8 @@ import html
 import re
 import unicodedata
 from datetime import datetime
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import Generic, Literal, Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -57,6 +58,64 @@ def split_category_path(path: str) -> list[str]:
 
 
 _SEPARATOR = re.compile(r"\s+/\s+")
+
+
+class Term(Protocol):
+    """Anything with a category's id, name and parent (a site's :class:`Category`, a planned one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def parent(self) -> int: ...
+
+
+T = TypeVar("T", bound=Term)
+
+
+class CategoryTree(Generic[T]):
+    """Categories seen as a tree, walked by path the one way WordPress names compare.
+
+    Two names are the same level when their :func:`name_key` is equal (entities decoded,
+    spacing collapsed, case folded), as in ``mappings check``, the adapters and migrations.
+    The tree is a view: it reads *terms* as they are at each call.
+    """
+
+    def __init__(self, terms: Iterable[T] | Mapping[int, T]) -> None:
+        self._terms = terms
+
+    def _all(self) -> Iterable[T]:
+        return self._terms.values() if isinstance(self._terms, Mapping) else self._terms
+
+    def child(self, parent: int, name: str) -> T | None:
+        """The category named *name* directly under *parent* (0 for the top level), if any."""
+        key = name_key(name)
+        return next((t for t in self._all() if t.parent == parent and name_key(t.name) == key), None)
+
+    def find(self, path: str) -> int | None:
+        """The id at the end of ``"A / B / C"``, or ``None`` when a level is missing.
+
+        Raises:
+            ValueError: a malformed path (see :func:`split_category_path`).
+        """
+        parent = 0
+        for level in split_category_path(path):
+            found = self.child(parent, level)
+            if found is None:
+                return None
+            parent = found.id
+        return parent
+
+    def path_of(self, term_id: int) -> str:
+        """``"A / B / C"`` for the category *term_id*, its names as stored."""
+        by_id = {t.id: t for t in self._all()}
+        names = []
+        while term_id:
+            term = by_id[term_id]
+            names.append(term.name)
+            term_id = term.parent
+        return PATH_SEPARATOR.join(reversed(names))
 
 
 class _Model(BaseModel):
