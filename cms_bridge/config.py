@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import ConfigError
 
@@ -294,15 +295,11 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, 
 
 def _explain(exc: ValidationError, origin: dict[tuple[str, str], str], source: str) -> str:
     lines = []
-    for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
-        where = origin.get(loc[:2]) if len(loc) >= 2 else None  # type: ignore[call-overload]
+    for problem in field_problems(exc, unknown="unknown setting (check the spelling against config.example.toml)",
+                                  missing="required setting is missing"):
+        loc = tuple(str(p) for p in problem.loc)
+        where = origin.get((loc[0], loc[1])) if len(loc) >= 2 else None
         if where is None:
             where = f"{source}: " + (f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]")
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown setting (check the spelling against config.example.toml)"
-        elif err["type"] == "missing":
-            message = "required setting is missing"
-        lines.append(f"{where}: {message}")
+        lines.append(f"{where}: {problem.message}")
     return "invalid configuration:\n  " + "\n  ".join(lines)

@@ -27,6 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
+from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.thaidate import to_arabic_digits
@@ -424,14 +425,12 @@ def _read_ita_file(path: Path) -> tuple[int, dict[str, tuple[ItaItem, Path]], bo
 
 def _explain(exc: ValidationError) -> str:
     problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "entry"
-        if error["type"] == "extra_forbidden":
-            problems.append(f"unknown field {field!r}")
-        elif error["type"] == "missing":
-            problems.append(f"missing field {field!r}")
+    for problem in field_problems(exc, unknown="unknown field", missing="missing field"):
+        field = ".".join(str(part) for part in problem.loc) or "entry"
+        if problem.kind in ("extra_forbidden", "missing"):
+            problems.append(f"{problem.message} {field!r}")
         else:
-            problems.append(f"{field}: {error['msg']}")
+            problems.append(f"{field}: {problem.message}")
     return "; ".join(problems)
 
 

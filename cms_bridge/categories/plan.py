@@ -38,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml_text
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.thaidate import ThaiDate
@@ -204,12 +205,13 @@ def load_plan(path: Path | str) -> tuple[Plan, str]:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         lines = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = f"step {loc[1] + 1}" if loc[:1] == ["steps"] and len(loc) > 1 else ".".join(map(str, loc))
+        for problem in field_problems(exc, unknown="not a field of this step (docs/migrations.md lists them)"):
+            loc = list(problem.loc)
+            step = loc[1] if loc[:1] == ["steps"] and len(loc) > 1 else None
+            where = f"step {step + 1}" if isinstance(step, int) else ".".join(map(str, loc))
             rest = ".".join(str(p) for p in loc[2:] if p not in (
                 "create_tree", "move_posts", "rename", "merge", "reparent", "delete_empty"))
-            lines.append(f"{where}{': ' + rest if rest else ''}: {err['msg'].removeprefix('Value error, ')}")
+            lines.append(f"{where}{': ' + rest if rest else ''}: {problem.message}")
         raise PlanError(f"{path}: invalid plan:\n  " + "\n  ".join(lines)) from None
     return plan, hashlib.sha256(raw).hexdigest()
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.intake.attachments import (
     AttachmentError,
@@ -200,8 +201,9 @@ def _validate(data: dict[str, Any], source: str, row: int | None, mappings: Mapp
     try:
         return PublicationRequest.model_validate(data, context={"mappings": mappings})
     except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(Problem(file=source, row=row, field=_field_path(err["loc"]), message=_message(err)))
+        for problem in field_problems(
+                exc, unknown="not a field of a request (check the spelling against docs/request-format.md)"):
+            problems.append(Problem(file=source, row=row, field=_field_path(problem.loc), message=problem.message))
         return None
 
 
@@ -213,15 +215,6 @@ def _field_path(loc: Sequence[Any]) -> str | None:
     # "window.end".
     parts = [str(p) for i, p in enumerate(loc) if not (i == 1 and loc[0] == "window" and p in _WINDOW_KINDS)]
     return ".".join(parts) or None
-
-
-def _message(err: Any) -> str:
-    kind, msg = err["type"], err["msg"]
-    if kind == "missing":
-        return "required, but missing"
-    if kind == "extra_forbidden":
-        return "not a field of a request (check the spelling against docs/request-format.md)"
-    return msg.removeprefix("Value error, ")
 
 
 def _check_attachments(request: PublicationRequest, base_dir: Path, source: str, row: int | None,

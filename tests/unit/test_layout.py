@@ -25,7 +25,8 @@ ALLOWED = {
     "reports": {"ledger", "wordpress"},
     "categories": {"ledger", "wordpress"},
 }
-HELPERS = {"config", "errors", "thaidate", "windows", "mappings", "version", "samples", "tomlfile"}
+HELPERS = {"config", "errors", "thaidate", "windows", "mappings", "version", "samples", "tomlfile",
+           "validation"}
 
 
 def module_name(path: Path) -> str:
