@@ -167,8 +167,20 @@ class ApiUnavailableError(SiteError):
     """The API the configuration asks for (REST or XML-RPC) is switched off on this site."""
 
 
+# A credential a server may echo back whatever cms-bridge knows of it: an Authorization header
+# (Basic, Bearer, Digest, any scheme), PHP's view of Basic auth, a cookie or token in a dump.
+_CREDENTIAL_PATTERNS = (
+    re.compile(r"(?i)(authorization[\"']?\s*(?:[:=]|=>)\s*[\"']?\s*)(?:basic|bearer|digest|token)?\s*[^\s\"'<>,;]+"),
+    re.compile(r"(?i)(\b(?:php_auth_pw|php_auth_user|http_authorization|x-wp-nonce|cookie|set-cookie)"
+               r"[\"'\]]*\s*(?:[:=]|=>)\s*[\"']?)[^\r\n\"'<]+"),
+    re.compile(r"(?i)(\b(?:basic|bearer)\s+)[A-Za-z0-9+/=_.~-]{8,}"),
+)
+
+
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub(r"\1***", text)
     return text

@@ -6,6 +6,7 @@ authentication, retries and the request counter (used by tests and benchmarks) l
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import random
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 import tenacity
@@ -125,8 +127,17 @@ class HttpClient:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Strings that must never appear in messages (the password, with and without spaces)."""
-        return tuple(s for s in (self._password, self._password.replace(" ", "")) if s)
+        """Strings that must never appear in messages: the password with and without spaces,
+        and the ``user:password`` pair in base64 (what a Basic header carries) and URL-encoded."""
+        if not self._password:
+            return ()
+        forms = {self._password, self._password.replace(" ", "")}
+        user = self.config.site.username if self.config.site.username else ""
+        for password in list(forms):
+            pair = f"{user}:{password}".encode()
+            forms |= {base64.b64encode(pair).decode(), base64.b64encode(password.encode()).decode(),
+                      quote(password, safe=""), quote(password)}
+        return tuple(sorted(forms, key=len, reverse=True))
 
     def request(
         self,

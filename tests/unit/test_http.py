@@ -130,6 +130,36 @@ def test_credentials_are_sent_as_basic_auth_and_never_shown(http_mock, client) -
         assert PASSWORD not in text and sent not in text
 
 
+def _echo_pages(sent: str) -> list[str]:
+    token = sent.removeprefix("Basic ")
+    compact = PASSWORD.replace(" ", "")
+    return [
+        f"<h1>Server error</h1><pre>Authorization: {sent}\nHost: example</pre>",   # headers dumped
+        f"<pre>[HTTP_AUTHORIZATION] => {sent}\n[PHP_AUTH_PW] => {compact}</pre>",  # print_r($_SERVER)
+        f'{{"headers": {{"authorization": "{sent}"}}}}',                           # a JSON dump
+        f"token={token} was refused",                                              # base64 alone
+        f"password%3D{PASSWORD.replace(' ', '%20')}",                                # URL-encoded
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.c2lnbmF0dXJl",        # any scheme
+    ]
+
+
+@pytest.mark.parametrize("page", range(6))
+def test_a_server_page_echoing_credentials_in_any_form_is_scrubbed(http_mock, client, page) -> None:
+    http_mock.get(URL, status=500, body="placeholder")
+    with pytest.raises(ServerError):
+        client.request("GET", URL, retry=False)
+    sent = http_mock.calls[0].request.headers["Authorization"]
+    body = _echo_pages(sent)[page]
+    http_mock.replace("GET", URL, status=500, body=body)
+    with pytest.raises(ServerError) as err:
+        client.request("GET", URL, retry=False)
+    token = sent.removeprefix("Basic ")
+    secrets = {PASSWORD, PASSWORD.replace(" ", ""), token, "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.c2lnbmF0dXJl",
+               PASSWORD.replace(" ", "%20")}
+    for text in (str(err.value), repr(err.value), str(err.value.details()), err.value.body or ""):
+        assert not [s for s in secrets if s in text], text
+
+
 def test_user_and_password_in_a_url_never_reach_the_message(client) -> None:
     with pytest.raises(TransportError) as err:
         client.request("GET", SITE.replace("https://", "https://bridge:hunter2@") + "/", retry=False)
