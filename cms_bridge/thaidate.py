@@ -322,7 +322,17 @@ def round_of(value: date | datetime) -> Round:
 
 def _date_from_text(value: Any) -> Any:
     # Staff write dates the Thai way ("๒๒ พ.ค. ๒๕๖๒"); ISO strings go through the same parser.
-    return parse_thai_date(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return parse_thai_date(value)
+    # An unquoted TOML date (request_date = 2569-11-02) arrives as a date already: a Buddhist
+    # Era year there would be taken for a Christian Era one, five centuries ahead, and poison
+    # every window computed from it.
+    if isinstance(value, date) and value.year in _BE_LOOKALIKE:
+        raise ValueError(
+            f"{value.isoformat()}: an unquoted date is read in the Christian Era, but {value.year} looks like "
+            f"a Buddhist Era year; write {be_to_ce(value.year)}-{value.month:02d}-{value.day:02d}, or the Thai "
+            f'date in quotes ("{value.day} {MONTHS_ABBR[value.month - 1]} {value.year}")')
+    return value
 
 
 ThaiDate = Annotated[date, BeforeValidator(_date_from_text)]

@@ -96,6 +96,8 @@ def test_missing_required_fields_are_all_reported_with_thai_labels(tmp_path: Pat
     ({"window": 'kind = "range"\nstart = "1 เม.ย. 2567"\nend = "31 เมษายน 2567"'}, "window.end", "has only 30 days"),
     ({"window": 'kind = "fiscal_year"\nfiscal_year = 2024'}, "window.fiscal_year", "2567"),
     ({"window": 'kind = "range"\nstart = "22/05/2019"\nend = "22/06/2562"'}, "window.start", "2562"),
+    # An unquoted TOML date with a Buddhist Era year would be taken as 2569 CE.
+    ({"window": 'kind = "range"\nstart = 2569-12-01\nend = "1 ม.ค. 2570"'}, "window.start", "write 2026-12-01"),
 ])
 def test_bad_fields_are_located_and_explained(tmp_path: Path, change: dict, field: str, words: str) -> None:
     write_request(tmp_path / "a", **change)
@@ -256,3 +258,12 @@ def test_python_api_checks_a_request_like_a_file(tmp_path: Path) -> None:
         parse_request({**data, "channels": [], "attachments": [{"path": "missing.pdf"}]}, base_dir=tmp_path)
     assert [p.field for p in err.value.problems] == ["channels"]
     assert "channels (ช่องทางเผยแพร่)" in str(err.value)
+
+
+def test_an_unquoted_buddhist_era_request_date_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = write_request(tmp_path / "a")
+    path.write_text(path.read_text(encoding="utf-8").replace('request_date = "๑๕ พฤศจิกายน ๒๕๖๙"',
+                                                            "request_date = 2569-11-15"), encoding="utf-8")
+    problem = only_error(load(tmp_path))
+    assert problem.field == "request_date"
+    assert "2026-11-15" in problem.message and '"15 พ.ย. 2569"' in problem.message
