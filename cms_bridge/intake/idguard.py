@@ -18,6 +18,7 @@ line or report built from findings can leak it.
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -37,8 +38,13 @@ __all__ = ["Finding", "ScanResult", "is_valid_id_number", "scan_file", "scan_req
 FindingKind = Literal["id_number", "phone", "email", "not_scanned"]
 TEXT_EXTENSIONS = frozenset({".txt", ".csv", ".tsv", ".md", ".html", ".htm"})
 
-_DIGIT = "[0-9]"  # Thai digits are made Arabic first; the translation keeps every offset.
-_SEP = r"[ \t\u00a0\-\u2010-\u2013]{0,3}"
+_DIGIT = "[0-9]"  # Thai digits are made Arabic first (see _normalise).
+# Between two digits of one number: any run of spaces (line breaks included: a PDF wraps a
+# number, a form prints one digit per box or cell), dots, dashes, underscores or slashes.
+_SEP = r"[\s\u00a0.\-\u2010-\u2015_/]*"
+# Invisible characters that can sit inside a number without showing: zero-width space, joiners,
+# word joiner, byte-order mark, soft hyphen, and the invisible separators/operators.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"))
 # A dash joins digit groups, so "1-2345-67890-12-3-4" is one longer number, not an ID plus a 4.
 _NOT_AFTER_DIGITS = r"(?<![0-9])(?<![0-9]-)"
 _NOT_BEFORE_DIGITS = r"(?![0-9])(?!-[0-9])"
@@ -169,13 +175,14 @@ def scan_text(text: str, source: str, page: int | str | None = None) -> list[Fin
         source: what to call the text's origin in findings.
         page: the page, sheet or slide it came from, if any.
     """
-    text = to_arabic_digits(text)
+    text = _normalise(text)
     findings: list[Finding] = []
     id_spans: list[tuple[int, int]] = []
     for match in _ID_CANDIDATE.finditer(text):
         start, end = match.span(1)
         digits = re.sub(r"[^0-9]", "", match.group(1))
-        if is_valid_id_number(digits) and not any(start < e and s < end for s, e in id_spans):
+        if (is_valid_id_number(digits) and _written_like_one_number(match.group(1))
+                and not any(start < e and s < end for s, e in id_spans)):
             findings.append(Finding(kind="id_number", source=source, page=page, masked=_mask_id(digits)))
             id_spans.append((start, end))
     for match in _PHONE_CANDIDATE.finditer(text):
@@ -188,6 +195,42 @@ def scan_text(text: str, source: str, page: int | str | None = None) -> list[Fin
     for match in _EMAIL.finditer(text):
         findings.append(Finding(kind="email", source=source, page=page, masked=_mask_email(match.group())))
     return findings
+
+
+# How people write one ID number: all 13 together, the card's 1-4-5-2-1 grouping, or one digit
+# per box. Any other grouping joined by long or unusual separators is more likely several
+# numbers side by side in a table (amounts, counts, page numbers) than one ID.
+_ID_GROUPINGS = {(13,), (1, 4, 5, 2, 1), (1,) * 13}
+_SHORT_SEP = re.compile(r"[ \t\u00a0\-\u2010-\u2013]{1,3}")
+_WRAP = re.compile(r"[ \t\u00a0]*\n[ \t\u00a0]*")
+
+
+def _written_like_one_number(candidate: str) -> bool:
+    """True when the separators inside a 13-digit *candidate* read as one number's.
+
+    Up to three spaces or dashes between any digits always do (forms and hand-typed lists group
+    digits freely). Longer or other runs (dots, many spaces, line breaks) do when the groups
+    they make are an ID's own. One line break with only spaces around it may also be a wrapped
+    line inside a group; more than one is a column of separate numbers unless the groups are an
+    ID's (one digit per line or cell, as a form's boxes export).
+    """
+    separators = re.findall(r"[^0-9]+", candidate)
+    if all(_SHORT_SEP.fullmatch(sep) for sep in separators):
+        return True
+    if _groups(candidate) in _ID_GROUPINGS - {(13,)}:
+        return True
+    wraps = _WRAP.findall(candidate)
+    return len(wraps) == 1 and _groups(_WRAP.sub("", candidate)) in _ID_GROUPINGS
+
+
+def _groups(candidate: str) -> tuple[int, ...]:
+    return tuple(len(g) for g in re.split(r"[^0-9]+", candidate) if g)
+
+
+def _normalise(text: str) -> str:
+    """*text* as the patterns read it: NFKC (full-width digits become digits), invisible
+    characters gone, Thai digits Arabic."""
+    return to_arabic_digits(unicodedata.normalize("NFKC", text).translate(_INVISIBLE))
 
 
 def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
@@ -243,19 +286,27 @@ def scan_request(request: PublicationRequest, base_dir: Path | str) -> ScanResul
         AttachmentError: an attachment is missing, outside *base_dir*, or unreadable.
     """
     findings: list[Finding] = []
-    for field in ("title", "purpose", "body", "source"):
-        if value := getattr(request, field):
-            findings.extend(scan_text(value, field))
-    for group in ("attachments", "images"):
-        for index, ref in enumerate(getattr(request, group)):
-            if ref.title:
-                findings.extend(scan_text(ref.title, f"{group}[{index}].title"))
+    # Every text the request carries, file names included: any of it can end up on the site
+    # (a title, a document number in the body, an attachment's name in its URL).
+    for field, value in _texts(request.model_dump(mode="json")):
+        findings.extend(scan_text(value, field))
     for ref in request.attachments:
         path = resolve_attachment(base_dir, ref.path)
         if not path.is_file():
             raise AttachmentError(f"{ref.path}: attachment not found in {Path(base_dir)}")
         findings.extend(scan_file(path, source=ref.path))
     return ScanResult(findings=tuple(findings))
+
+
+def _texts(data: object, where: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(data, str):
+        yield where, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _texts(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            yield from _texts(value, f"{where}[{index}]")
 
 
 # --- text extraction: each yields (page, text) -----------------------------------------------
