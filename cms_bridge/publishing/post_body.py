@@ -1,7 +1,10 @@
 """The post body, rendered from a request as block-editor markup.
 
-Everything that came from a request is HTML-escaped: a title such as ``<script>…`` shows as
-text. The markup uses core blocks only (paragraph, list, file, gallery, image), so the site's
+Everything that came from a request is made inert for the place it lands (:func:`inert_text`):
+HTML-escaped, so a title such as ``<script>…`` shows as text, and with its square brackets
+written as character references, so ``[embed]`` or ``[audio src=…]`` typed on a form is shown
+and never run as a shortcode. That holds for the title, the excerpt and the body here, and for
+the media title the reconciler gives an upload. The markup uses core blocks only (paragraph, list, file, gallery, image), so the site's
 editor opens the post without "invalid block" warnings and any theme can style it.
 """
 
@@ -67,8 +70,8 @@ def render_post(request: PublicationRequest, files: Mapping[str, UploadedFile],
         blocks.append(_paragraph(f"ที่มา: {_e(request.source)}"))
     blocks.append(_paragraph(f"<em>{_e(_footer(request))}</em>"))
     featured = files[request.images[0].path].media_id if request.images else None
-    return RenderedPost(title=request.title, content="\n\n".join(blocks), excerpt=request.purpose,
-                        featured_media=featured)
+    return RenderedPost(title=inert_text(request.title), content="\n\n".join(blocks),
+                        excerpt=inert_text(request.purpose), featured_media=featured)
 
 
 def _footer(request: PublicationRequest) -> str:
@@ -124,5 +127,15 @@ def _size(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
+def inert_text(text: str) -> str:
+    """*text* as markup that shows exactly *text*: no tag, attribute or shortcode in it runs.
+
+    WordPress stores a title and an excerpt as markup and prints them unfiltered for an editor
+    with the ``unfiltered_html`` capability (the bridge's account usually has it), and runs
+    shortcodes in content, so request text is escaped before it is sent, never after.
+    """
+    return html.escape(text, quote=True).replace("[", "&#91;").replace("]", "&#93;")
+
+
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    return inert_text(text)

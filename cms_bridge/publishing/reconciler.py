@@ -30,7 +30,7 @@ from cms_bridge.errors import CmsBridgeError
 from cms_bridge.ledger.store import Ledger, MediaRecord, Publication
 from cms_bridge.mappings import Mappings
 from cms_bridge.intake.request import PublicationRequest
-from cms_bridge.publishing.post_body import UploadedFile, render_post
+from cms_bridge.publishing.post_body import inert_text, UploadedFile, render_post
 from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput
 from cms_bridge.wordpress.protocol import Cms
 
@@ -447,7 +447,9 @@ def _media_slug(request: PublicationRequest, info: AttachmentInfo) -> str:
 
 
 def _title_of(request: PublicationRequest, path: str) -> str | None:
-    return next((ref.title for ref in (*request.attachments, *request.images) if ref.path == path), None)
+    # The media title is shown on the attachment page and in the media library: inert like the post.
+    title = next((ref.title for ref in (*request.attachments, *request.images) if ref.path == path), None)
+    return inert_text(title) if title else title
 
 
 def _fmt(moment: datetime | None) -> str:

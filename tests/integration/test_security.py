@@ -87,3 +87,37 @@ def test_uploaded_names_cannot_escape_or_carry_control_characters(clean_site: Co
     name = unquote(media.url.rsplit("/", 1)[-1])
     assert "/wp-content/uploads/" in media.url and ".." not in media.url
     assert not any(ch in name for ch in '\r\n"/\\') and name.endswith(".pdf")
+
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)"> [embed]http://127.0.0.1:9/x[/embed] [audio src=x.mp3]'
+
+
+def test_hostile_request_text_is_inert_in_what_wordpress_renders(clean_site: Config, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "xss-001"
+    folder.mkdir(parents=True)
+    (folder / "doc.pdf").write_bytes(text_pdf(["x"]))
+    text = request_toml("xss-001", title="ประกาศ XSSTITLE")
+    text = text.replace('title = "ประกาศ XSSTITLE"', f"title = '''ประกาศ {HOSTILE}'''")
+    text = text.replace('purpose = "ทดสอบการเผยแพร่"', f"purpose = '''เพื่อทราบ {HOSTILE}'''")
+    text = text.replace('path = "doc.pdf"', f"path = \"doc.pdf\"\ntitle = '''ไฟล์ {HOSTILE}'''")
+    (folder / "request.toml").write_text(text, encoding="utf-8")
+    site = clean_site.require_site()
+    config = tmp_path / "cms-bridge.toml"
+    config.write_text(f'[site]\nurl = "{site.url}"\nusername = "{site.username}"\n'
+                      f'app_password_file = "{site.app_password_file}"\n[intake]\ninbox = "{inbox}"\n'
+                      f'[sync]\nledger = "{tmp_path / "l.sqlite3"}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "sync"]) == 0
+
+    http = HttpClient(clean_site)
+    api = f"{site.url.rstrip('/')}/?rest_route="
+    [post] = http.request("GET", api + "/wp/v2/posts", params={"slug": "pr-xss-001", "context": "view"}).json()
+    media = http.request("GET", api + "/wp/v2/media", params={"per_page": 100}).json()  # a clean site: ours only
+    rendered = [post["title"]["rendered"], post["excerpt"]["rendered"], post["content"]["rendered"],
+                *(m["title"]["rendered"] for m in media)]
+    assert len(rendered) == 4
+    for markup in rendered:
+        for live in ("<script", "<img src=x", "onerror=\"", "<audio", "<iframe", "[embed]", "[audio"):
+            assert live not in markup, (live, markup)
+    # Shown as the text that was typed, not dropped.
+    assert "&lt;script&gt;" in post["title"]["rendered"] and "&#91;embed&#93;" in post["content"]["rendered"]

@@ -37,6 +37,21 @@ def test_request_text_is_escaped_everywhere(tmp_path: Path) -> None:
     assert "แผน &lt;ปี&gt; 2570" in content
 
 
+def test_title_and_excerpt_are_inert_and_shortcodes_never_run(tmp_path: Path) -> None:
+    evil = '<img src=x onerror="alert(1)"> [embed]https://attacker.example/[/embed]'
+    request, files, infos = make(tmp_path, title=f"ประกาศ {evil}", purpose=f"เพื่อทราบ {evil} [audio src=x]",
+                                 body=f"[gallery ids=1] {evil}")
+    post = render_post(request, files, infos)
+    for markup in (post.title, post.excerpt, post.content):
+        assert "<img src=x" not in markup and "[embed]" not in markup and "[gallery" not in markup
+    assert post.title == ("ประกาศ &lt;img src=x onerror=&quot;alert(1)&quot;&gt; "
+                          "&#91;embed&#93;https://attacker.example/&#91;/embed&#93;")
+    assert "&#91;audio src=x&#93;" in post.excerpt
+    # What a browser shows is exactly what was typed.
+    import html
+    assert html.unescape(post.title) == request.title and html.unescape(post.excerpt) == request.purpose
+
+
 def test_attachments_pdf_embed_gallery_and_featured_image(tmp_path: Path) -> None:
     request, files, infos = make(tmp_path)
     rendered = render_post(request, files, infos)
