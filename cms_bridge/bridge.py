@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel
 
@@ -33,7 +33,15 @@ from cms_bridge.publishing.reconciler import Reconciler, SyncReport
 from cms_bridge.wordpress import connect
 from cms_bridge.wordpress.protocol import Cms
 
+if TYPE_CHECKING:
+    from cms_bridge.categories.engine import MigrationEngine
+    from cms_bridge.categories.journal import Change, Run
+    from cms_bridge.categories.mappings_check import MappingsReport
+    from cms_bridge.reports.model import GroupReport
+    from cms_bridge.wordpress.models import Category
+
 Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]
 
 
 class SyncLockedError(CmsBridgeError):
@@ -198,6 +206,198 @@ class Bridge:
                 desired=want.state, state=publication.state if publication else "not on the site",
                 url=publication.url if publication else None, next_change=want.next_change))
         return rows
+
+    def validate(self, paths: Iterable[Path | str]) -> IntakeReport:
+        """Check request files and exports without recording anything.
+
+        Args:
+            paths: folders (searched for ``*.toml`` request files), request files, CSV/XLSX exports.
+
+        Returns:
+            The valid requests and every problem found (``report.ok`` is False when any is an error).
+        """
+        return load_requests(paths, mappings=self.mappings, settings=self.config.intake)
+
+    def daemon_pass(self, as_of: datetime | None = None) -> SyncReport:
+        """One daemon pass: read the inbox (when ``[intake] inbox`` is set), then sync.
+
+        Invalid request files are left out of the pass, as in :meth:`intake`; the next pass
+        reads them again, so a file fixed or dropped in meanwhile is picked up.
+
+        Args:
+            as_of: the time to reconcile for (default now).
+
+        Returns:
+            The sync's report.
+
+        Raises:
+            SyncLockedError: another sync is running on the same ledger.
+        """
+        if self.config.intake.inbox is not None:
+            self.intake()
+        return self.sync(as_of)
+
+    def report(self, fiscal_year: int, round_number: int, *, groups: Iterable[str] | None = None,
+               problems: Iterable[str] = ()) -> list[GroupReport]:
+        """The six-monthly monitoring report of each group for one round (nothing is written).
+
+        Args:
+            fiscal_year: BE year, e.g. 2567.
+            round_number: 1 (1 Oct-31 Mar) or 2 (1 Apr-30 Sep).
+            groups: group keys or Thai names (default: every group).
+            problems: section 3 lines, the same for each report.
+
+        Returns:
+            One report per group, in the order asked (mappings order for every group).
+
+        Raises:
+            UnknownMappingError: a group is not in the mappings.
+            SiteError: the site's posts could not be read.
+        """
+        from cms_bridge.reports.harvest import harvest
+
+        return harvest(self.cms, self.ledger, self.mappings, fiscal_year, round_number,
+                       groups=groups, problems=problems)
+
+    def write_report(self, fiscal_year: int, round_number: int, out_dir: Path | str, *,
+                     groups: Iterable[str] | None = None, formats: Sequence[str] = ("docx",),
+                     digits: Literal["thai", "arabic"] = "thai", problems: Iterable[str] = ()) -> list[Path]:
+        """Write the monitoring report of one round, one file per group and format.
+
+        Args:
+            fiscal_year: BE year, e.g. 2567.
+            round_number: 1 (1 Oct-31 Mar) or 2 (1 Apr-30 Sep).
+            out_dir: folder to write into (created if missing).
+            groups: group keys or Thai names; None means every group plus the office-wide summary.
+            formats: any of ``"docx"``, ``"xlsx"``, ``"csv"``, ``"json"``.
+            digits: ``"thai"`` or ``"arabic"`` numbers and dates.
+            problems: section 3 lines, the same for each report.
+
+        Returns:
+            The files written.
+
+        Raises:
+            UnknownMappingError: a group is not in the mappings.
+            SiteError: the site's posts could not be read.
+        """
+        from cms_bridge.reports.harvest import summarise
+        from cms_bridge.reports.render import write_report
+
+        reports = self.report(fiscal_year, round_number, groups=groups, problems=problems)
+        return write_report(reports, Path(out_dir), formats=formats, digits=digits,  # type: ignore[arg-type]
+                            summary=summarise(reports) if groups is None else None)
+
+    def mappings_check(self, *, ita_years: Iterable[int] = ()) -> MappingsReport:
+        """Compare the category paths the mappings want with the live site's categories.
+
+        The ``[sync] archive_category``, when set, is checked too.
+
+        Args:
+            ita_years: BE years whose ITA item lists to include.
+
+        Returns:
+            Missing paths, near-duplicates, empty categories and unmapped categories holding
+            posts (``report.ok`` is False when something needs fixing).
+
+        Raises:
+            UnknownMappingError: an ITA year has no item list.
+            SiteError: the categories could not be read.
+        """
+        from cms_bridge.categories.mappings_check import check_mappings
+
+        return check_mappings(self.cms, self.mappings, ita_years=list(ita_years), extra_paths=self._extra_paths())
+
+    def mappings_apply(self, *, ita_years: Iterable[int] = ()) -> list[Category]:
+        """Create every missing category the mappings (and the archive category) want.
+
+        Args:
+            ita_years: BE years whose ITA item lists to include.
+
+        Returns:
+            The leaf category of each wanted path, created or found.
+
+        Raises:
+            UnknownMappingError: an ITA year has no item list.
+            SiteError: a category could not be read or created (the levels made before it stay).
+        """
+        from cms_bridge.categories.mappings_check import apply_mappings
+
+        return apply_mappings(self.cms, self.mappings, ita_years=list(ita_years), extra_paths=self._extra_paths())
+
+    def migrate_plan(self, plan_file: Path | str) -> list[Change]:
+        """The exact changes a migration plan file makes on the site as it is now; nothing is changed.
+
+        Args:
+            plan_file: the plan (TOML, see docs/migrations.md).
+
+        Returns:
+            Every change, in the order apply would make them.
+
+        Raises:
+            PlanError: the plan file is invalid, or names categories the site does not have.
+            SiteError: the site could not be read.
+        """
+        from cms_bridge.categories.plan import load_plan
+
+        plan, _ = load_plan(plan_file)
+        return self._migrations().plan(plan)
+
+    def migrate_apply(self, plan_file: Path | str, *, actor: str | None = None,
+                      progress: Progress | None = None) -> str:
+        """Apply a migration plan file, journaled in the ledger; resumes a run that was cut off.
+
+        Args:
+            plan_file: the plan (TOML, see docs/migrations.md).
+            actor: who runs it (default ``"cms-bridge migrate"``).
+            progress: called with (done, total) as changes are made.
+
+        Returns:
+            The run id (for :meth:`migrate_rollback`).
+
+        Raises:
+            PlanError: the plan file is invalid, or names categories the site does not have.
+            SiteError: a change could not be made (rerun to resume).
+        """
+        from cms_bridge.categories.plan import load_plan
+
+        plan, plan_hash = load_plan(plan_file)
+        return self._migrations(actor).apply(plan, plan_hash, plan_path=str(plan_file), progress=progress)
+
+    def migrate_rollback(self, run_id: str, *, actor: str | None = None, progress: Progress | None = None) -> int:
+        """Undo a migration run: restore the touched posts' categories and categories' names and parents.
+
+        Args:
+            run_id: the run, as :meth:`migrate_apply` returned it (see :meth:`migrate_runs`).
+            actor: who rolls back (default ``"cms-bridge migrate"``).
+            progress: called with (done, total) as changes are undone.
+
+        Returns:
+            How many changes were undone.
+
+        Raises:
+            LedgerError: no such run.
+            SiteError: a change could not be undone (rerun to finish).
+        """
+        return self._migrations(actor).rollback(run_id, progress=progress)
+
+    def migrate_runs(self) -> list[Run]:
+        """The migration runs journaled in the ledger (the site is not contacted).
+
+        Returns:
+            Every run, with its status, start time and plan name.
+        """
+        from cms_bridge.categories.journal import list_runs
+
+        return list_runs(self.ledger)
+
+    def _extra_paths(self) -> dict[str, str]:
+        archive = self.config.sync.archive_category
+        return {archive: "[sync] archive_category"} if archive else {}
+
+    def _migrations(self, actor: str | None = None) -> MigrationEngine:
+        from cms_bridge.categories.engine import MigrationEngine
+
+        return MigrationEngine(self.cms, self.ledger, self.mappings, actor=actor or "cms-bridge migrate")
 
     def _reconciler(self) -> Reconciler:
         return Reconciler(self.cms, self.ledger, self.mappings, settings=self.config.sync,

@@ -54,12 +54,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     to do. Attachments are inspected (type from content, size, pages) and scanned for Thai
     national ID numbers. Exits 1 when there is any error; warnings alone exit 0.
     """
-    from cms_bridge.intake.inbox import load_requests
-    from cms_bridge.mappings import load_mappings
-
-    config = load_config(args.config)
-    mappings = load_mappings(override_dir=config.office.mappings_dir)
-    report = load_requests(args.paths, mappings=mappings, settings=config.intake)
+    with _bridge(args) as bridge:
+        report = bridge.validate(args.paths)
     if args.json:
         print(json.dumps({"valid": [r.request.request_id for r in report.requests],
                           "problems": [p.model_dump() | {"label": p.label} for p in report.problems]},
@@ -156,9 +152,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     from cms_bridge.daemon import Daemon
 
     with _bridge(args) as bridge:
-        if bridge.config.intake.inbox is not None:
-            bridge.intake()
-        daemon = Daemon(_IntakeThenSync(bridge), interval_minutes=bridge.config.sync.interval_minutes,
+        daemon = Daemon(bridge, interval_minutes=bridge.config.sync.interval_minutes,
                         heartbeat=bridge.config.sync.heartbeat, clock=bridge.clock)
         daemon.run()
     return EXIT_OK
@@ -194,16 +188,13 @@ def cmd_mappings(args: argparse.Namespace) -> int:
             posts. One request; exit 1 when something needs fixing.
     apply   create every missing category of the mappings (and of --ita YEAR lists).
     """
-    from cms_bridge.categories.mappings_check import apply_mappings, check_mappings
-
+    years = [int(y) for y in args.ita]
     with _bridge(args) as bridge:
-        extra = {bridge.config.sync.archive_category: "[sync] archive_category"} if bridge.config.sync.archive_category else {}
-        years = [int(y) for y in args.ita]
         if args.action == "apply":
-            created = apply_mappings(bridge.cms, bridge.mappings, ita_years=years, extra_paths=extra)
+            created = bridge.mappings_apply(ita_years=years)
             print(f"{len(created)} mapped categories are on the site")
             return EXIT_OK
-        report = check_mappings(bridge.cms, bridge.mappings, ita_years=years, extra_paths=extra)
+        report = bridge.mappings_check(ita_years=years)
         if args.json:
             print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
         else:
@@ -220,19 +211,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     format, laid out like the measure's form, plus an office-wide summary with a chart when
     --all is given. Exits 2 when neither --group nor --all is given.
     """
-    from cms_bridge.reports.harvest import harvest, summarise
-    from cms_bridge.reports.render import write_report
-
     if not args.all and not args.group:
         raise ConfigError("give --group KEY (repeatable) or --all")
     problems: list[str] = []
     if args.problems:
         problems = [line.strip() for line in Path(args.problems).read_text(encoding="utf-8").splitlines() if line.strip()]
     with _bridge(args) as bridge:
-        reports = harvest(bridge.cms, bridge.ledger, bridge.mappings, args.fiscal_year, args.round,
-                          groups=None if args.all else args.group, problems=problems)
-        written = write_report(reports, Path(args.out), formats=args.format or ["docx"], digits=args.digits,
-                               summary=summarise(reports) if args.all else None)
+        written = bridge.write_report(args.fiscal_year, args.round, Path(args.out),
+                                      groups=None if args.all else args.group, formats=args.format or ["docx"],
+                                      digits=args.digits, problems=problems)
     for path in written:
         print(path)
     return EXIT_OK
@@ -248,28 +235,21 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                    parent
     runs           list the runs in the ledger
     """
-    from cms_bridge.categories.engine import MigrationEngine
-    from cms_bridge.categories.journal import list_runs
-    from cms_bridge.categories.plan import load_plan
-
     if args.action != "runs" and not args.target:
         raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")
     with _bridge(args) as bridge:
-        engine = MigrationEngine(bridge.cms if args.action != "runs" else None, bridge.ledger,  # type: ignore[arg-type]
-                                 bridge.mappings, actor=args.actor or "cms-bridge migrate")
         if args.action == "runs":
-            for run in list_runs(bridge.ledger):
+            for run in bridge.migrate_runs():
                 print(f"{run.run_id}  {run.status:<11} {run.started_at}  {run.plan_name}")
             return EXIT_OK
         if args.action == "rollback":
-            undone = engine.rollback(args.target, progress=_progress_bar())
+            undone = bridge.migrate_rollback(args.target, actor=args.actor, progress=_progress_bar())
             print(f"run {args.target}: {undone} change(s) undone")
             return EXIT_OK
-        plan, plan_hash = load_plan(args.target)
         if args.action == "plan":
-            _print_migration(engine.plan(plan))
+            _print_migration(bridge.migrate_plan(args.target))
             return EXIT_OK
-        run_id = engine.apply(plan, plan_hash, plan_path=str(args.target), progress=_progress_bar())
+        run_id = bridge.migrate_apply(args.target, actor=args.actor, progress=_progress_bar())
         print(f"run {run_id}: done (undo with: cms-bridge migrate rollback {run_id})")
         return EXIT_OK
 
@@ -293,21 +273,6 @@ def _print_migration(changes: list[Any]) -> None:
         for change in moves[:5]:
             print(f"  {change.target} {change.before['title']}: {change.before['categories']} -> {change.after['categories']}")
     print(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")
-
-
-class _IntakeThenSync:
-    """Each daemon pass reads the inbox first, so new request files are picked up."""
-
-    def __init__(self, bridge: Any) -> None:
-        self.bridge = bridge
-
-    def sync(self, as_of: Any = None) -> Any:
-        if self.bridge.config.intake.inbox is not None:
-            self.bridge.intake()
-        return self.bridge.sync(as_of)
-
-    def status(self, as_of: Any = None) -> Any:
-        return self.bridge.status(as_of)
 
 
 def _bridge(args: argparse.Namespace) -> Any:

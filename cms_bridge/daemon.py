@@ -35,6 +35,10 @@ class _Syncable(Protocol):
 class Daemon:
     """The loop around the bridge.
 
+    Each pass calls the bridge's ``daemon_pass`` (a :class:`~cms_bridge.bridge.Bridge` re-reads
+    its inbox there, so request files dropped in while the daemon runs are picked up), or its
+    ``sync`` when it has none.
+
     Args:
         bridge: what syncs (a :class:`~cms_bridge.bridge.Bridge`).
         interval_minutes: minutes between periodic passes.
@@ -62,12 +66,13 @@ class Daemon:
         self._stop.set()
 
     def run_pass(self) -> None:
-        """One sync; failures are logged and counted, never raised."""
+        """One pass (inbox re-read, then sync); failures are logged and counted, never raised."""
         now = self.clock()
         self.passes += 1
         outcome: dict[str, Any] = {"at": now.isoformat(), "pass": self.passes}
+        one_pass = getattr(self.bridge, "daemon_pass", None) or self.bridge.sync
         try:
-            report = self.bridge.sync(as_of=now)
+            report = one_pass(as_of=now)
             done = [a for a in report.actions if a.done]
             outcome.update(ok=not report.failed, actions=len(done), failed=len(report.failed))
             log.info("pass %d: %d action(s), %d failed", self.passes, len(done), len(report.failed),
