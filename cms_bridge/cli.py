@@ -153,7 +153,8 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 
     with _bridge(args) as bridge:
         daemon = Daemon(bridge, interval_minutes=bridge.config.sync.interval_minutes,
-                        heartbeat=bridge.config.sync.heartbeat, clock=bridge.clock)
+                        heartbeat=bridge.config.sync.heartbeat, clock=bridge.clock,
+                        lock=bridge.config.sync.ledger.with_name(bridge.config.sync.ledger.name + ".daemon.lock"))
         daemon.run()
     return EXIT_OK
 

@@ -10,8 +10,10 @@ injected clock and waiting from an injected sleep, so tests drive it without pat
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import schedule
+
+from cms_bridge.errors import DaemonAlreadyRunningError
 
 log = logging.getLogger("cms_bridge.daemon")
 
@@ -45,12 +49,17 @@ class Daemon:
         heartbeat: a file rewritten after every pass (time, outcome), or None.
         clock: the current time, aware.
         wait: waits up to the given seconds, returning early (True) when asked to stop.
+        lock: a file locked while the daemon runs, so a second daemon on the same ledger stops
+            at once instead of racing the first (two would publish and withdraw the same posts).
     """
 
     def __init__(self, bridge: _Syncable, *, interval_minutes: int, heartbeat: Path | None,
-                 clock: Callable[[], datetime], wait: Callable[[float], bool] | None = None) -> None:
+                 clock: Callable[[], datetime], wait: Callable[[float], bool] | None = None,
+                 lock: Path | None = None) -> None:
         self.bridge = bridge
         self.heartbeat = heartbeat
+        self.lock = lock
+        self._lock_fd: int | None = None
         self.clock = clock
         self._stop = threading.Event()
         self._wait = wait or self._stop.wait
@@ -86,7 +95,41 @@ class Daemon:
         self._beat(outcome)
 
     def run(self, *, install_signal_handlers: bool = True) -> None:
-        """Run until stopped: a pass at once (catching up), then periodic and boundary passes."""
+        """Run until stopped: a pass at once (catching up), then periodic and boundary passes.
+
+        Raises:
+            DaemonAlreadyRunningError: another daemon holds the lock file.
+        """
+        self._take_lock()
+        try:
+            self._run(install_signal_handlers)
+        finally:
+            self._release_lock()
+
+    def _take_lock(self) -> None:
+        if self.lock is None:
+            return
+        self.lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise DaemonAlreadyRunningError(
+                f"another cms-bridge daemon is already running on this ledger (pid {holder}; lock "
+                f"{self.lock}); stop it first, or give this one another [sync] ledger") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        # The lock dies with the process too (flock), so a killed daemon never blocks the next one.
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _run(self, install_signal_handlers: bool) -> None:
         if install_signal_handlers:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)

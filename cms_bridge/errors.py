@@ -52,6 +52,10 @@ class TomlFileError(CmsBridgeError):
         super().__init__(f"{path}: {reason}")
 
 
+class DaemonAlreadyRunningError(CmsBridgeError):
+    """A second daemon was started on a ledger another daemon is already working on."""
+
+
 class SiteError(CmsBridgeError):
     """A request to the WordPress site failed.
 

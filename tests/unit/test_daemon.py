@@ -85,3 +85,45 @@ def test_stop_request_ends_the_loop() -> None:
     daemon.stop()
     daemon.run(install_signal_handlers=False)
     assert daemon.passes == 1
+
+
+def test_a_second_daemon_on_the_same_ledger_stops_at_once_and_the_lock_is_freed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    from cms_bridge.errors import DaemonAlreadyRunningError
+
+    lock = tmp_path / "ledger.sqlite3.daemon.lock"
+    clock = Clock()
+    second_bridge = FakeBridge(failures=set(), boundary=None)
+    outcome: list[str] = []
+
+    def wait_while_a_second_one_starts(_: float) -> bool:
+        # A second daemon in another process, started while the first one runs.
+        code = ("import sys; from pathlib import Path; from datetime import datetime, timezone\n"
+                "from cms_bridge.daemon import Daemon\n"
+                "from cms_bridge.errors import DaemonAlreadyRunningError\n"
+                "d = Daemon(object(), interval_minutes=1, heartbeat=None, lock=Path(sys.argv[1]),\n"
+                "           clock=lambda: datetime.now(timezone.utc))\n"
+                "try:\n    d.run(install_signal_handlers=False)\n"
+                "except DaemonAlreadyRunningError as exc:\n    print(exc); sys.exit(3)\n")
+        done = subprocess.run([sys.executable, "-c", code, str(lock)], capture_output=True, text=True, timeout=60)
+        outcome.append(f"{done.returncode}:{done.stdout}")
+        second = Daemon(second_bridge, interval_minutes=1, heartbeat=None, clock=clock, lock=lock)
+        with pytest.raises(DaemonAlreadyRunningError, match=f"pid {os.getpid()}"):
+            second.run(install_signal_handlers=False)
+        return True
+
+    first = Daemon(FakeBridge(failures=set(), boundary=None), interval_minutes=5, heartbeat=None, clock=clock,
+                   wait=wait_while_a_second_one_starts, lock=lock)
+    first.run(install_signal_handlers=False)
+    assert outcome[0].startswith("3:another cms-bridge daemon is already running")
+    assert second_bridge.calls == []  # the refused daemon never synced
+    # Once the first has stopped, a new one starts.
+    again = Daemon(FakeBridge(failures=set(), boundary=None), interval_minutes=5, heartbeat=None, clock=clock,
+                   wait=lambda s: True, lock=lock)
+    again.run(install_signal_handlers=False)
+    assert again.passes == 1
