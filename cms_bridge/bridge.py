@@ -20,11 +20,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
-from cms_bridge.errors import CmsBridgeError, ConfigError
+from cms_bridge.errors import CmsBridgeError, ConfigError, DecisionError
+from cms_bridge.validation import field_problems
 from cms_bridge.intake.inbox import IntakeReport, load_requests, parse_request
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
@@ -142,9 +143,20 @@ class Bridge:
     def record_decision(self, request_id: str, *, status: Literal["approved", "rejected", "pending"], by: str,
                         at: datetime | None = None, position: str | None = None, note: str | None = None,
                         actor: str | None = None) -> None:
-        """Record the committee's decision on a request (approval needs who; the time defaults to now)."""
-        decision = Decision(status=status, by=by, position=position, note=note,
-                            at=None if status == "pending" else (at or self.clock()))
+        """Record the committee's decision on a request (approval needs who; the time defaults to now).
+
+        Raises:
+            DecisionError: the decision is incomplete (no one named, a time without a zone).
+        """
+        try:
+            decision = Decision(status=status, by=by.strip() or None if by is not None else None,
+                                position=position, note=note,
+                                at=None if status == "pending" else (at or self.clock()))
+        except ValidationError as exc:
+            reasons = "; ".join(p.message for p in field_problems(exc, unknown="not part of a decision"))
+            raise DecisionError(f"{request_id}: cannot record the decision: {reasons}"
+                                + (" (give --by the name of the person who decided)" if not (by or "").strip()
+                                   else "")) from None
         self.ledger.record_decision(request_id, decision, actor=actor or self.actor)
 
     def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None) -> SyncReport:

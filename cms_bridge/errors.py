@@ -56,6 +56,10 @@ class DaemonAlreadyRunningError(CmsBridgeError):
     """A second daemon was started on a ledger another daemon is already working on."""
 
 
+class DecisionError(CmsBridgeError):
+    """A decision cannot be recorded as given (no one named, an unknown request)."""
+
+
 class SiteError(CmsBridgeError):
     """A request to the WordPress site failed.
 

@@ -33,3 +33,15 @@ def test_missing_config_file_is_a_clear_error(tmp_path, capsys: pytest.CaptureFi
     assert main(["--config", str(missing), "check"]) == 2
     err = capsys.readouterr().err
     assert str(missing) in err and "cannot read the config file" in err
+
+
+def test_decide_with_an_empty_name_says_who_is_missing_without_a_traceback(tmp_path, capsys) -> None:
+    from cms_bridge.cli import main
+
+    config = tmp_path / "cms-bridge.toml"
+    config.write_text(f'[site]\nurl = "https://example.invalid"\nusername = "u"\n'
+                      f'[sync]\nledger = "{tmp_path / "l.sqlite3"}"\n', encoding="utf-8")
+    code = main(["--config", str(config), "decide", "2570-x-001", "--approve", "--by", "  "])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith("cms-bridge: error: 2570-x-001: cannot record the decision") and "--by" in err
