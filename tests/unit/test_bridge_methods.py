@@ -118,3 +118,16 @@ def test_daemon_pass_without_an_inbox_only_syncs(tmp_path: Path, config: Config)
     with bridge:
         report = bridge.daemon_pass(T0)
     assert report.as_of == T0 and bridge.seen == [[]]
+
+
+def test_mappings_check_and_apply_include_the_archive_category(tmp_path: Path, config: Config) -> None:
+    from .test_mappings_check import MemorySite
+
+    site = MemorySite()
+    with Bridge(config, cms=site, ledger=Ledger(tmp_path / "ledger.sqlite3")) as bridge:
+        report = bridge.mappings_check()
+        archive = [m for m in report.missing if "[sync] archive_category" in m.wanted_by]
+        assert [m.path for m in archive] == [config.sync.archive_category] and not report.ok
+        created = bridge.mappings_apply()
+        assert config.sync.archive_category in {c.name for c in created}
+        assert not bridge.mappings_check().missing
