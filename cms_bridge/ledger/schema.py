@@ -191,6 +191,11 @@ DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modif
                                        m003_category_migration_journal]
 
 
+#: What to do when the ledger file is damaged; said wherever SQLite reports it.
+RESTORE_ADVICE = ("restore the last backup of the ledger (docs/operations.md, Backups), or move the damaged "
+                  "file aside: a new ledger fed the same inbox adopts the posts already on the site by their keys")
+
+
 def open_database(path: str) -> sqlite3.Connection:
     """Open (create) the SQLite file with the ledger's pragmas.
 
@@ -215,7 +220,7 @@ def open_database(path: str) -> sqlite3.Connection:
         db.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise LedgerError(f"{path} is not a usable ledger: {exc}") from exc
+        raise LedgerError(f"{path} is not a usable ledger ({exc}): {RESTORE_ADVICE}") from exc
     return db
 
 

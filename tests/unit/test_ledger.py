@@ -159,7 +159,7 @@ def test_in_memory_ledger_works(clock: FakeClock) -> None:
 def test_unusable_files_raise_ledger_errors(tmp_path: Path) -> None:
     garbage = tmp_path / "notes.sqlite"
     garbage.write_bytes(b"this is not a database, it is a shopping list" * 100)
-    with pytest.raises(LedgerError, match="not a usable ledger"):
+    with pytest.raises(LedgerError, match="not a usable ledger .*restore the last backup"):
         Ledger(garbage)
     with pytest.raises(LedgerError, match="cannot open"):
         Ledger(tmp_path / "missing-folder" / "ledger.sqlite")
