@@ -111,7 +111,14 @@ class Reconciler:
         contexts = self._contexts(as_of)
         actions: list[Action] = []
         for ctx in contexts:
-            actions.extend(self._plan_one(ctx, as_of))
+            try:
+                actions.extend(self._plan_one(ctx, as_of))
+            except (CmsBridgeError, OSError, ValueError) as exc:
+                # One request that cannot be planned (its folder deleted, a file unreadable, a
+                # value the ledger should never have taken) is reported and skipped; every
+                # other request is still published and withdrawn on time.
+                actions.append(Action(request_id=ctx.request.request_id, kind="blocked",
+                                      detail="skipped this pass: it cannot be planned", error=_reason(exc)))
         if not dry_run:
             by_id = {ctx.request.request_id: ctx for ctx in contexts}
             writes = [a for a in actions if a.kind in ("create", "update")]
@@ -122,6 +129,9 @@ class Reconciler:
                 progress(done, len(actions))
             for action in actions:
                 if action.kind in ("create", "update"):
+                    continue
+                if action.kind == "blocked":
+                    self._failed(action, action.error or "blocked")
                     continue
                 self._apply(action, by_id[action.request_id])
                 done += 1
@@ -276,10 +286,10 @@ class Reconciler:
                                          after={"detail": action.detail, "post_id": action.post_id,
                                                 "modified": modified})
             action.done = True
-        except CmsBridgeError as exc:
-            self._failed(action, exc)
+        except (CmsBridgeError, OSError) as exc:
+            self._failed(action, _reason(exc))
 
-    def _failed(self, action: Action, exc: Exception) -> None:
+    def _failed(self, action: Action, exc: Exception | str) -> None:
         # One request's failure must not stop the others; the next pass tries it again.
         action.error = str(exc)
         self.ledger.append_event("sync.failed", actor=self.actor, request_id=action.request_id,
@@ -296,8 +306,8 @@ class Reconciler:
         for action, ctx in zip(actions, contexts, strict=True):
             try:
                 ready.append((action, ctx, self._post_input(ctx, on_site)))
-            except CmsBridgeError as exc:
-                self._failed(action, exc)
+            except (CmsBridgeError, OSError) as exc:
+                self._failed(action, _reason(exc))
         results = self.cms.write_posts([(ctx.post.id if ctx.post else None, post) for _, ctx, post in ready])
         for (action, ctx, _), result in zip(ready, results, strict=True):
             if isinstance(result, CmsBridgeError):
@@ -444,6 +454,13 @@ class Reconciler:
 def _media_slug(request: PublicationRequest, info: AttachmentInfo) -> str:
     # Key + content: the same file is found again after a crash, a replaced one is new.
     return f"{request.post_key}-{info.sha256[:12]}"
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a person: an OS error names its file, not Python's errno tuple."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or type(exc).__name__}: {exc.filename}"
+    return str(exc) or type(exc).__name__
 
 
 def _title_of(request: PublicationRequest, path: str) -> str | None:

@@ -227,3 +227,27 @@ def test_a_second_sync_is_refused_while_one_runs(bridge: Bridge, inbox: Path) ->
         held.flush()
         with pytest.raises(SyncLockedError, match="another sync is running"):
             bridge.sync(datetime(2026, 10, 1, tzinfo=BKK))
+
+
+def test_a_deleted_request_folder_does_not_stop_the_others(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    import shutil
+
+    start = days_from_today(-10)
+    last_day = days_from_today(-1)
+    write_request(inbox, "gone", window='kind = "permanent"', pdf_text="first")
+    write_request(inbox, "due", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{last_day.date()}"')
+    now = datetime.now(BKK)
+    assert sorted(kinds(run(bridge, start + timedelta(hours=1)))) == [("due", "create"), ("gone", "create")]
+    # Someone deletes a published request's folder; another request's window closes; a new one arrives.
+    shutil.rmtree(inbox / "gone")
+    write_request(inbox, "new", window='kind = "permanent"')
+    report = run(bridge, now)
+    by_id = {a.request_id: a for a in report.actions}
+    assert by_id["due"].kind == "withdraw" and by_id["due"].done
+    assert by_id["new"].kind == "create" and by_id["new"].done
+    assert site.find_by_keys(["pr-due"])["pr-due"].status == "draft"
+    assert site.find_by_keys(["pr-new"])["pr-new"].status == "publish"
+    # The request whose folder is gone is either left as it is or reported, never a crash.
+    if "gone" in by_id:
+        assert by_id["gone"].error and "Traceback" not in by_id["gone"].error
+    assert site.find_by_keys(["pr-gone"])["pr-gone"].status == "publish"
