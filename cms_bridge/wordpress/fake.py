@@ -506,7 +506,8 @@ class FakeCms:
         if status in _NO_UNIQUE_SLUG:
             stored.slug = wanted
         else:
-            used = {p.slug for p in self.posts.values() if p.id != stored.id} | {m.slug for m in self.media.values()}
+            # wp_unique_post_slug: a post's slug is unique among posts (attachments among everything).
+            used = {p.slug for p in self.posts.values() if p.id != stored.id}
             stored.slug = _unique(wanted, used)
         stored.desired_slug = ""
         stored.modified = now
