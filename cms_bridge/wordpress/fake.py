@@ -155,7 +155,9 @@ class FakeCms:
         """Make the next *times* calls of *operation* fail with *error* (a 500 by default).
 
         *operation* is a method name (``"upload_media"``, ``"set_status"``) or ``"write"`` for each
-        item of :meth:`write_posts`; *when* gets the call's arguments and picks which calls fail.
+        post written by :meth:`write_posts` (an item's failure, returned in its place) or by
+        :meth:`change_categories` (raised, the writes before it made, as after a cut-off);
+        *when* gets the call's arguments and picks which calls fail.
         """
         self._faults.append(_Fault(operation, error or SiteError(
             "the site failed", method=operation, url=self.base_url, status=500, code="fake_failure"), times, when))
@@ -492,7 +494,10 @@ class FakeCms:
         """Every write ends here: status rules, slug rules, modified time."""
         now = self._now()
         if status == "trash":
-            self._trash(stored)
+            if stored.status == "trash":
+                stored.modified = now  # edited in the trash: the slug keeps its one suffix
+            else:
+                self._trash(stored)
             return
         if status in ("publish", "future") and stored.floating_date:
             stored.date, stored.floating_date = now, False

@@ -149,6 +149,9 @@ def test_trash_renames_the_slug_and_a_live_post_wins_over_a_trashed_one(fake: Fa
     assert fake.find_by_keys(["pr-t"])["pr-t"].id == new.id
     fake.delete_post(new.id)
     assert fake.find_by_keys(["pr-t"])["pr-t"].id == old.id
+    cat = fake.ensure_category_path("ถังขยะ")
+    assert fake.change_categories([CategoryChange(post_id=old.id, add=(cat.id,))]) == 1
+    assert fake.posts[old.id].slug == "pr-t__trashed" and fake.posts[old.id].status == "trash"
 
 
 def test_a_draft_without_date_is_dated_when_published(fake: FakeCms, clock: Clock) -> None:
