@@ -235,7 +235,11 @@ class Reconciler:
         # Hashing is the only way to see a replaced file; a cache keyed by size and mtime keeps an
         # idle daemon from re-reading unchanged files on every pass.
         path = resolve_attachment(ctx.base_dir, relative)
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            # Removed or unreadable since intake: this request fails, not the whole pass.
+            raise AttachmentError(f"{relative}: cannot read the file: {exc.strerror}") from None
         key = (str(path), stat.st_size, stat.st_mtime_ns)
         info = self._inspected.get(key)
         if info is None:

@@ -1,22 +1,23 @@
-"""One contract, two adapters: REST and XML-RPC behave the same against the real WordPress."""
+"""One contract, two adapters: REST and XML-RPC behave the same against the real WordPress.
+
+The contract itself lives in tests/contract.py (the unit tier runs it on the fake site too).
+"""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
 
 import pytest
 
 from cms_bridge.config import Config
-from cms_bridge.errors import ConflictError
 from cms_bridge.wordpress import RestAdapter, XmlRpcAdapter
 from cms_bridge.wordpress.http import HttpClient
-from cms_bridge.wordpress.models import CategoryChange, PostInput, PostQuery
+from cms_bridge.wordpress.models import Category, Post, PostQuery, PostStatus
 from cms_bridge.wordpress.protocol import Cms
 
-BANGKOK = timezone(timedelta(hours=7))
+from ..contract import *  # noqa: F403 - the shared contract tests, collected here
+from ..contract import draft
 
 
 @pytest.fixture(params=["rest", "xmlrpc"])
@@ -25,135 +26,47 @@ def cms(request: pytest.FixtureRequest, clean_site: Config) -> Iterator[Cms]:
     yield RestAdapter(http) if request.param == "rest" else XmlRpcAdapter(http)
 
 
+class RestChecker:
+    """The site seen through a REST adapter of its own, independent of the one under test."""
+
+    def __init__(self, adapter: RestAdapter) -> None:
+        self.adapter = adapter
+
+    def get_post(self, post_id: int, *, with_content: bool = False) -> Post:
+        return self.adapter.get_post(post_id, with_content=with_content)
+
+    def iter_posts(self, query: PostQuery) -> Iterator[Post]:
+        return self.adapter.iter_posts(query)
+
+    def count_posts(self, query: PostQuery) -> int:
+        return self.adapter.count_posts(query)
+
+    def ensure_category_path(self, path: str) -> Category:
+        return self.adapter.ensure_category_path(path)
+
+    def fresh_categories(self) -> list[Category]:
+        return RestAdapter(self.adapter.http).list_categories()
+
+    def add_post(self, *, title: str, slug: str, status: PostStatus) -> int:
+        response = self.adapter.http.request("POST", self.adapter._url("/wp/v2/posts"),
+                                             json={"title": title, "slug": slug, "status": status})
+        return int(response.json()["id"])
+
+    def add_category(self, name: str, parent: int = 0) -> int:
+        body = {"name": name, **({"parent": parent} if parent else {})}
+        return int(self.adapter._call("POST", "/wp/v2/categories", json=body)["id"])
+
+    def make_posts(self, posts: Sequence[tuple[str, datetime]], category: int) -> list[int]:
+        writes = [("POST", "/wp/v2/posts", {"title": title, "status": "publish", "categories": [category],
+                                            "date_gmt": when.astimezone(timezone.utc).replace(tzinfo=None).isoformat()})
+                  for title, when in posts]
+        return [item["id"] for item in self.adapter.batch(writes)]
+
+
 @pytest.fixture
-def rest(clean_site: Config) -> RestAdapter:
+def site(clean_site: Config) -> RestChecker:
     """A REST adapter on the same site, to arrange and check independently of the one under test."""
-    return RestAdapter(HttpClient(clean_site))
-
-
-def draft(key: str, **fields) -> PostInput:
-    return PostInput(key=key, title=fields.pop("title", f"เรื่อง {key}"), content="<p>เนื้อหา</p>", **fields)
-
-
-def test_both_adapters_satisfy_the_protocol(cms: Cms) -> None:
-    assert isinstance(cms, Cms)
-
-
-def test_create_then_find_many_keys_in_any_status(cms: Cms) -> None:
-    made = {k: cms.create_post(draft(k, status=s)) for k, s in
-            [("pr-a-1", "draft"), ("pr-a-2", "publish"), ("pr-a-3", "private")]}
-    found = cms.find_by_keys(["pr-a-1", "pr-a-2", "pr-a-3", "pr-missing"])
-    assert {k: p.id for k, p in found.items()} == {k: p.id for k, p in made.items()}
-    assert found["pr-a-2"].status == "publish" and found["pr-a-3"].status == "private"
-
-
-def test_thai_title_round_trips_nfc_and_html_stays_text(cms: Cms, rest: RestAdapter) -> None:
-    title = 'ประกาศ <script>alert(1)</script> & "ราคากลาง" ๒๕๖๗'
-    post = cms.create_post(draft("pr-thai", title=title))
-    assert post.title == title
-    again = rest.get_post(post.id)
-    assert again.title == title and unicodedata.is_normalized("NFC", again.title)
-
-
-def test_update_replaces_title_content_and_categories(cms: Cms, rest: RestAdapter) -> None:
-    first = cms.ensure_category_path("ข่าวประชาสัมพันธ์")
-    second = cms.ensure_category_path("ประกาศ")
-    post = cms.create_post(draft("pr-upd", categories=(first.id,)))
-    updated = cms.update_post(post.id, draft("pr-upd", title="แก้ไขแล้ว", categories=(second.id,)))
-    assert updated.title == "แก้ไขแล้ว" and updated.categories == (second.id,)
-    assert "เนื้อหา" in (rest.get_post(post.id, with_content=True).content or "")
-
-
-def test_schedule_in_the_future_then_publish_now(cms: Cms) -> None:
-    when = datetime.now(BANGKOK).replace(microsecond=0) + timedelta(days=3)
-    post = cms.create_post(draft("pr-future", status="future", date=when))
-    assert post.status == "future" and post.date == when
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    published = cms.set_status(post.id, "publish", date=now)
-    assert published.status == "publish" and published.date == now
-
-
-def test_withdraw_to_draft_private_trash_and_restore_keeps_the_key(cms: Cms) -> None:
-    post = cms.create_post(draft("pr-wd", status="publish"))
-    for status in ("draft", "private", "trash"):
-        assert cms.set_status(post.id, status).status == status
-    assert cms.find_by_keys(["pr-wd"])["pr-wd"].status == "trash"
-    restored = cms.set_status(post.id, "publish")
-    assert restored.status == "publish" and restored.slug == "pr-wd"
-    assert cms.find_by_keys(["pr-wd"])["pr-wd"].id == post.id
-
-
-def test_a_taken_slug_is_a_conflict_and_leaves_no_renamed_post(cms: Cms, rest: RestAdapter) -> None:
-    # WordPress keeps duplicate slugs on drafts but renames a published one: the dangerous case.
-    rest.http.request("POST", rest._url("/wp/v2/posts"),
-                      json={"title": "ทำด้วยมือ", "slug": "pr-taken", "status": "publish"})
-    with pytest.raises(ConflictError, match="already used"):
-        cms.create_post(draft("pr-taken", status="publish"))
-    slugs = [p.slug for p in rest.iter_posts(PostQuery(statuses=("draft", "publish", "trash")))]
-    assert [s for s in slugs if s.startswith("pr-")] == ["pr-taken"]
-
-
-def test_upload_with_thai_file_name(cms: Cms, tmp_path: Path) -> None:
-    name = "ประกาศราคากลาง ๒๕๖๗.pdf"
-    path = tmp_path / "upload.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    media = cms.upload_media(path, filename=name, title="ราคากลาง")
-    assert media.mime_type == "application/pdf"
-    assert media.title == "ราคากลาง"
-    from urllib.parse import unquote
-
-    assert unquote(media.url).endswith(".pdf") and "ประกาศราคากลาง" in unicodedata.normalize("NFC", unquote(media.url))
-
-
-def test_category_path_reuses_existing_names_with_ampersand(cms: Cms, rest: RestAdapter) -> None:
-    existing = rest._call("POST", "/wp/v2/categories", json={"name": "ITA 2567"})
-    rest._call("POST", "/wp/v2/categories", json={"name": "ประกาศ & คำสั่ง", "parent": existing["id"]})
-    leaf = cms.ensure_category_path("ITA 2567 / ประกาศ & คำสั่ง / O20 จัดซื้อจัดจ้าง")
-    names = {c.id: c for c in RestAdapter(rest.http).list_categories()}
-    assert leaf.name == "O20 จัดซื้อจัดจ้าง"
-    assert names[names[leaf.parent].id].name == "ประกาศ & คำสั่ง" and names[leaf.parent].parent == existing["id"]
-    assert len(names) == 4  # Uncategorized + the three levels, nothing duplicated
-    assert cms.ensure_category_path("ITA 2567 / ประกาศ & คำสั่ง / O20 จัดซื้อจัดจ้าง").id == leaf.id
-
-
-def make_posts(rest: RestAdapter, count: int, category: int, start: datetime) -> list[int]:
-    writes = [("POST", "/wp/v2/posts", {"title": f"โพสต์ {i}", "status": "publish", "categories": [category],
-                                        "date_gmt": (start + timedelta(hours=i)).astimezone(timezone.utc)
-                                        .replace(tzinfo=None).isoformat()})
-              for i in range(count)]
-    return [item["id"] for item in rest.batch(writes)]
-
-
-def test_count_iterate_past_100_and_date_range(cms: Cms, rest: RestAdapter) -> None:
-    cat = rest.ensure_category_path("ข่าว")
-    start = datetime(2024, 3, 31, 20, 0, tzinfo=BANGKOK)
-    ids = make_posts(rest, 130, cat.id, start)
-    query = PostQuery(category=cat.id)
-    assert cms.count_posts(query) == 130
-    assert [p.id for p in cms.iter_posts(query)] == sorted(ids)
-    # Half-open: from 1 Apr 00:00 Bangkok (post 4 is at 00:00 exactly) to 1 Apr 06:00 (post 10 excluded).
-    window = PostQuery(category=cat.id, after=datetime(2024, 4, 1, tzinfo=BANGKOK),
-                       before=datetime(2024, 4, 1, 6, tzinfo=BANGKOK))
-    assert cms.count_posts(window) == 6
-    assert [p.title for p in cms.iter_posts(window)] == [f"โพสต์ {i}" for i in range(4, 10)]
-
-
-def test_bulk_move_between_categories(cms: Cms, rest: RestAdapter) -> None:
-    old = rest.ensure_category_path("เก่า")
-    new = rest.ensure_category_path("ใหม่")
-    ids = make_posts(rest, 30, old.id, datetime(2024, 1, 1, tzinfo=BANGKOK))
-    changed = cms.change_categories([CategoryChange(post_id=i, add=(new.id,), remove=(old.id,)) for i in ids])
-    assert changed == 30
-    assert rest.count_posts(PostQuery(category=new.id)) == 30
-    assert rest.count_posts(PostQuery(category=old.id)) == 0
-    # Applying the same change again changes nothing.
-    assert cms.change_categories([CategoryChange(post_id=i, add=(new.id,), remove=(old.id,)) for i in ids]) == 0
-
-
-def test_site_info_reads_the_site_timezone(cms: Cms) -> None:
-    info = cms.site_info()
-    assert info.timezone in ("Asia/Bangkok", "UTC+7")
-    assert info.name.startswith("สพม.")
+    return RestChecker(RestAdapter(HttpClient(clean_site)))
 
 
 def test_connect_auto_prefers_rest_and_falls_back_to_xmlrpc(clean_site: Config, site_switch) -> None:
@@ -165,24 +78,3 @@ def test_connect_auto_prefers_rest_and_falls_back_to_xmlrpc(clean_site: Config, 
     assert isinstance(fallback, XmlRpcAdapter)
     assert fallback.create_post(draft("pr-fallback")).key == "pr-fallback"
 
-
-def test_media_found_by_slug_after_upload(cms: Cms, tmp_path: Path) -> None:
-    path = tmp_path / "a.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    media = cms.upload_media(path, filename="คำสั่ง.pdf", slug="pr-x-0123abcd")
-    both = cms.find_media(["pr-x-0123abcd", "pr-missing"])
-    assert set(both) == {"pr-x-0123abcd"}
-    found = both["pr-x-0123abcd"]
-    assert found.id == media.id and found.url == media.url
-
-
-def test_rename_reparent_and_delete_a_category(cms: Cms, rest: RestAdapter) -> None:
-    top = cms.ensure_category_path("ITA 2567")
-    leaf = cms.ensure_category_path("ประกาศ &amp; เก่า")
-    moved = cms.update_category(leaf.id, name="O20 ประกาศ & คำสั่ง", parent=top.id)
-    assert (moved.name, moved.parent) == ("O20 ประกาศ & คำสั่ง", top.id)
-    fresh = {c.id: c for c in RestAdapter(rest.http).list_categories()}
-    assert (fresh[leaf.id].name, fresh[leaf.id].parent) == ("O20 ประกาศ & คำสั่ง", top.id)
-    cms.delete_category(leaf.id)
-    assert leaf.id not in {c.id for c in RestAdapter(rest.http).list_categories()}
-    assert cms.ensure_category_path("ITA 2567 / O20 ประกาศ & คำสั่ง").id != leaf.id  # made anew

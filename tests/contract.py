@@ -1,0 +1,195 @@
+"""The Cms contract: what every implementation does, whichever site is behind it.
+
+The tests take two fixtures: ``cms``, the implementation under test, and ``site``, an independent
+way to arrange and check the site (a :class:`SiteChecker`). The integration tier runs them on the
+REST and XML-RPC adapters against the real WordPress (tests/integration/test_contract.py), the
+unit tier on :class:`~cms_bridge.wordpress.fake.FakeCms` (tests/unit/test_fake_contract.py).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from cms_bridge.errors import ConflictError
+from cms_bridge.wordpress.models import Category, CategoryChange, Post, PostInput, PostQuery, PostStatus
+from cms_bridge.wordpress.protocol import Cms
+
+BANGKOK = timezone(timedelta(hours=7))
+
+
+class SiteChecker(Protocol):
+    """An independent view of the site under test, to arrange and check what ``cms`` did."""
+
+    def get_post(self, post_id: int, *, with_content: bool = False) -> Post: ...
+
+    def iter_posts(self, query: PostQuery) -> Iterator[Post]: ...
+
+    def count_posts(self, query: PostQuery) -> int: ...
+
+    def ensure_category_path(self, path: str) -> Category: ...
+
+    def fresh_categories(self) -> list[Category]:
+        """The category tree read anew (no cache)."""
+        ...
+
+    def add_post(self, *, title: str, slug: str, status: PostStatus) -> int:
+        """A post made by hand on the site (not by the bridge); its id."""
+        ...
+
+    def add_category(self, name: str, parent: int = 0) -> int:
+        """A category made by hand on the site; its id."""
+        ...
+
+    def make_posts(self, posts: Sequence[tuple[str, datetime]], category: int) -> list[int]:
+        """Published posts (title, date) in *category*, made on the site; their ids in order."""
+        ...
+
+
+
+def draft(key: str, **fields) -> PostInput:
+    return PostInput(key=key, title=fields.pop("title", f"เรื่อง {key}"), content="<p>เนื้อหา</p>", **fields)
+
+
+def test_both_adapters_satisfy_the_protocol(cms: Cms) -> None:
+    assert isinstance(cms, Cms)
+
+
+def test_create_then_find_many_keys_in_any_status(cms: Cms) -> None:
+    made = {k: cms.create_post(draft(k, status=s)) for k, s in
+            [("pr-a-1", "draft"), ("pr-a-2", "publish"), ("pr-a-3", "private")]}
+    found = cms.find_by_keys(["pr-a-1", "pr-a-2", "pr-a-3", "pr-missing"])
+    assert {k: p.id for k, p in found.items()} == {k: p.id for k, p in made.items()}
+    assert found["pr-a-2"].status == "publish" and found["pr-a-3"].status == "private"
+
+
+def test_thai_title_round_trips_nfc_and_html_stays_text(cms: Cms, site: SiteChecker) -> None:
+    title = 'ประกาศ <script>alert(1)</script> & "ราคากลาง" ๒๕๖๗'
+    post = cms.create_post(draft("pr-thai", title=title))
+    assert post.title == title
+    again = site.get_post(post.id)
+    assert again.title == title and unicodedata.is_normalized("NFC", again.title)
+
+
+def test_update_replaces_title_content_and_categories(cms: Cms, site: SiteChecker) -> None:
+    first = cms.ensure_category_path("ข่าวประชาสัมพันธ์")
+    second = cms.ensure_category_path("ประกาศ")
+    post = cms.create_post(draft("pr-upd", categories=(first.id,)))
+    updated = cms.update_post(post.id, draft("pr-upd", title="แก้ไขแล้ว", categories=(second.id,)))
+    assert updated.title == "แก้ไขแล้ว" and updated.categories == (second.id,)
+    assert "เนื้อหา" in (site.get_post(post.id, with_content=True).content or "")
+
+
+def test_schedule_in_the_future_then_publish_now(cms: Cms) -> None:
+    when = datetime.now(BANGKOK).replace(microsecond=0) + timedelta(days=3)
+    post = cms.create_post(draft("pr-future", status="future", date=when))
+    assert post.status == "future" and post.date == when
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    published = cms.set_status(post.id, "publish", date=now)
+    assert published.status == "publish" and published.date == now
+
+
+def test_withdraw_to_draft_private_trash_and_restore_keeps_the_key(cms: Cms) -> None:
+    post = cms.create_post(draft("pr-wd", status="publish"))
+    for status in ("draft", "private", "trash"):
+        assert cms.set_status(post.id, status).status == status
+    assert cms.find_by_keys(["pr-wd"])["pr-wd"].status == "trash"
+    restored = cms.set_status(post.id, "publish")
+    assert restored.status == "publish" and restored.slug == "pr-wd"
+    assert cms.find_by_keys(["pr-wd"])["pr-wd"].id == post.id
+
+
+def test_a_taken_slug_is_a_conflict_and_leaves_no_renamed_post(cms: Cms, site: SiteChecker) -> None:
+    # WordPress keeps duplicate slugs on drafts but renames a published one: the dangerous case.
+    site.add_post(title="ทำด้วยมือ", slug="pr-taken", status="publish")
+    with pytest.raises(ConflictError, match="already used"):
+        cms.create_post(draft("pr-taken", status="publish"))
+    slugs = [p.slug for p in site.iter_posts(PostQuery(statuses=("draft", "publish", "trash")))]
+    assert [s for s in slugs if s.startswith("pr-")] == ["pr-taken"]
+
+
+def test_upload_with_thai_file_name(cms: Cms, tmp_path: Path) -> None:
+    name = "ประกาศราคากลาง ๒๕๖๗.pdf"
+    path = tmp_path / "upload.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    media = cms.upload_media(path, filename=name, title="ราคากลาง")
+    assert media.mime_type == "application/pdf"
+    assert media.title == "ราคากลาง"
+    from urllib.parse import unquote
+
+    assert unquote(media.url).endswith(".pdf") and "ประกาศราคากลาง" in unicodedata.normalize("NFC", unquote(media.url))
+
+
+def test_category_path_reuses_existing_names_with_ampersand(cms: Cms, site: SiteChecker) -> None:
+    existing = {"id": site.add_category("ITA 2567")}
+    site.add_category("ประกาศ & คำสั่ง", parent=existing["id"])
+    leaf = cms.ensure_category_path("ITA 2567 / ประกาศ & คำสั่ง / O20 จัดซื้อจัดจ้าง")
+    names = {c.id: c for c in site.fresh_categories()}
+    assert leaf.name == "O20 จัดซื้อจัดจ้าง"
+    assert names[names[leaf.parent].id].name == "ประกาศ & คำสั่ง" and names[leaf.parent].parent == existing["id"]
+    assert len(names) == 4  # Uncategorized + the three levels, nothing duplicated
+    assert cms.ensure_category_path("ITA 2567 / ประกาศ & คำสั่ง / O20 จัดซื้อจัดจ้าง").id == leaf.id
+
+
+def make_posts(site: SiteChecker, count: int, category: int, start: datetime) -> list[int]:
+    """*count* published posts in *category*, an hour apart from *start* (made on the site)."""
+    return site.make_posts([(f"โพสต์ {i}", start + timedelta(hours=i)) for i in range(count)], category)
+
+
+def test_count_iterate_past_100_and_date_range(cms: Cms, site: SiteChecker) -> None:
+    cat = site.ensure_category_path("ข่าว")
+    start = datetime(2024, 3, 31, 20, 0, tzinfo=BANGKOK)
+    ids = make_posts(site, 130, cat.id, start)
+    query = PostQuery(category=cat.id)
+    assert cms.count_posts(query) == 130
+    assert [p.id for p in cms.iter_posts(query)] == sorted(ids)
+    # Half-open: from 1 Apr 00:00 Bangkok (post 4 is at 00:00 exactly) to 1 Apr 06:00 (post 10 excluded).
+    window = PostQuery(category=cat.id, after=datetime(2024, 4, 1, tzinfo=BANGKOK),
+                       before=datetime(2024, 4, 1, 6, tzinfo=BANGKOK))
+    assert cms.count_posts(window) == 6
+    assert [p.title for p in cms.iter_posts(window)] == [f"โพสต์ {i}" for i in range(4, 10)]
+
+
+def test_bulk_move_between_categories(cms: Cms, site: SiteChecker) -> None:
+    old = site.ensure_category_path("เก่า")
+    new = site.ensure_category_path("ใหม่")
+    ids = make_posts(site, 30, old.id, datetime(2024, 1, 1, tzinfo=BANGKOK))
+    changed = cms.change_categories([CategoryChange(post_id=i, add=(new.id,), remove=(old.id,)) for i in ids])
+    assert changed == 30
+    assert site.count_posts(PostQuery(category=new.id)) == 30
+    assert site.count_posts(PostQuery(category=old.id)) == 0
+    # Applying the same change again changes nothing.
+    assert cms.change_categories([CategoryChange(post_id=i, add=(new.id,), remove=(old.id,)) for i in ids]) == 0
+
+
+def test_site_info_reads_the_site_timezone(cms: Cms) -> None:
+    info = cms.site_info()
+    assert info.timezone in ("Asia/Bangkok", "UTC+7")
+    assert info.name.startswith("สพม.")
+
+
+def test_media_found_by_slug_after_upload(cms: Cms, tmp_path: Path) -> None:
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    media = cms.upload_media(path, filename="คำสั่ง.pdf", slug="pr-x-0123abcd")
+    both = cms.find_media(["pr-x-0123abcd", "pr-missing"])
+    assert set(both) == {"pr-x-0123abcd"}
+    found = both["pr-x-0123abcd"]
+    assert found.id == media.id and found.url == media.url
+
+
+def test_rename_reparent_and_delete_a_category(cms: Cms, site: SiteChecker) -> None:
+    top = cms.ensure_category_path("ITA 2567")
+    leaf = cms.ensure_category_path("ประกาศ &amp; เก่า")
+    moved = cms.update_category(leaf.id, name="O20 ประกาศ & คำสั่ง", parent=top.id)
+    assert (moved.name, moved.parent) == ("O20 ประกาศ & คำสั่ง", top.id)
+    fresh = {c.id: c for c in site.fresh_categories()}
+    assert (fresh[leaf.id].name, fresh[leaf.id].parent) == ("O20 ประกาศ & คำสั่ง", top.id)
+    cms.delete_category(leaf.id)
+    assert leaf.id not in {c.id for c in site.fresh_categories()}
+    assert cms.ensure_category_path("ITA 2567 / O20 ประกาศ & คำสั่ง").id != leaf.id  # made anew
