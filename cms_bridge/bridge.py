@@ -127,7 +127,7 @@ class Bridge:
             paths = [self.config.intake.inbox]
         report = load_requests(paths, mappings=self.mappings, settings=self.config.intake)
         for loaded in report.requests:
-            self.ledger.record_request(loaded.request, source=loaded.source.split(", row ")[0], actor=self.actor)
+            self.ledger.record_request(loaded.request, source=loaded.origin, actor=self.actor)
         return report
 
     def submit(self, data: Mapping[str, Any], *, base_dir: Path | str, actor: str | None = None) -> RecordOutcome:
@@ -137,8 +137,7 @@ class Bridge:
             IntakeError: with every problem, when the request is not valid.
         """
         loaded = parse_request(data, base_dir=base_dir, mappings=self.mappings, settings=self.config.intake)
-        return self.ledger.record_request(loaded.request, source=str(Path(base_dir)) + os.sep,
-                                          actor=actor or self.actor)
+        return self.ledger.record_request(loaded.request, source=loaded.origin, actor=actor or self.actor)
 
     def record_decision(self, request_id: str, *, status: Literal["approved", "rejected", "pending"], by: str,
                         at: datetime | None = None, position: str | None = None, note: str | None = None,

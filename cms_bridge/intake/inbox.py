@@ -24,6 +24,7 @@ from cms_bridge.intake.attachments import (
 from cms_bridge.config import IntakeConfig
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.intake.idguard import scan_request
+from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
 from cms_bridge.intake.tables import TableError, read_table, row_to_request_data
@@ -67,9 +68,14 @@ class LoadedRequest(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     request: PublicationRequest
-    source: str
+    origin: Origin
     base_dir: Path
     attachments: dict[str, AttachmentInfo]
+
+    @property
+    def source(self) -> str:
+        """Where it came from, as messages say it (``path``, ``path, row N``, or ``folder/``)."""
+        return str(self.origin)
 
 
 class IntakeReport(BaseModel):
@@ -120,7 +126,8 @@ def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Ma
         base = Path(base_dir)
         attachments = _check_attachments(request, base, source, None, settings, problems)
         if attachments is not None and _check_personal_data(request, base, source, None, problems):
-            return LoadedRequest(request=request, source=source, base_dir=base, attachments=attachments)
+            return LoadedRequest(request=request, origin=Origin.of_folder(base), base_dir=base,
+                                 attachments=attachments)
     raise IntakeError(problems)
 
 
@@ -136,25 +143,25 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
     """
     problems: list[Problem] = []
     loaded: list[LoadedRequest] = []
-    seen: dict[str, str] = {}
-    for source, base_dir, data, row in _records(paths, settings, problems):
+    seen: dict[str, Origin] = {}
+    for path, data, row in _records(paths, settings, problems):
+        origin, source, base_dir = Origin.of_file(path, row), str(path), path.parent
         request = _validate(data, source, row, mappings, problems)
         if request is None:
             continue
-        where = source + (f", row {row}" if row is not None else "")
         if request.request_id in seen:
             problems.append(Problem(file=source, row=row, field="request_id",
                                     message=f"{request.request_id!r} is already used by {seen[request.request_id]}"))
             continue
-        seen[request.request_id] = where
+        seen[request.request_id] = origin
         attachments = _check_attachments(request, base_dir, source, row, settings, problems)
         if attachments is not None and _check_personal_data(request, base_dir, source, row, problems):
-            loaded.append(LoadedRequest(request=request, source=where, base_dir=base_dir, attachments=attachments))
+            loaded.append(LoadedRequest(request=request, origin=origin, base_dir=base_dir, attachments=attachments))
     return IntakeReport(requests=loaded, problems=problems)
 
 
 def _records(paths: Iterable[Path | str], settings: IntakeConfig,
-             problems: list[Problem]) -> Iterator[tuple[str, Path, dict[str, Any], int | None]]:
+             problems: list[Problem]) -> Iterator[tuple[Path, dict[str, Any], int | None]]:
     for path in _expand(paths, problems):
         if path.suffix.lower() in TABLE_SUFFIXES:
             try:
@@ -168,11 +175,11 @@ def _records(paths: Iterable[Path | str], settings: IntakeConfig,
                 except TableError as exc:
                     problems.append(Problem(file=str(path), row=number, message=str(exc)))
                     continue
-                yield str(path), path.parent, data, number
+                yield path, data, number
         else:
             data = _read_request_file(path, problems)
             if data is not None:
-                yield str(path), path.parent, data, None
+                yield path, data, None
 
 
 def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Path]:

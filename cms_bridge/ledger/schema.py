@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cms_bridge.errors import CmsBridgeError
+from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import Channel, Decision
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "RequestVersion",
     "apply_migrations",
     "m001_initial",
+    "m004_request_origin",
     "open_database",
 ]
 
@@ -185,10 +187,57 @@ def m003_category_migration_journal(db: sqlite3.Connection) -> None:
     )""")
 
 
+ORIGIN_TABLES = ("requests", "request_versions")
+
+
+def m004_request_origin(db: sqlite3.Connection) -> None:
+    """Where a request came from as fields (``origin_folder``, ``origin_file``, ``origin_row``)
+    beside the ``source`` text, which stays as written; existing rows get fields read from it."""
+    for table in ORIGIN_TABLES:
+        for column, kind in (("origin_folder", "TEXT"), ("origin_file", "TEXT"),
+                             ("origin_row", "INTEGER CHECK (origin_row IS NULL OR origin_row >= 1)")):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    # request_versions is append-only; filling in the new columns changes no history, so its
+    # update trigger is lifted while they are filled in and put back exactly as it was.
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+                          " AND name LIKE '%no_update'", ("request_versions",)).fetchall()
+    for name, _ in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    for table in ORIGIN_TABLES:
+        rows = db.execute(f"SELECT rowid, source FROM {table} WHERE source IS NOT NULL AND source <> ''").fetchall()
+        for rowid, text in rows:
+            origin = _origin_from_text(text)
+            db.execute(f"UPDATE {table} SET origin_folder = ?, origin_file = ?, origin_row = ? WHERE rowid = ?",
+                       (origin.folder, origin.file, origin.row, rowid))
+    for _, sql in triggers:
+        db.execute(sql)
+
+
+def _origin_from_text(text: str) -> Origin:
+    # Only for rows written before m004: the text was a file ("a/b.toml"), a folder of a request
+    # built in code ("a/b/"), or from the Python API any "path, row N".
+    head, sep, tail = text.rpartition(", row ")
+    if sep and tail.isdigit() and int(tail) >= 1:
+        return Origin.of_file(head, int(tail))
+    return Origin.of_path(text)
+
+
+def origin_columns(origin: Origin | None) -> tuple[str | None, str | None, int | None]:
+    """The ``origin_folder``, ``origin_file``, ``origin_row`` values of *origin*."""
+    return (None, None, None) if origin is None else (origin.folder, origin.file, origin.row)
+
+
+def origin_from_columns(row: sqlite3.Row) -> Origin | None:
+    """The origin stored in a row's ``origin_*`` columns, or ``None`` when none was given."""
+    if row["origin_folder"] is None:
+        return None
+    return Origin(folder=row["origin_folder"], file=row["origin_file"], row=row["origin_row"])
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
-                                       m003_category_migration_journal]
+                                       m003_category_migration_journal, m004_request_origin]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.
@@ -280,7 +329,8 @@ class RequestVersion(_Row):
 
     Attributes:
         payload: the request as JSON (``model_dump_json``) without its decision.
-        source: where this version was read from (file, spreadsheet row, script), when given.
+        source: where this version was read from (file, spreadsheet row, folder), as text.
+        origin: the same as fields, when given.
         recorded_at: when the ledger first saw this version.
     """
 
@@ -289,6 +339,7 @@ class RequestVersion(_Row):
     payload: dict[str, Any]
     source: str | None
     recorded_at: AwareDatetime
+    origin: Origin | None = None
 
 
 class DecisionRecord(_Row):

@@ -41,7 +41,10 @@ from cms_bridge.ledger.schema import (
     RequestVersion,
     apply_migrations,
     open_database,
+    origin_columns,
+    origin_from_columns,
 )
+from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import CHANNEL_LABELS, Decision, PublicationRequest
 
 __all__ = [
@@ -214,7 +217,8 @@ class Ledger:
             rid = payload.get("request_id")
             raise LedgerError(f"request {rid}: the decision does not fit the request: {exc}") from None
 
-    def record_request(self, request: PublicationRequest, *, source: str | None, actor: str) -> RecordOutcome:
+    def record_request(self, request: PublicationRequest, *, source: Origin | str | None,
+                       actor: str) -> RecordOutcome:
         """Store a request: new, amended (new content hash) or unchanged.
 
         Unchanged content writes nothing. A non-pending decision carried by the request is
@@ -223,7 +227,9 @@ class Ledger:
 
         Args:
             request: the validated request.
-            source: where it was read from (file path, spreadsheet row, script name).
+            source: where it was read from: an :class:`Origin` (file, export row, or folder of a
+                request built in code); a text is taken as a path (a folder when it is one or
+                ends in a separator, else a file).
             actor: who or what records it, for the event trail.
 
         Raises:
@@ -231,6 +237,10 @@ class Ledger:
                 its request date).
         """
         request_id, new_hash = request.request_id, request.version_hash()
+        origin = Origin.of_path(source) if isinstance(source, str) and source else \
+            source if isinstance(source, Origin) else None
+        text = None if origin is None else str(origin)
+        columns = origin_columns(origin)
         with self.transaction():
             now = self._now()
             row = self._db.execute("SELECT current_version FROM requests WHERE request_id = ?", (request_id,))
@@ -238,24 +248,25 @@ class Ledger:
             if old_hash != new_hash:
                 if old_hash is None:
                     self._db.execute(
-                        "INSERT INTO requests (request_id, current_version, source, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (request_id, new_hash, source, now, now),
+                        "INSERT INTO requests (request_id, current_version, source, origin_folder, origin_file,"
+                        " origin_row, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (request_id, new_hash, text, *columns, now, now),
                     )
                 else:
                     self._db.execute(
-                        "UPDATE requests SET current_version = ?, source = ?, updated_at = ? WHERE request_id = ?",
-                        (new_hash, source, now, request_id),
+                        "UPDATE requests SET current_version = ?, source = ?, origin_folder = ?, origin_file = ?,"
+                        " origin_row = ?, updated_at = ? WHERE request_id = ?",
+                        (new_hash, text, *columns, now, request_id),
                     )
                 # OR IGNORE: going back to an earlier version reuses its stored row.
                 self._db.execute(
-                    "INSERT OR IGNORE INTO request_versions (request_id, version_hash, payload, source, recorded_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (request_id, new_hash, request.model_dump_json(exclude={"decision"}), source, now),
+                    "INSERT OR IGNORE INTO request_versions (request_id, version_hash, payload, source,"
+                    " origin_folder, origin_file, origin_row, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (request_id, new_hash, request.model_dump_json(exclude={"decision"}), text, *columns, now),
                 )
                 before = None if old_hash is None else {"version_hash": old_hash}
                 action = "request.added" if old_hash is None else "request.amended"
-                self._event(now, action, actor, request_id, before, {"version_hash": new_hash, "source": source})
+                self._event(now, action, actor, request_id, before, {"version_hash": new_hash, "source": text})
             current = self.current_decision(request_id)
             # Decisions are ordered by when they were made: a file read again still carries its
             # old approval, which must not undo a later decision recorded with `decide`.
@@ -340,9 +351,15 @@ class Ledger:
         return copy
 
     def source_of(self, request_id: str) -> str | None:
-        """Where the request was last read from (its file, or its folder ending in ``/``)."""
+        """Where the request was last read from, as text (its file, or its folder ending in ``/``)."""
         row = self._db.execute("SELECT source FROM requests WHERE request_id = ?", (request_id,)).fetchone()
         return row["source"] if row else None
+
+    def origin_of(self, request_id: str) -> Origin | None:
+        """Where the request was last read from, or ``None`` when unknown (or not recorded)."""
+        row = self._db.execute("SELECT origin_folder, origin_file, origin_row FROM requests WHERE request_id = ?",
+                               (request_id,)).fetchone()
+        return origin_from_columns(row) if row else None
 
     def list_request_ids(self) -> list[str]:
         """Every recorded request id, sorted."""
@@ -358,7 +375,11 @@ class Ledger:
         rows = self._db.execute(
             "SELECT * FROM request_versions WHERE request_id = ? ORDER BY recorded_at, rowid", (request_id,)
         )
-        return [RequestVersion.model_validate({**dict(r), "payload": json.loads(r["payload"])}) for r in rows]
+        return [
+            RequestVersion(request_id=r["request_id"], version_hash=r["version_hash"], payload=json.loads(r["payload"]),
+                           source=r["source"], recorded_at=r["recorded_at"], origin=origin_from_columns(r))
+            for r in rows
+        ]
 
     # --- publications and media -------------------------------------------------------------
 

@@ -157,9 +157,8 @@ class Reconciler:
         return contexts
 
     def _base_dir(self, request_id: str) -> Path:
-        source = self.ledger.source_of(request_id) or "."
-        path = Path(source)
-        return path if source.endswith(("/", "\\")) or path.is_dir() else path.parent
+        origin = self.ledger.origin_of(request_id)
+        return Path(".") if origin is None else origin.base_dir
 
     def _plan_one(self, ctx: _Context, as_of: datetime) -> list[Action]:
         rid, want, post, pub = ctx.request.request_id, ctx.desired, ctx.post, ctx.publication

@@ -6,6 +6,8 @@ test here fails with the script's own message: this tier never skips, in CI or a
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +21,20 @@ from ..conftest import ROOT
 
 SCRIPT = ROOT / "scripts" / "wordpress-local"
 SWITCHES = ROOT / ".local" / "wordpress" / "switches"
+DEBIAN_TREE = Path("/usr/share/wordpress")
+
+
+def wordpress_tree() -> Path:
+    """The WordPress tree the local site is served from, chosen as scripts/wordpress-local does."""
+    return Path(os.environ.get("CMS_BRIDGE_WP_TREE") or DEBIAN_TREE)
+
+
+def declared_version(tree: Path) -> str:
+    """The version a WordPress tree declares in its wp-includes/version.php."""
+    text = (tree / "wp-includes" / "version.php").read_text(encoding="utf-8")
+    found = re.search(r"^\$wp_version\s*=\s*'([^']+)'\s*;", text, re.MULTILINE)
+    assert found, f"no $wp_version in {tree}/wp-includes/version.php"
+    return found.group(1)
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import socket
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -9,13 +14,14 @@ from wordpress_xmlrpc import WordPressPost
 from wordpress_xmlrpc.methods.posts import GetPost, GetPosts, NewPost
 from wordpress_xmlrpc.methods.users import GetUsersBlogs
 
-from cms_bridge.config import Config
+from cms_bridge.config import Config, load_config
 from cms_bridge.errors import NotFoundError
+from cms_bridge.wordpress.check import run_check
 from cms_bridge.wordpress.http import HttpClient, json_body
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 
 from ..conftest import ROOT
-from .conftest import run_script
+from .conftest import SCRIPT, declared_version, run_script, wordpress_tree
 
 API = "/?rest_route=/wp/v2"
 THAI_TITLE = "ประกาศผู้ชนะการเสนอราคา จ้างซ่อมแซมอาคาร ๑ หลัง & \"ครุภัณฑ์\""
@@ -93,3 +99,46 @@ def _gone(http: HttpClient, kind: str, item_id: int) -> bool:
     except NotFoundError:
         return True
     return False
+
+
+def test_wp_tree_serves_another_tree_and_switches_to_the_next(tmp_path: Path, wordpress_site: Path) -> None:
+    # Two "other releases": copies of the usual tree declaring versions no real release has. A
+    # second site of its own (state folder, ports), so the session's site is untouched.
+    home = tmp_path / "home"
+    env = {**os.environ, "CMS_BRIDGE_WP_HOME": str(home),
+           "CMS_BRIDGE_WP_PORT": str(_free_port(int(os.environ.get("CMS_BRIDGE_WP_PORT", "28080")) + 1)),
+           "CMS_BRIDGE_DB_PORT": str(_free_port(int(os.environ.get("CMS_BRIDGE_DB_PORT", "23306")) + 1))}
+    try:
+        for name, version in (("tree-a", "9.8.7"), ("tree-b", "9.8.8-local")):
+            tree = _tree_declaring(tmp_path / name, version)
+            started = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True, timeout=600,
+                                     env={**env, "CMS_BRIDGE_WP_TREE": str(tree)})
+            assert started.returncode == 0, started.stderr
+            report = run_check(load_config(home / "config.toml", environ={}))
+            assert report.usable
+            assert report.wordpress_version == declared_version(tree) == version
+            stopped = subprocess.run([str(SCRIPT), "stop"], capture_output=True, text=True, timeout=120, env=env)
+            assert stopped.returncode == 0, stopped.stderr
+    finally:
+        subprocess.run([str(SCRIPT), "stop"], capture_output=True, text=True, timeout=120, env=env)
+
+
+def _tree_declaring(target: Path, version: str) -> Path:
+    shutil.copytree(wordpress_tree(), target, symlinks=True)
+    version_php = target / "wp-includes" / "version.php"
+    text, count = re.subn(r"^\$wp_version\s*=\s*'[^']+'\s*;", f"$wp_version = '{version}';",
+                          version_php.read_text(encoding="utf-8"), count=1, flags=re.MULTILINE)
+    assert count == 1
+    version_php.write_text(text, encoding="utf-8")
+    return target
+
+
+def _free_port(start: int) -> int:
+    for port in range(start, start + 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError(f"no free port from {start}")

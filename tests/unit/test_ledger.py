@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cms_bridge.errors import CmsBridgeError
+from cms_bridge.intake.origin import Origin
 from cms_bridge.ledger.store import DEFAULT_MIGRATIONS, Ledger, LedgerError, MediaRecord
 from cms_bridge.intake.request import Decision, PublicationRequest
 
@@ -633,3 +634,56 @@ def test_every_timestamp_comes_from_the_injected_clock(ledger: Ledger, clock: Fa
 def test_a_naive_clock_is_refused(path: Path) -> None:
     with pytest.raises(LedgerError, match="naive"):
         Ledger(path, clock=lambda: datetime(2024, 6, 3, 9, 0))
+
+
+# --- request origins ----------------------------------------------------------------------
+
+
+def test_an_old_ledger_gets_origin_fields_from_its_source_texts(path: Path, clock: FakeClock, tmp_path: Path) -> None:
+    # A ledger as cms-bridge wrote it before m004: the origin only as text.
+    folder = tmp_path / "built-in-code"
+    folder.mkdir()
+    before_m004 = [m for m in DEFAULT_MIGRATIONS if m.__name__ != "m004_request_origin"]
+    Ledger(path, clock=clock, migrations=before_m004).close()
+    texts = {
+        "pr-file": "inbox/pr-file/request.toml",
+        "pr-folder": "inbox/pr-folder/",
+        "pr-dir": str(folder),
+        "pr-row": "exports/มิถุนายน.csv, row 7",
+        "pr-none": None,
+    }
+    db = raw(path)
+    with db:
+        for rid, text in texts.items():
+            payload = request(request_id=rid).model_dump_json(exclude={"decision"})
+            db.execute("INSERT INTO request_versions (request_id, version_hash, payload, source, recorded_at)"
+                       " VALUES (?, ?, ?, ?, ?)", (rid, "a" * 64, payload, text, stamp(T0)))
+            db.execute("INSERT INTO requests (request_id, current_version, source, created_at, updated_at)"
+                       " VALUES (?, ?, ?, ?, ?)", (rid, "a" * 64, text, stamp(T0), stamp(T0)))
+    db.close()
+
+    with Ledger(path, clock=clock) as ledger:
+        expected = {
+            "pr-file": Origin(folder="inbox/pr-file", file="request.toml"),
+            "pr-folder": Origin(folder="inbox/pr-folder"),
+            "pr-dir": Origin(folder=str(folder)),
+            "pr-row": Origin(folder="exports", file="มิถุนายน.csv", row=7),
+            "pr-none": None,
+        }
+        for rid, origin in expected.items():
+            assert ledger.origin_of(rid) == origin
+            assert ledger.versions(rid)[0].origin == origin
+            # The text is kept as it was written.
+            assert ledger.source_of(rid) == texts[rid] == ledger.versions(rid)[0].source
+    # request_versions is append-only again after the migration.
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw(path).execute("UPDATE request_versions SET source = 'x'")
+
+
+def test_an_origin_is_stored_as_fields_and_said_as_before(ledger: Ledger) -> None:
+    origin = Origin.of_file(Path("exports") / "2567.xlsx", row=12)
+    ledger.record_request(request(), source=origin, actor="intake")
+    assert ledger.origin_of("pr-2567-0042") == origin
+    assert ledger.source_of("pr-2567-0042") == str(Path("exports") / "2567.xlsx") + ", row 12"
+    assert ledger.versions("pr-2567-0042")[0].origin == origin
+    assert ledger.events()[-1].after["source"] == ledger.source_of("pr-2567-0042")
