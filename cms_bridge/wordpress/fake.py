@@ -144,6 +144,10 @@ class FakeCms:
     _next_term: int = 2
     _faults: list[_Fault] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return (f"FakeCms({len(self.posts)} posts, {len(self.terms)} categories, {len(self.media)} media, "
+                f"now {self._now().isoformat()})")
+
     def __post_init__(self) -> None:
         if not self.terms:
             self.terms[UNCATEGORIZED] = StoredTerm(UNCATEGORIZED, "Uncategorized", 0, "uncategorized")
