@@ -136,6 +136,16 @@ def test_category_path_reuses_existing_names_with_ampersand(cms: Cms, site: Site
     assert cms.ensure_category_path("ITA 2567 / ประกาศ & คำสั่ง / O20 จัดซื้อจัดจ้าง").id == leaf.id
 
 
+def test_a_category_made_behind_the_cached_tree_is_returned_not_duplicated(cms: Cms, site: SiteChecker) -> None:
+    # The adapter has read the tree; then the category appears (another editor, or the run a
+    # crash cut short). Creating it again must return that one: resuming a migration relies on it.
+    top = cms.ensure_category_path("ประกาศ")
+    made_meanwhile = site.add_category("คำสั่ง", parent=top.id)
+    leaf = cms.ensure_category_path("ประกาศ / คำสั่ง")
+    assert leaf.id == made_meanwhile
+    assert [c.id for c in site.fresh_categories() if c.name == "คำสั่ง"] == [made_meanwhile]
+
+
 def make_posts(site: SiteChecker, count: int, category: int, start: datetime) -> list[int]:
     """*count* published posts in *category*, an hour apart from *start* (made on the site)."""
     return site.make_posts([(f"โพสต์ {i}", start + timedelta(hours=i)) for i in range(count)], category)

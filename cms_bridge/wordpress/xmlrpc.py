@@ -32,11 +32,13 @@ from wordpress_xmlrpc.methods.taxonomies import (
     NewTerm,
 )
 
+from cms_bridge.errors import SiteError
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import (
     ALL_STATUSES,
     Category,
+    CategoryTree,
     Media,
     Post,
     PostInput,
@@ -220,7 +222,18 @@ class XmlRpcAdapter(AdapterBase):
         term: dict[str, Any] = {"taxonomy": "category", "name": name}
         if parent:  # WordPress rejects parent 0 ("Empty Term.") instead of meaning the top
             term["parent"] = parent
-        term_id = int(self._call(NewTerm(term)))
+        try:
+            term_id = int(self._call(NewTerm(term)))
+        except SiteError as error:
+            # wp.newTerm answers a fault (500) for a name that exists under this parent, where
+            # REST names the existing term: created meanwhile, or by the run a crash cut short.
+            # Re-read the tree and return that one, as the Cms contract promises.
+            if "already exists" not in str(error):
+                raise
+            existing = CategoryTree(list(self._load_categories())).child(parent, name)
+            if existing is None:
+                raise
+            return existing
         return _category(self._call(GetTerm("category", term_id, results_class=dict)))
 
     def _all_posts(self, statuses: Sequence[str]) -> Iterator[Post]:
