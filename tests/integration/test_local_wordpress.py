@@ -101,7 +101,7 @@ def _gone(http: HttpClient, kind: str, item_id: int) -> bool:
     return False
 
 
-def test_wp_tree_serves_another_tree_and_switches_to_the_next(tmp_path: Path, wordpress_site: Path) -> None:
+def test_wp_tree_serves_another_tree_and_switches_a_running_site(tmp_path: Path, wordpress_site: Path) -> None:
     # Two "other releases": copies of the usual tree declaring versions no real release has. A
     # second site of its own (state folder, ports), so the session's site is untouched.
     home = tmp_path / "home"
@@ -117,8 +117,10 @@ def test_wp_tree_serves_another_tree_and_switches_to_the_next(tmp_path: Path, wo
             report = run_check(load_config(home / "config.toml", environ={}))
             assert report.usable
             assert report.wordpress_version == declared_version(tree) == version
-            stopped = subprocess.run([str(SCRIPT), "stop"], capture_output=True, text=True, timeout=120, env=env)
-            assert stopped.returncode == 0, stopped.stderr
+        # The second start found the site running on tree-a: it moved it to tree-b and upgraded it.
+        assert "switching the site to the WordPress tree" in started.stderr
+        assert "upgrading the site's database" in started.stderr
+        assert (home / "site-tree").read_text(encoding="utf-8").strip() == str((tmp_path / "tree-b").resolve())
     finally:
         subprocess.run([str(SCRIPT), "stop"], capture_output=True, text=True, timeout=120, env=env)
 

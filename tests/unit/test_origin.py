@@ -9,8 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from cms_bridge.intake.origin import Origin
+from cms_bridge.ledger.store import Ledger
+from cms_bridge.samples import text_pdf
 
 from .test_intake import load, write_request
+from .test_tables import HEADERS, ROW, csv_bytes
+from .test_tables import load as load_export
 
 
 def test_a_file_row_and_folder_read_as_before() -> None:
@@ -48,3 +52,22 @@ def test_intake_gives_each_request_its_origin(tmp_path: Path) -> None:
     (loaded,) = report.requests
     assert loaded.origin == Origin(folder=str(path.parent), file="request.toml")
     assert loaded.source == str(path)
+
+
+def test_an_export_row_keeps_its_row_into_the_ledger(tmp_path: Path) -> None:
+    for name in ("a.pdf", "b.pdf"):
+        (tmp_path / name).write_bytes(text_pdf(["x"]))
+    path = tmp_path / "export.csv"
+    second = list(ROW)
+    second[0] = "2570-csv-002"
+    path.write_bytes(csv_bytes([HEADERS, ROW, second], "utf-8"))
+    report = load_export(path)
+    assert report.ok, [str(p) for p in report.problems]
+    assert [r.origin for r in report.requests] == [Origin(folder=str(tmp_path), file="export.csv", row=2),
+                                                    Origin(folder=str(tmp_path), file="export.csv", row=3)]
+    assert report.requests[1].source == f"{path}, row 3"
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        for loaded in report.requests:
+            ledger.record_request(loaded.request, source=loaded.origin, actor="intake")
+        assert ledger.origin_of("2570-csv-002") == report.requests[1].origin
+        assert ledger.origin_of("2570-csv-002").base_dir == tmp_path  # type: ignore[union-attr]
