@@ -195,7 +195,7 @@ class Reconciler:
         # withdrawn, or absent (a decision taken back to pending)
         if post is not None and self._still_visible(ctx):
             return [Action(request_id=rid, kind="withdraw", post_id=post_id,
-                           detail=f"{want.reason}; policy {self._policy(ctx.request)}")]
+                           detail=f"{want.reason}; policy {self._policy(ctx.request, want)}")]
         return []
 
     def _holding_status(self, want: Desired) -> str:
@@ -250,7 +250,7 @@ class Reconciler:
 
     def _still_visible(self, ctx: _Context) -> bool:
         assert ctx.post is not None
-        if self._policy(ctx.request) == "archive":
+        if self._policy(ctx.request, ctx.desired) == "archive":
             archive = self.settings.archive_category
             return ctx.post.status in VISIBLE and not (ctx.publication and ctx.publication.state == "withdrawn"
                                                        and archive)
@@ -272,8 +272,18 @@ class Reconciler:
         return [Action(request_id=rid, kind="drift", post_id=post_id,
                        detail=f"{what}; left as it is (on_drift = report)")]
 
-    def _policy(self, request: PublicationRequest) -> str:
-        return self.mappings.kind(request.kind).withdrawal
+    def _policy(self, request: PublicationRequest, want: Desired | None = None) -> str:
+        """How *request*'s post leaves public view, for the withdrawal *want* says (if any).
+
+        The kind's policy applies when the window closes. The "archive" policy keeps an expired
+        item published in an archive category; a rejected or revoked item must leave public view
+        whatever its kind, so it becomes a draft.
+        """
+        policy = self.mappings.kind(request.kind).withdrawal
+        if policy == "archive" and want is not None and want.state != "scheduled" \
+                and request.decision.status != "approved":
+            return "draft"
+        return policy
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -397,7 +407,7 @@ class Reconciler:
 
     def _withdraw(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
-        policy = self._policy(ctx.request)
+        policy = self._policy(ctx.request, ctx.desired)
         if policy == "archive" and self.settings.archive_category:
             archive = self.cms.ensure_category_path(self.settings.archive_category)
             self._set_categories(ctx.post, [archive.id])

@@ -421,3 +421,19 @@ def test_site_errors_on_lookup_propagate(bridge: Bridge, inbox: Path, site: Fake
     site.fail("find_by_keys")
     with pytest.raises(SiteError):
         run(bridge, NOW, site)
+
+
+def test_a_rejected_item_of_an_archived_kind_leaves_public_view_and_returns_when_approved(
+        bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+    # The archive policy keeps an *expired* item findable; a rejection must take it down.
+    write_request(inbox, "rej", kind="procurement")
+    run(bridge, NOW, site)
+    own = post_of(site, "pr-rej").categories
+    bridge.record_decision("rej", status="rejected", by="นายสมมุติ ใจกว้าง", at=NOW)
+    assert kinds(run(bridge, NOW + timedelta(minutes=1), site)) == [("rej", "withdraw")]
+    assert post_of(site, "pr-rej").status == "draft"
+    assert kinds(run(bridge, NOW + timedelta(minutes=2), site)) == []
+    bridge.record_decision("rej", status="approved", by="นายสมมุติ ใจกว้าง", at=NOW + timedelta(minutes=3))
+    run(bridge, NOW + timedelta(minutes=4), site)
+    post = post_of(site, "pr-rej")
+    assert post.status == "publish" and post.categories == own
