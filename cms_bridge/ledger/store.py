@@ -42,7 +42,8 @@ from cms_bridge.ledger.schema import (
     apply_migrations,
     open_database,
 )
-from cms_bridge.intake.request import CHANNEL_LABELS, Decision, PublicationRequest
+from cms_bridge.channels import CHANNELS
+from cms_bridge.intake.request import Decision, PublicationRequest
 
 __all__ = [
     "DEFAULT_MIGRATIONS",
@@ -509,8 +510,8 @@ class Ledger:
             LedgerError: unknown channel or request, a group that is not a mapping key, or an
                 empty title or name.
         """
-        if channel not in CHANNEL_LABELS:
-            raise LedgerError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNEL_LABELS)}")
+        if channel not in CHANNELS:
+            raise LedgerError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
         if not _GROUP_KEY.fullmatch(group_key):
             raise LedgerError(f"group {group_key!r} is not a mapping key (e.g. 'ict')")
         title, recorded_by = _text(title, "title"), _text(recorded_by, "recorded_by")
