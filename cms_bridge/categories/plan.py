@@ -40,7 +40,7 @@ from pydantic import (
 )
 
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.thaidate import ThaiDate
+from cms_bridge.thaidate import BE_YEAR_MAX, BE_YEAR_MIN, ThaiDate
 from cms_bridge.wordpress.models import split_category_path
 
 
@@ -77,7 +77,7 @@ class PostFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category: CategoryPath | None = None
-    fiscal_year: int | None = Field(default=None, ge=2500, le=2700)
+    fiscal_year: int | None = Field(default=None, ge=BE_YEAR_MIN, le=BE_YEAR_MAX)
     after: ThaiDate | None = Field(default=None, description="Published on or after this day (Bangkok).")
     before: ThaiDate | None = Field(default=None, description="Published before this day (Bangkok).")
     title_pattern: str | None = None
