@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ValidationError
 
+from cms_bridge.channels import Channel
 from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
 from cms_bridge.errors import CmsBridgeError, ConfigError, DecisionError
@@ -186,7 +187,7 @@ class Bridge:
         report.requests_sent = getattr(getattr(self.cms, "http", None), "requests_sent", 0)
         return report
 
-    def record_manual(self, *, group: str, channel: Literal["social", "board", "website"], title: str,
+    def record_manual(self, *, group: str, channel: Channel, title: str,
                       published_on: date, recorded_by: str, request_id: str | None = None,
                       note: str | None = None) -> ManualPublication:
         """Register a publication made by hand (social media, a notice board) so reports count it.

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cms_bridge.version import __version__
+from cms_bridge.channels import CHANNELS
 from cms_bridge.config import load_config
 from cms_bridge.errors import CmsBridgeError, ConfigError
 from cms_bridge.thaidate import OFFICE_TZ
@@ -404,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--note", help="a note")
     record = _add(commands, "record", cmd_record)
     record.add_argument("--group", required=True, help="group key or Thai name")
-    record.add_argument("--channel", required=True, choices=["social", "board", "website"])
+    record.add_argument("--channel", required=True, choices=list(CHANNELS))
     record.add_argument("--title", required=True, help="what was published")
     record.add_argument("--date", required=True, help="the day (e.g. 24 พ.ย. 2569 or 2026-11-24)")
     record.add_argument("--by", required=True, help="who records it")

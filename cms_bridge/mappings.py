@@ -30,7 +30,7 @@ from pydantic import (
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.thaidate import to_arabic_digits
+from cms_bridge.thaidate import BE_YEARS, CE_LOOKALIKE, ce_to_be, to_arabic_digits
 
 __all__ = [
     "CATEGORY_SEPARATOR",
@@ -247,8 +247,8 @@ class Mappings(BaseModel):
         if text.isdecimal() and int(text) in self.ita:
             return self.ita[int(text)]
         hint = ""
-        if text.isdecimal() and 1900 <= int(text) < 2400:
-            hint = f" (ITA years are Buddhist Era: {int(text)} CE is {int(text) + 543})"
+        if text.isdecimal() and int(text) in CE_LOOKALIKE:
+            hint = f" (ITA years are Buddhist Era: {int(text)} CE is {ce_to_be(int(text))})"
         available = ", ".join(str(y) for y in sorted(self.ita)) or "none"
         raise UnknownMappingError(
             f"no ITA item list for the year {year!r}{hint}; available years: {available} "
@@ -389,8 +389,8 @@ def _read_ita_file(path: Path) -> tuple[int, dict[str, tuple[ItaItem, Path]], bo
         raise MappingError(f"{path}: missing year = {named.group(1)}")
     if type(year) is not int or year != int(named.group(1)):
         raise MappingError(f"{path}: year = {year!r} does not match the file name (expected year = {named.group(1)})")
-    if not 2500 <= year <= 2700:
-        hint = f" ({year} CE is {year + 543})" if 1900 <= year < 2200 else ""
+    if year not in BE_YEARS:
+        hint = f" ({year} CE is {ce_to_be(year)})" if year in CE_LOOKALIKE else ""
         raise MappingError(f"{path}: year {year} is not a BE (พ.ศ.) year{hint}")
     partial = data.get("partial")
     if partial is not None and not isinstance(partial, bool):

@@ -26,6 +26,10 @@ from cms_bridge.errors import CmsBridgeError
 
 __all__ = [
     "BE_OFFSET",
+    "BE_YEARS",
+    "BE_YEAR_MAX",
+    "BE_YEAR_MIN",
+    "CE_LOOKALIKE",
     "OFFICE_TZ",
     "Round",
     "ThaiDateError",
@@ -44,6 +48,15 @@ __all__ = [
 
 OFFICE_TZ = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
+#: The Buddhist Era years the bridge accepts (fiscal years, ITA lists, migration filters): BE 2500
+#: (1957 CE) to BE 2700 (2157 CE), both included. In an ISO (CE) date a year in this range is
+#: almost certainly BE typed by mistake.
+BE_YEAR_MIN = 2500
+BE_YEAR_MAX = 2700
+BE_YEARS = range(BE_YEAR_MIN, BE_YEAR_MAX + 1)
+#: Where BE is expected, a year in this range is almost certainly a CE year typed by mistake:
+#: BE 1900-2200 would be the 14th-17th century CE.
+CE_LOOKALIKE = range(1900, 2201)
 
 MONTHS_FULL = (
     "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
@@ -70,12 +83,6 @@ def _month_key(name: str) -> str:
 
 
 _MONTH_BY_KEY = {_month_key(n): i for names in (MONTHS_FULL, MONTHS_ABBR) for i, n in enumerate(names, 1)}
-
-# A year in this range where BE is expected is almost certainly a CE year typed by mistake:
-# BE 1900-2200 would be the 14th-17th century CE.
-_CE_LOOKALIKE = range(1900, 2201)
-# ...and in an ISO (CE) date, a year in this range is almost certainly BE.
-_BE_LOOKALIKE = range(2400, 2701)
 
 _ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
 _NUMERIC = re.compile(r"(?P<day>\d{1,2}) ?(?P<sep>[/.-]) ?(?P<month>\d{1,2}) ?(?P=sep) ?(?P<year>\d{4}|\d{2})")
@@ -149,7 +156,7 @@ def parse_thai_date(text: str) -> date:
 
     if m := _ISO.fullmatch(cleaned):
         year = int(m["year"])
-        if year in _BE_LOOKALIKE:
+        if year in BE_YEARS:
             suggestion = f"{be_to_ce(year)}-{m['month']}-{m['day']}"
             raise ThaiDateError(
                 f"{text!r}: ISO dates use the Christian Era, but {year} looks like a Buddhist Era "
@@ -177,8 +184,8 @@ def _be_year(text: str, digits: str) -> int:
     year = int(digits)
     if len(digits) == 2:
         # Office memos abbreviate 2562 to 62; nobody writes about the 2400s.
-        return 2500 + year
-    if year in _CE_LOOKALIKE:
+        return BE_YEAR_MIN + year
+    if year in CE_LOOKALIKE:
         raise ThaiDateError(
             f"{text!r}: year {year} looks like a Christian Era (CE) year, but Thai dates use the "
             f"Buddhist Era (BE); did you mean {ce_to_be(year)}?"
@@ -327,7 +334,7 @@ def _date_from_text(value: Any) -> Any:
     # An unquoted TOML date (request_date = 2569-11-02) arrives as a date already: a Buddhist
     # Era year there would be taken for a Christian Era one, five centuries ahead, and poison
     # every window computed from it.
-    if isinstance(value, date) and value.year in _BE_LOOKALIKE:
+    if isinstance(value, date) and value.year in BE_YEARS:
         raise ValueError(
             f"{value.isoformat()}: an unquoted date is read in the Christian Era, but {value.year} looks like "
             f"a Buddhist Era year; write {be_to_ce(value.year)}-{value.month:02d}-{value.day:02d}, or the Thai "

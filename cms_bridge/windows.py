@@ -23,6 +23,9 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cms_bridge.thaidate import (
+    BE_YEAR_MAX,
+    BE_YEAR_MIN,
+    CE_LOOKALIKE,
     OFFICE_TZ,
     ThaiDate,
     ce_to_be,
@@ -44,8 +47,9 @@ __all__ = [
     "state_at",
 ]
 
-FISCAL_YEAR_MIN = 2500
-FISCAL_YEAR_MAX = 2700
+# The BE year range of cms_bridge.thaidate, under the names windows have always used.
+FISCAL_YEAR_MIN = BE_YEAR_MIN
+FISCAL_YEAR_MAX = BE_YEAR_MAX
 
 
 class _WindowBase(BaseModel):
@@ -70,7 +74,7 @@ class FiscalYearWindow(_WindowBase):
     @field_validator("fiscal_year")
     @classmethod
     def _plausible_be_year(cls, value: int) -> int:
-        if 1900 <= value <= 2200:
+        if value in CE_LOOKALIKE:
             raise ValueError(
                 f"fiscal_year {value} looks like a Christian Era (CE) year; fiscal years are "
                 f"Buddhist Era (BE) years, did you mean {ce_to_be(value)}?"

@@ -41,7 +41,7 @@ from pydantic import (
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml_text
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.thaidate import ThaiDate
+from cms_bridge.thaidate import BE_YEAR_MAX, BE_YEAR_MIN, ThaiDate
 from cms_bridge.wordpress.models import split_category_path
 
 
@@ -78,7 +78,7 @@ class PostFilter(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category: CategoryPath | None = None
-    fiscal_year: int | None = Field(default=None, ge=2500, le=2700)
+    fiscal_year: int | None = Field(default=None, ge=BE_YEAR_MIN, le=BE_YEAR_MAX)
     after: ThaiDate | None = Field(default=None, description="Published on or after this day (Bangkok).")
     before: ThaiDate | None = Field(default=None, description="Published before this day (Bangkok).")
     title_pattern: str | None = None

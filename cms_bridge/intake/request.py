@@ -38,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from cms_bridge.channels import CHANNEL_LABELS, Channel
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.mappings import Mappings, UnknownMappingError
 from cms_bridge.thaidate import OFFICE_TZ, ThaiDate
@@ -56,12 +57,6 @@ __all__ = [
     "RequestError",
 ]
 
-Channel = Literal["website", "social", "board"]
-CHANNEL_LABELS: dict[str, str] = {
-    "website": "เว็บไซต์",
-    "social": "สื่อสังคมออนไลน์",
-    "board": "บอร์ด/ป้ายประชาสัมพันธ์",
-}
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png"})
 
 # Labels as printed on the request form, so `cms-bridge validate` can name a field in the words

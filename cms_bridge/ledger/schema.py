@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from cms_bridge.channels import Channel
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.intake.origin import Origin
-from cms_bridge.intake.request import Channel, Decision
+from cms_bridge.intake.request import Decision
 
 __all__ = [
     "DEFAULT_MIGRATIONS",
@@ -124,6 +125,8 @@ def m001_initial(db: sqlite3.Connection) -> None:
             uploaded_at TEXT NOT NULL,
             PRIMARY KEY (request_id, sha256)
         )""",
+        # The channel list is spelled out (cms_bridge.channels.CHANNELS): a recorded step never
+        # changes, so a new channel would need a step of its own.
         """CREATE TABLE manual_publications (
             id INTEGER PRIMARY KEY,
             request_id TEXT REFERENCES requests (request_id),

@@ -44,8 +44,9 @@ from cms_bridge.ledger.schema import (
     origin_columns,
     origin_from_columns,
 )
+from cms_bridge.channels import CHANNELS
 from cms_bridge.intake.origin import Origin
-from cms_bridge.intake.request import CHANNEL_LABELS, Decision, PublicationRequest
+from cms_bridge.intake.request import Decision, PublicationRequest
 
 __all__ = [
     "DEFAULT_MIGRATIONS",
@@ -530,8 +531,8 @@ class Ledger:
             LedgerError: unknown channel or request, a group that is not a mapping key, or an
                 empty title or name.
         """
-        if channel not in CHANNEL_LABELS:
-            raise LedgerError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNEL_LABELS)}")
+        if channel not in CHANNELS:
+            raise LedgerError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
         if not _GROUP_KEY.fullmatch(group_key):
             raise LedgerError(f"group {group_key!r} is not a mapping key (e.g. 'ict')")
         title, recorded_by = _text(title, "title"), _text(recorded_by, "recorded_by")

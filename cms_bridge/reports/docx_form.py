@@ -29,7 +29,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from cms_bridge.reports.model import CHANNELS, GroupReport, OfficeSummary
+from cms_bridge.channels import CHANNEL_NAMES_EN
+from cms_bridge.channels import CHANNELS
+from cms_bridge.reports.model import GroupReport, OfficeSummary
 from cms_bridge.reports.wording import (
     CHANNEL_LABELS,
     CHANNELS_HEADER,
@@ -182,7 +184,7 @@ def summary_chart_png(summary: OfficeSummary, digits: Digits = "thai") -> bytes:
     thai = font is not None
     number_digits: Digits = digits if thai else "arabic"
     labels = [row.group_name if thai else row.group_key for row in summary.rows]
-    names = CHANNEL_LABELS if thai else {"website": "Website", "social": "Social media", "board": "Notice board"}
+    names = CHANNEL_LABELS if thai else CHANNEL_NAMES_EN
     title = ("จำนวนเรื่องที่เผยแพร่ แยกตามกลุ่มและช่องทาง" if thai
              else f"Items published per group and channel, FY {summary.fiscal_year} round {summary.round}")
     colours = {"website": "#1f5f99", "social": "#e08a1e", "board": "#3a9a4a"}

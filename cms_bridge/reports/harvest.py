@@ -21,15 +21,15 @@ from datetime import date, datetime, timedelta
 
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Group, Mappings
+from cms_bridge.channels import CHANNELS
 from cms_bridge.reports.model import (
-    CHANNELS,
     Channel,
     GroupReport,
     OfficeSummary,
     ReportItem,
     SummaryRow,
 )
-from cms_bridge.thaidate import MONTHS_FULL, OFFICE_TZ, fiscal_year_rounds, start_of_day
+from cms_bridge.thaidate import MONTHS_FULL, OFFICE_TZ, ce_to_be, fiscal_year_rounds, start_of_day
 from cms_bridge.wordpress.models import (
     CategoryTree,
     Category,
@@ -138,7 +138,7 @@ def _site_items(cms: Cms, group: Group, start: datetime, end: datetime, bridge_p
         if total - ours > 0:
             local = month_start.astimezone(OFFICE_TZ)
             title = f"โพสต์อื่นบนเว็บไซต์ในหมวด {group.category} เดือน{MONTHS_FULL[local.month - 1]} " \
-                    f"{local.year + 543} ({total - ours} รายการ)"
+                    f"{ce_to_be(local.year)} ({total - ours} รายการ)"
             items.append(ReportItem(published_on=local.date(), title=title, channels=frozenset({"website"}),
                                     origin="site", count=total - ours))
     return items

@@ -11,8 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Channel = Literal["website", "social", "board"]
-CHANNELS: tuple[Channel, ...] = ("website", "social", "board")
+from cms_bridge.channels import Channel
 
 
 class _Model(BaseModel):

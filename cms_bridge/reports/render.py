@@ -34,8 +34,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from cms_bridge.channels import CHANNELS
 from cms_bridge.reports.model import (
-    CHANNELS,
     GroupReport,
     OfficeSummary,
 )

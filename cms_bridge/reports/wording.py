@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
 
-from cms_bridge.reports.model import Channel, ReportItem
+from cms_bridge.channels import CHANNEL_LABELS
+from cms_bridge.reports.model import ReportItem
 from cms_bridge.thaidate import fiscal_year_rounds, format_thai_date, to_thai_digits
 
 Format = Literal["docx", "xlsx", "csv", "json"]
@@ -30,8 +31,6 @@ CHANNELS_HEADER = "ช่องทางเผยแพร่"
 #: The form's table columns, left to right (the two channel columns sit under CHANNELS_HEADER).
 COLUMNS = ("ลำดับ", "ว/ด/ป", "เรื่องที่เผยแพร่", "สื่อออนไลน์", "บอร์ด/แผ่นป้าย",
            "ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่")
-CHANNEL_LABELS: dict[Channel, str] = {"website": "เว็บไซต์", "social": "สื่อสังคมออนไลน์",
-                                      "board": "บอร์ด/แผ่นป้าย"}
 SUMMARY_COLUMNS = ("ลำดับ", GROUP_LABEL, *CHANNEL_LABELS.values(), "รวม")
 SUMMARY_NOTE = "หมายเหตุ: เรื่องที่เผยแพร่หลายช่องทางนับในทุกช่องทางที่เผยแพร่"
 TICK = "✓"

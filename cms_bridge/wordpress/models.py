@@ -19,7 +19,7 @@ PostStatus = Literal["publish", "future", "draft", "pending", "private", "trash"
 ALL_STATUSES: tuple[PostStatus, ...] = ("publish", "future", "draft", "pending", "private", "trash")
 
 #: Separator between levels of a category path: "ITA 2567 / O20 ประกาศต่าง ๆ".
-#: Spaces around the slash keep names such as "บอร์ด/แผ่นป้าย" in one piece.
+#: Spaces around the slash keep names such as "บอร์ด/ป้ายประชาสัมพันธ์" in one piece.
 PATH_SEPARATOR = " / "
 
 #: Idempotency keys double as WordPress slugs, so they stay lowercase ASCII; the prefix is how a

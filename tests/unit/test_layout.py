@@ -15,7 +15,7 @@ import cms_bridge
 
 PACKAGE_DIR = Path(cms_bridge.__file__).parent
 
-#: What each area may import besides itself and the top-level helpers (config, errors, thaidate, tomlfile,
+#: What each area may import besides itself and the top-level helpers (config, errors, thaidate, channels, tomlfile,
 #: windows, mappings, version, samples, tomlfile). Mirrors the docstring of each subpackage's __init__.
 ALLOWED = {
     "intake": set(),
@@ -25,7 +25,7 @@ ALLOWED = {
     "reports": {"ledger", "wordpress"},
     "categories": {"ledger", "wordpress"},
 }
-HELPERS = {"config", "errors", "thaidate", "windows", "mappings", "version", "samples", "tomlfile",
+HELPERS = {"config", "errors", "thaidate", "windows", "channels", "mappings", "version", "samples", "tomlfile",
            "validation"}
 
 

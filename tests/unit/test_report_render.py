@@ -25,8 +25,8 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart
 
 from cms_bridge.reports import docx_form as report_docx
+from cms_bridge.channels import CHANNELS
 from cms_bridge.reports.model import (
-    CHANNELS,
     GroupReport,
     OfficeSummary,
     ReportItem,
@@ -293,7 +293,7 @@ def test_xlsx_summary_has_counts_and_a_bar_chart(tmp_path: Path) -> None:
 
     assert path.name == "summary-2567-r1.xlsx"
     assert values == [
-        ["ลำดับ", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/แผ่นป้าย", "รวม"],
+        ["ลำดับ", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/ป้ายประชาสัมพันธ์", "รวม"],
         [1, "กลุ่มทดสอบการเงิน", 4, 1, 2, 7],
         [2, "กลุ่มทดสอบนโยบาย", 12, 0, 3, 15],
         ["รวมทั้งสำนักงาน", None, 16, 1, 5, 22],
@@ -328,7 +328,7 @@ def test_summary_csv_has_group_and_channel_counts(tmp_path: Path) -> None:
     with path.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
     assert rows == [
-        ["ลำดับ", "รหัสกลุ่ม", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/แผ่นป้าย", "รวม"],
+        ["ลำดับ", "รหัสกลุ่ม", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/ป้ายประชาสัมพันธ์", "รวม"],
         ["1", "finance", "กลุ่มทดสอบการเงิน", "4", "1", "2", "7"],
         ["2", "policy", "กลุ่มทดสอบนโยบาย", "12", "0", "3", "15"],
     ]
@@ -368,7 +368,7 @@ def _summary_docx(tmp_path: Path) -> DocxDocument:
 
 def _assert_summary_docx(doc: DocxDocument) -> None:
     rows = [[cell.text for cell in row.cells] for row in doc.tables[0].rows]
-    assert rows[1] == ["ลำดับ", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/แผ่นป้าย", "รวม"]
+    assert rows[1] == ["ลำดับ", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/ป้ายประชาสัมพันธ์", "รวม"]
     assert rows[2:] == [
         ["๑", "กลุ่มทดสอบการเงิน", "๔", "๑", "๒", "๗"],
         ["๒", "กลุ่มทดสอบนโยบาย", "๑๒", "๐", "๓", "๑๕"],
