@@ -31,7 +31,7 @@ from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import Decision
 from cms_bridge.publishing.reconciler import Reconciler, SyncReport
 from cms_bridge.wordpress import connect
-from cms_bridge.wordpress.protocol import Cms
+from cms_bridge.wordpress.protocol import Cms, CountsRequests
 
 Clock = Callable[[], datetime]
 
@@ -164,7 +164,7 @@ class Bridge:
         """
         with self._lock():
             report = self._reconciler().run(as_of or self.clock(), dry_run=dry_run, progress=progress)
-        report.requests_sent = getattr(getattr(self.cms, "http", None), "requests_sent", 0)
+        report.requests_sent = self.cms.requests_sent if isinstance(self.cms, CountsRequests) else 0
         return report
 
     def record_manual(self, *, group: str, channel: Literal["social", "board", "website"], title: str,
