@@ -301,7 +301,7 @@ def _explain(exc: ValidationError, origin: dict[tuple[str, str], str], source: s
     lines = []
     for err in exc.errors():
         loc = tuple(str(p) for p in err["loc"])
-        where = origin.get(loc[:2]) if len(loc) >= 2 else None  # type: ignore[call-overload]
+        where = origin.get((loc[0], loc[1])) if len(loc) >= 2 else None
         if where is None:
             where = f"{source}: " + (f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]")
         message = err["msg"]

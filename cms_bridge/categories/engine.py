@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from cms_bridge.errors import NotFoundError
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Mappings
 from cms_bridge.categories.journal import (
     Change,
+    ChangeKind,
     changes_of,
     finish,
     get_run,
@@ -49,7 +50,8 @@ from cms_bridge.wordpress.models import (
 from cms_bridge.wordpress.protocol import Cms
 
 Progress = Callable[[int, int], None]
-_LIVE = ("publish", "future", "draft", "pending", "private")
+_LIVE: tuple[Literal["publish", "future", "draft", "pending", "private"], ...] = (
+    "publish", "future", "draft", "pending", "private")
 
 
 @dataclass
@@ -95,8 +97,8 @@ class _Simulation:
             term_id = term.parent
         return " / ".join(reversed(names))
 
-    def add(self, kind: str, target: int | None, before: dict, after: dict) -> Change:
-        change = Change(seq=len(self.changes) + 1, kind=kind, target=target, before=before, after=after)  # type: ignore[arg-type]
+    def add(self, kind: ChangeKind, target: int | None, before: dict[str, Any], after: dict[str, Any]) -> Change:
+        change = Change(seq=len(self.changes) + 1, kind=kind, target=target, before=before, after=after)
         self.changes.append(change)
         return change
 
@@ -259,7 +261,8 @@ class MigrationEngine:
             run_id = start_run(self.ledger, plan_name=plan.name, plan_path=plan_path, plan_hash=plan_hash,
                                changes=self.plan(plan), actor=self.actor)
         changes = changes_of(self.ledger, run_id)
-        ids = {-c.seq: c.target for c in changes if c.kind == "create_term" and c.target is not None}
+        ids: dict[int, int | None] = {
+            -c.seq: c.target for c in changes if c.kind == "create_term" and c.target is not None}
         todo = [c for c in changes if c.state == "planned"]
         self._walk(run_id, todo, len(changes), "done", progress,
                    posts=lambda group: {c.target: _ids(c.after["categories"], ids) for c in group},

@@ -207,7 +207,7 @@ def load_plan(path: Path | str) -> tuple[Plan, str]:
         lines = []
         for err in exc.errors():
             loc = list(err["loc"])
-            where = f"step {loc[1] + 1}" if loc[:1] == ["steps"] and len(loc) > 1 else ".".join(map(str, loc))
+            where = f"step {int(loc[1]) + 1}" if loc[:1] == ["steps"] and len(loc) > 1 else ".".join(map(str, loc))
             rest = ".".join(str(p) for p in loc[2:] if p not in (
                 "create_tree", "move_posts", "rename", "merge", "reparent", "delete_empty"))
             lines.append(f"{where}{': ' + rest if rest else ''}: {err['msg'].removeprefix('Value error, ')}")

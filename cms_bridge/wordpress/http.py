@@ -76,7 +76,7 @@ class Backoff:
         """Seconds to wait after failed attempt number *attempt* (1-based)."""
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.cap)
-        ceiling = min(self.cap, self.initial * (2 ** (attempt - 1)))
+        ceiling = min(self.cap, self.initial * (2.0 ** (attempt - 1)))
         return ceiling * self.rand()
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
@@ -314,7 +314,7 @@ class MultipartFile:
         self._tail = f"\r\n--{boundary}--\r\n".encode()
         self._size = path.stat().st_size
         self._file = path.open("rb")
-        self._parts: list[io.BufferedIOBase] = [io.BytesIO(self._head), self._file, io.BytesIO(self._tail)]  # type: ignore[list-item]
+        self._parts: list[io.BufferedIOBase] = [io.BytesIO(self._head), self._file, io.BytesIO(self._tail)]
 
     def __len__(self) -> int:
         return len(self._head) + self._size + len(self._tail)
