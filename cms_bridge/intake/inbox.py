@@ -169,9 +169,9 @@ def _records(paths: Iterable[Path | str], settings: IntakeConfig,
                     continue
                 yield str(path), path.parent, data, number
         else:
-            data = _read_request_file(path, problems)
-            if data is not None:
-                yield str(path), path.parent, data, None
+            found = _read_request_file(path, problems)
+            if found is not None:
+                yield str(path), path.parent, found, None
 
 
 def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Path]:
@@ -224,7 +224,8 @@ def _field_path(loc: Sequence[Any]) -> str | None:
 
 
 def _message(err: Any) -> str:
-    kind, msg = err["type"], err["msg"]
+    kind: str = err["type"]
+    msg: str = err["msg"]
     if kind == "missing":
         return "required, but missing"
     if kind == "extra_forbidden":
