@@ -174,16 +174,19 @@ class MigrationEngine:
         drop = sim.need(step.category or step.filter.category or "", number) if step.mode == "remove" else None
         for post_id in self._matching(sim, step.filter, number):
             before = sim.posts[post_id]
+            after: list[int]
             if step.mode == "add":
+                assert to is not None  # the plan requires a target for add and replace
                 after = before + [to] if to not in before else before
             elif step.mode == "replace":
+                assert to is not None
                 after = [to]
             else:
                 after = [c for c in before if c != drop]
             if after and after != before:
                 sim.add("post_categories", post_id, {"categories": before, "title": sim.titles[post_id]},
                         {"categories": after})
-                sim.posts[post_id] = after  # type: ignore[assignment]
+                sim.posts[post_id] = after
 
     def _matching(self, sim: _Simulation, rule: PostFilter, number: int) -> Iterator[int]:
         category = sim.need(rule.category, number) if rule.category else None
@@ -277,11 +280,13 @@ class MigrationEngine:
             change.target = term.id
             ids[-change.seq] = term.id
         elif change.kind == "update_term":
-            self.cms.update_category(change.target, name=change.after["name"],  # type: ignore[arg-type]
+            assert change.target is not None  # planned with the id of an existing category
+            self.cms.update_category(change.target, name=change.after["name"],
                                      parent=_ids([change.after["parent"]], ids)[0])
         elif change.kind == "delete_term":
+            assert change.target is not None  # planned with the id of an existing category
             try:
-                self.cms.delete_category(change.target)  # type: ignore[arg-type]
+                self.cms.delete_category(change.target)
             except NotFoundError:
                 pass  # deleted before the cut-off that interrupted the run
 
@@ -329,13 +334,15 @@ class MigrationEngine:
             except NotFoundError:
                 pass
         elif change.kind == "update_term":
+            assert change.target is not None  # planned with the id of an existing category
             parent = change.before["parent"]
-            self.cms.update_category(change.target, name=change.before["name"],  # type: ignore[arg-type]
+            self.cms.update_category(change.target, name=change.before["name"],
                                      parent=recreated.get(parent, parent))
         elif change.kind == "delete_term":
+            assert change.target is not None  # planned with the id of an existing category
             parent = change.before["parent"]
             term = self.cms.create_category(change.before["name"], recreated.get(parent, parent))
-            recreated[change.target] = term.id  # type: ignore[index]
+            recreated[change.target] = term.id
 
 
 def _ids(values: Sequence[int], ids: dict[int, int | None]) -> list[int]:

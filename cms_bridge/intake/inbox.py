@@ -258,6 +258,7 @@ def _check_personal_data(request: PublicationRequest, base_dir: Path, source: st
         problems.append(Problem(file=source, row=row, field="attachments", message=str(exc)))
         return False
     blocked = result.blocks(request)
+    acknowledgement = request.id_number_acknowledgement
     for finding in result.id_numbers:
         if blocked:
             problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
@@ -265,7 +266,7 @@ def _check_personal_data(request: PublicationRequest, base_dir: Path, source: st
                                             "or add [id_number_acknowledgement] with by and reason"))
         else:
             problems.append(Problem(file=source, row=row, severity="warning",
-                                    message=f"{finding.message} (acknowledged by {request.id_number_acknowledgement.by})"))  # type: ignore[union-attr]
+                                    message=f"{finding.message} (acknowledged by {acknowledgement.by if acknowledgement else '?'})"))
     for finding in result.warnings:
         problems.append(Problem(file=source, row=row, severity="warning", message=finding.message))
     return not blocked

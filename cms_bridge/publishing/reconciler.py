@@ -162,7 +162,7 @@ class Reconciler:
                 return [Action(request_id=rid, kind="create", detail=f"{want.state} at {_fmt(want.publish_at)}")]
             expected = {"published": ("publish", "future"), "scheduled": ("future", "draft")}.get(pub.state, ()) \
                 if pub else ()
-            if expected and post.status not in expected and pub.published_version == version:  # type: ignore[union-attr]
+            if expected and pub is not None and post.status not in expected and pub.published_version == version:
                 return self._drift(rid, f"its post was set to {post.status} on the site", post)
             if pub is not None and pub.site_modified and post.modified and post.modified > pub.site_modified \
                     and pub.published_version == version:
