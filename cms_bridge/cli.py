@@ -255,6 +255,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if args.action != "runs" and not args.target:
         raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")
     with _bridge(args) as bridge:
+        # "runs" only reads the journal, so it needs no site (None is never used as one).
         engine = MigrationEngine(bridge.cms if args.action != "runs" else None, bridge.ledger,  # type: ignore[arg-type]
                                  bridge.mappings, actor=args.actor or "cms-bridge migrate")
         if args.action == "runs":

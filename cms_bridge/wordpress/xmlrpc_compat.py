@@ -77,7 +77,7 @@ class _HttpTransport(xmlrpc.client.Transport):
             ) from None
 
 
-class XmlRpcClient(wordpress_xmlrpc.Client):  # type: ignore[misc]
+class XmlRpcClient(wordpress_xmlrpc.Client):  # type: ignore[misc]  # the library is untyped (Any base class)
     """A ``wordpress_xmlrpc.Client`` with no network call at construction and our transport.
 
     Args:
