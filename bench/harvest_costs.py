@@ -15,15 +15,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
+from common import ROOT, reset_site, write_section  # also puts the project on sys.path
 
-from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.reports.harvest import harvest  # noqa: E402
-from cms_bridge.ledger.store import Ledger  # noqa: E402
-from cms_bridge.mappings import load_mappings  # noqa: E402
-from cms_bridge.thaidate import OFFICE_TZ  # noqa: E402
-from cms_bridge.wordpress import RestAdapter  # noqa: E402
-from cms_bridge.wordpress.http import HttpClient  # noqa: E402
+from cms_bridge.config import load_config
+from cms_bridge.reports.harvest import harvest
+from cms_bridge.ledger.store import Ledger
+from cms_bridge.mappings import load_mappings
+from cms_bridge.thaidate import OFFICE_TZ
+from cms_bridge.wordpress import RestAdapter
+from cms_bridge.wordpress.http import HttpClient
 
 START = datetime(2023, 10, 1, tzinfo=OFFICE_TZ)
 

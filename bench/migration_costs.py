@@ -13,14 +13,14 @@ import time
 from math import ceil
 from pathlib import Path
 
-from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
+from common import ROOT, reset_site, write_section  # also puts the project on sys.path
 
-from cms_bridge.categories.engine import MigrationEngine  # noqa: E402
-from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.ledger.store import Ledger  # noqa: E402
-from cms_bridge.categories.plan import load_plan  # noqa: E402
-from cms_bridge.wordpress import RestAdapter  # noqa: E402
-from cms_bridge.wordpress.http import HttpClient  # noqa: E402
+from cms_bridge.categories.engine import MigrationEngine
+from cms_bridge.config import load_config
+from cms_bridge.ledger.store import Ledger
+from cms_bridge.categories.plan import load_plan
+from cms_bridge.wordpress import RestAdapter
+from cms_bridge.wordpress.http import HttpClient
 
 
 def measure(n: int) -> tuple[int, float, int]:

@@ -16,15 +16,15 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-import requests  # noqa: E402
-from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
-from wordpress_xmlrpc import Client, WordPressPost  # noqa: E402
-from wordpress_xmlrpc.methods.media import UploadFile  # noqa: E402
-from wordpress_xmlrpc.methods.posts import NewPost  # noqa: E402
+import requests
+from common import ROOT, reset_site, write_section  # also puts the project on sys.path
+from wordpress_xmlrpc import Client, WordPressPost
+from wordpress_xmlrpc.methods.media import UploadFile
+from wordpress_xmlrpc.methods.posts import NewPost
 
-from cms_bridge.bridge import Bridge  # noqa: E402
-from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.samples import request_toml, text_pdf  # noqa: E402
+from cms_bridge.bridge import Bridge
+from cms_bridge.config import load_config
+from cms_bridge.samples import request_toml, text_pdf
 
 SITE = ROOT / ".local" / "wordpress"
 

@@ -19,13 +19,13 @@ from math import ceil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
+from common import ROOT, reset_site, write_section  # also puts the project on sys.path
 
-from cms_bridge.bridge import Bridge  # noqa: E402
-from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.samples import request_toml, text_pdf  # noqa: E402
-from cms_bridge.wordpress import RestAdapter  # noqa: E402
-from cms_bridge.wordpress.http import HttpClient  # noqa: E402
+from cms_bridge.bridge import Bridge
+from cms_bridge.config import load_config
+from cms_bridge.samples import request_toml, text_pdf
+from cms_bridge.wordpress import RestAdapter
+from cms_bridge.wordpress.http import HttpClient
 
 
 class CountingClient(HttpClient):

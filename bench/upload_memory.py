@@ -13,11 +13,11 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from common import ROOT, reset_site, write_section  # noqa: E402  (also puts the project on sys.path)
+from common import ROOT, reset_site, write_section  # also puts the project on sys.path
 
-from cms_bridge.config import load_config  # noqa: E402
-from cms_bridge.wordpress import RestAdapter  # noqa: E402
-from cms_bridge.wordpress.http import HttpClient  # noqa: E402
+from cms_bridge.config import load_config
+from cms_bridge.wordpress import RestAdapter
+from cms_bridge.wordpress.http import HttpClient
 
 
 def peak(action) -> float:  # type: ignore[no-untyped-def]

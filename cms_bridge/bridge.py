@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,7 +33,7 @@ from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import Decision
 from cms_bridge.publishing.reconciler import Reconciler, SyncReport
 from cms_bridge.wordpress import connect
-from cms_bridge.wordpress.protocol import Cms
+from cms_bridge.wordpress.protocol import Cms, CountsRequests
 
 if TYPE_CHECKING:
     from cms_bridge.categories.engine import MigrationEngine
@@ -184,7 +184,7 @@ class Bridge:
         """
         with self._lock():
             report = self._reconciler().run(as_of or self.clock(), dry_run=dry_run, progress=progress)
-        report.requests_sent = getattr(getattr(self.cms, "http", None), "requests_sent", 0)
+        report.requests_sent = self.cms.requests_sent if isinstance(self.cms, CountsRequests) else 0
         return report
 
     def record_manual(self, *, group: str, channel: Channel, title: str,
@@ -268,7 +268,8 @@ class Bridge:
         """
         from cms_bridge.reports.harvest import harvest
 
-        return harvest(self.cms, self.ledger, self.mappings, fiscal_year, round_number,
+        # harvest refuses a round other than 1 or 2 with a clear message.
+        return harvest(self.cms, self.ledger, self.mappings, fiscal_year, cast(Literal[1, 2], round_number),
                        groups=groups, problems=problems)
 
     def write_report(self, fiscal_year: int, round_number: int, out_dir: Path | str, *,

@@ -435,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add(commands: argparse._SubParsersAction, name: str, func: Command) -> argparse.ArgumentParser:
+def _add(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, func: Command) -> argparse.ArgumentParser:
     doc = (func.__doc__ or "").strip()
     sub = commands.add_parser(
         name, help=doc.splitlines()[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -454,7 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = "INFO" if args.command == "daemon" and args.log_level == "WARNING" else args.log_level
     _setup_logging(level, args.log_format)
     try:
-        return args.func(args)
+        func: Command = args.func
+        return func(args)
     except CmsBridgeError as exc:
         print(f"cms-bridge: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_PROBLEMS

@@ -148,13 +148,14 @@ class Config(_Section):
             ConfigError: when no site is configured, or neither the environment nor a password
                 file provides the password.
         """
-        if self.require_site().app_password is None:
+        password = self.require_site().app_password
+        if password is None:
             raise ConfigError(
                 "no application password: set CMS_BRIDGE_SITE_APP_PASSWORD or "
                 "[site] app_password_file (a file only you can read)",
                 source=self.source,
             )
-        return self.require_site().app_password.get_secret_value()  # type: ignore[union-attr]
+        return password.get_secret_value()
 
 
 #: The tables of the configuration file and their models (also the environment's sections).

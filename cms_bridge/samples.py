@@ -6,6 +6,7 @@ requests' attachments; each is recognisable by its content, not only its name.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zipfile
@@ -28,7 +29,7 @@ def sample_file(extension: str) -> bytes:
     makers: dict[str, Callable[[], bytes]] = {
         "pdf": lambda: text_pdf([""]), "zip": lambda: zip_archive({"readme.txt": "cms-bridge sample\n"}),
         "rar": _rar, "jpg": _jpeg, "jpeg": _jpeg, "png": lambda: png(1, 1),
-        **{ext: (lambda ext=ext: _ooxml(ext)) for ext in _OOXML_TYPES},
+        **{ext: functools.partial(_ooxml, ext) for ext in _OOXML_TYPES},
     }
     if extension not in makers:
         raise ValueError(f"no sample for .{extension}; known: {', '.join(sorted(makers))}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -103,7 +103,7 @@ class RangeWindow(_WindowBase):
         return self
 
 
-Window = Annotated[Union[PermanentWindow, FiscalYearWindow, RangeWindow], Field(discriminator="kind")]
+Window = Annotated[PermanentWindow | FiscalYearWindow | RangeWindow, Field(discriminator="kind")]
 """Any window; validate untrusted data with ``pydantic.TypeAdapter(Window)``."""
 
 

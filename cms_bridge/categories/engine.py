@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from cms_bridge.errors import NotFoundError
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Mappings
 from cms_bridge.categories.journal import (
     Change,
+    ChangeKind,
     changes_of,
     finish,
     get_run,
@@ -49,7 +50,8 @@ from cms_bridge.wordpress.models import (
 from cms_bridge.wordpress.protocol import Cms
 
 Progress = Callable[[int, int], None]
-_LIVE = ("publish", "future", "draft", "pending", "private")
+_LIVE: tuple[Literal["publish", "future", "draft", "pending", "private"], ...] = (
+    "publish", "future", "draft", "pending", "private")
 
 
 @dataclass
@@ -84,8 +86,8 @@ class _Simulation:
     def path_of(self, term_id: int) -> str:
         return CategoryTree(self.terms).path_of(term_id)
 
-    def add(self, kind: str, target: int | None, before: dict, after: dict) -> Change:
-        change = Change(seq=len(self.changes) + 1, kind=kind, target=target, before=before, after=after)  # type: ignore[arg-type]
+    def add(self, kind: ChangeKind, target: int | None, before: dict[str, Any], after: dict[str, Any]) -> Change:
+        change = Change(seq=len(self.changes) + 1, kind=kind, target=target, before=before, after=after)
         self.changes.append(change)
         return change
 
@@ -163,16 +165,19 @@ class MigrationEngine:
         drop = sim.need(step.category or step.filter.category or "", number) if step.mode == "remove" else None
         for post_id in self._matching(sim, step.filter, number):
             before = sim.posts[post_id]
+            after: list[int]
             if step.mode == "add":
+                assert to is not None  # the plan requires a target for add and replace
                 after = before + [to] if to not in before else before
             elif step.mode == "replace":
+                assert to is not None
                 after = [to]
             else:
                 after = [c for c in before if c != drop]
             if after and after != before:
                 sim.add("post_categories", post_id, {"categories": before, "title": sim.titles[post_id]},
                         {"categories": after})
-                sim.posts[post_id] = after  # type: ignore[assignment]
+                sim.posts[post_id] = after
 
     def _matching(self, sim: _Simulation, rule: PostFilter, number: int) -> Iterator[int]:
         category = sim.need(rule.category, number) if rule.category else None
@@ -250,7 +255,8 @@ class MigrationEngine:
             run_id = start_run(self.ledger, plan_name=plan.name, plan_path=plan_path, plan_hash=plan_hash,
                                changes=self.plan(plan), actor=self.actor)
         changes = changes_of(self.ledger, run_id)
-        ids = {-c.seq: c.target for c in changes if c.kind == "create_term" and c.target is not None}
+        ids: dict[int, int | None] = {
+            -c.seq: c.target for c in changes if c.kind == "create_term" and c.target is not None}
         todo = [c for c in changes if c.state == "planned"]
         self._walk(run_id, todo, len(changes), "done", progress,
                    posts=lambda group: {c.target: _ids(c.after["categories"], ids) for c in group},
@@ -265,11 +271,13 @@ class MigrationEngine:
             change.target = term.id
             ids[-change.seq] = term.id
         elif change.kind == "update_term":
-            self.cms.update_category(change.target, name=change.after["name"],  # type: ignore[arg-type]
+            assert change.target is not None  # planned with the id of an existing category
+            self.cms.update_category(change.target, name=change.after["name"],
                                      parent=_ids([change.after["parent"]], ids)[0])
         elif change.kind == "delete_term":
+            assert change.target is not None  # planned with the id of an existing category
             try:
-                self.cms.delete_category(change.target)  # type: ignore[arg-type]
+                self.cms.delete_category(change.target)
             except NotFoundError:
                 pass  # deleted before the cut-off that interrupted the run
 
@@ -317,13 +325,15 @@ class MigrationEngine:
             except NotFoundError:
                 pass
         elif change.kind == "update_term":
+            assert change.target is not None  # planned with the id of an existing category
             parent = change.before["parent"]
-            self.cms.update_category(change.target, name=change.before["name"],  # type: ignore[arg-type]
+            self.cms.update_category(change.target, name=change.before["name"],
                                      parent=recreated.get(parent, parent))
         elif change.kind == "delete_term":
+            assert change.target is not None  # planned with the id of an existing category
             parent = change.before["parent"]
             term = self.cms.create_category(change.before["name"], recreated.get(parent, parent))
-            recreated[change.target] = term.id  # type: ignore[index]
+            recreated[change.target] = term.id
 
 
 def _ids(values: Sequence[int], ids: dict[int, int | None]) -> list[int]:

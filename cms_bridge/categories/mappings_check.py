@@ -189,7 +189,7 @@ class MappingsReport(_Model):
     unmapped_with_posts: list[CategoryFinding] = []
     empty: list[CategoryFinding] = []
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form; mypy rejects decorated properties
     @property
     def ok(self) -> bool:
         """True when nothing is missing, duplicated or unmapped; empty categories are notes only."""

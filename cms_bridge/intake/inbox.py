@@ -177,9 +177,9 @@ def _records(paths: Iterable[Path | str], settings: IntakeConfig,
                     continue
                 yield path, data, number
         else:
-            data = _read_request_file(path, problems)
-            if data is not None:
-                yield path, data, None
+            found = _read_request_file(path, problems)
+            if found is not None:
+                yield path, found, None
 
 
 def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Path]:
@@ -249,6 +249,7 @@ def _check_personal_data(request: PublicationRequest, base_dir: Path, source: st
         problems.append(Problem(file=source, row=row, field="attachments", message=str(exc)))
         return False
     blocked = result.blocks(request)
+    acknowledgement = request.id_number_acknowledgement
     for finding in result.id_numbers:
         if blocked:
             problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
@@ -256,7 +257,7 @@ def _check_personal_data(request: PublicationRequest, base_dir: Path, source: st
                                             "or add [id_number_acknowledgement] with by and reason"))
         else:
             problems.append(Problem(file=source, row=row, severity="warning",
-                                    message=f"{finding.message} (acknowledged by {request.id_number_acknowledgement.by})"))  # type: ignore[union-attr]
+                                    message=f"{finding.message} (acknowledged by {acknowledgement.by if acknowledgement else '?'})"))
     for finding in result.warnings:
         problems.append(Problem(file=source, row=row, severity="warning", message=finding.message))
     return not blocked

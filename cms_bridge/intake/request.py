@@ -247,7 +247,7 @@ class PublicationRequest(_Model):
         if isinstance(value, str):
             value = [value]
         if isinstance(value, (list, tuple, set, frozenset)):
-            return [by_label.get(_normalise(v, multiline=False), v) if isinstance(v, str) else v for v in value]
+            return [by_label.get(str(_normalise(v, multiline=False)), v) if isinstance(v, str) else v for v in value]
         return value
 
     @field_validator("group", "kind")

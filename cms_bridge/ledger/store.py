@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ValidationError
 
@@ -277,7 +277,7 @@ class Ledger:
                 self._insert_decision(now, request_id, request.decision, current, new_hash, actor)
             elif current is not None and old_hash != new_hash:
                 self._combine(self._payload(request_id, new_hash), current)
-        change = "added" if old_hash is None else "unchanged" if old_hash == new_hash else "amended"
+        change: Literal["added", "amended", "unchanged"] = "added" if old_hash is None else "unchanged" if old_hash == new_hash else "amended"
         return RecordOutcome(change=change, version_hash=new_hash, decision_changed=decision_changed)
 
     def _insert_decision(
@@ -439,6 +439,7 @@ class Ledger:
             if published_version is not None and published_version not in known:
                 raise LedgerError(f"request {request_id} has no version {published_version!r}")
             now = self._now()
+            moment = datetime.fromisoformat(now)
             first = before.first_published_at if before else None
             after = Publication(
                 request_id=request_id,
@@ -447,8 +448,8 @@ class Ledger:
                 state=state,
                 published_version=published_version,
                 url=url,
-                first_published_at=first or (now if state == "published" else None),
-                updated_at=now,
+                first_published_at=first or (moment if state == "published" else None),
+                updated_at=moment,
                 site_modified=site_modified,
             )
             if before is not None and before.model_copy(update={"updated_at": after.updated_at}) == after:

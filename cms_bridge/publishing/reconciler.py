@@ -27,11 +27,11 @@ from cms_bridge.intake.attachments import (
 from cms_bridge.config import IntakeConfig, SyncConfig
 from cms_bridge.publishing.desired import Desired, desired_state
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.ledger.store import Ledger, MediaRecord, Publication
+from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState
 from cms_bridge.mappings import Mappings
 from cms_bridge.intake.request import PublicationRequest
-from cms_bridge.publishing.post_body import inert_text, UploadedFile, render_post
-from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput
+from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_post
+from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
 from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "drift", "blocked"]
@@ -171,7 +171,7 @@ class Reconciler:
                 return [Action(request_id=rid, kind="create", detail=f"{want.state} at {_fmt(want.publish_at)}")]
             expected = {"published": ("publish", "future"), "scheduled": ("future", "draft")}.get(pub.state, ()) \
                 if pub else ()
-            if expected and post.status not in expected and pub.published_version == version:  # type: ignore[union-attr]
+            if expected and pub is not None and post.status not in expected and pub.published_version == version:
                 return self._drift(rid, f"its post was set to {post.status} on the site", post)
             if pub is not None and pub.site_modified and post.modified and post.modified > pub.site_modified \
                     and pub.published_version == version:
@@ -198,7 +198,7 @@ class Reconciler:
                            detail=f"{want.reason}; policy {self._policy(ctx.request, want)}")]
         return []
 
-    def _holding_status(self, want: Desired) -> str:
+    def _holding_status(self, want: Desired) -> Literal["future", "draft"]:
         """How a not-yet-open post waits: ``future`` at its time, or ``draft`` when the site's clock
         is already past that time (``--as-of`` in the past, or a clock that runs ahead), where
         ``future`` would make WordPress publish at once."""
@@ -272,7 +272,8 @@ class Reconciler:
         return [Action(request_id=rid, kind="drift", post_id=post_id,
                        detail=f"{what}; left as it is (on_drift = report)")]
 
-    def _policy(self, request: PublicationRequest, want: Desired | None = None) -> str:
+    def _policy(self, request: PublicationRequest, want: Desired | None = None
+                ) -> Literal["draft", "private", "trash", "archive"]:
         """How *request*'s post leaves public view, for the withdrawal *want* says (if any).
 
         The kind's policy applies when the window closes. The "archive" policy keeps an expired
@@ -369,12 +370,13 @@ class Reconciler:
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
         request, want = ctx.request, ctx.desired
         rendered = render_post(request, self._upload_attachments(ctx, on_site), ctx.infos)
+        status: PostStatus
         if want.state == "scheduled":
             status, date = self._holding_status(want), want.publish_at
         else:
             status, date = "publish", self._publish_date(want)
         return PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
-                         excerpt=rendered.excerpt, status=status, date=date,  # type: ignore[arg-type]
+                         excerpt=rendered.excerpt, status=status, date=date,
                          categories=tuple(self._categories(request)), featured_media=rendered.featured_media)
 
     def _media_on_site(self, contexts: list[_Context]) -> dict[str, Media]:
@@ -393,11 +395,12 @@ class Reconciler:
 
     def _set_visible(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
+        status: PostStatus
         if action.kind == "publish":
             status, date = "publish", self._publish_date(ctx.desired)
         else:
             status, date = self._holding_status(ctx.desired), ctx.desired.publish_at
-        post = self.cms.set_status(ctx.post.id, status, date=date)  # type: ignore[arg-type]
+        post = self.cms.set_status(ctx.post.id, status, date=date)
         if self._policy(ctx.request) == "archive" and ctx.publication and ctx.publication.state == "withdrawn":
             # Back from the archive: its own categories again, instead of the archive's.
             self._set_categories(post, self._categories(ctx.request))
@@ -413,7 +416,7 @@ class Reconciler:
             self._set_categories(ctx.post, [archive.id])
             post = self.cms.get_post(ctx.post.id)
         else:
-            post = self.cms.set_status(ctx.post.id, "draft" if policy == "archive" else policy)  # type: ignore[arg-type]
+            post = self.cms.set_status(ctx.post.id, "draft" if policy == "archive" else policy)
         ctx.post = post
         self._record(ctx, post, "post.withdrawn", state="withdrawn")
 
@@ -455,8 +458,9 @@ class Reconciler:
             paths.append(group_category)
         return list(dict.fromkeys(self.cms.ensure_category_path(p).id for p in paths))
 
-    def _record(self, ctx: _Context, post: Post, action: str, *, state: str | None = None) -> None:
-        state = state or {"publish": "published", "future": "scheduled"}.get(post.status) or (
+    def _record(self, ctx: _Context, post: Post, action: str, *, state: PublicationState | None = None) -> None:
+        on_site: dict[str, PublicationState] = {"publish": "published", "future": "scheduled"}
+        state = state or on_site.get(post.status) or (
             "scheduled" if ctx.desired.state == "scheduled" else "withdrawn")
         self.ledger.save_publication(ctx.request.request_id, post_id=post.id, post_key=ctx.request.post_key,
                                      state=state, published_version=ctx.request.version_hash(),

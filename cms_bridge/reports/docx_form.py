@@ -29,11 +29,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from cms_bridge.channels import CHANNEL_NAMES_EN
+from cms_bridge.channels import CHANNEL_LABELS, CHANNEL_NAMES_EN
 from cms_bridge.channels import CHANNELS
 from cms_bridge.reports.model import GroupReport, OfficeSummary
 from cms_bridge.reports.wording import (
-    CHANNEL_LABELS,
     CHANNELS_HEADER,
     CHECKED,
     COLUMNS,
@@ -142,7 +141,7 @@ def write_summary_docx(summary: OfficeSummary, path: Path, *, digits: Digits = "
             _cell(table.cell(0, col).merge(table.cell(1, col)), text, bold=True, center=True)
     _cell(table.cell(0, 2).merge(table.cell(0, 4)), CHANNELS_HEADER, bold=True, center=True)
     for r, row in enumerate(summary.rows, 2):
-        values = [r - 1, row.group_name, row.website, row.social, row.board, row.total]
+        values: list[str | int] = [r - 1, row.group_name, row.website, row.social, row.board, row.total]
         for col, value in enumerate(values):
             _cell(table.cell(r, col), digits_of(value, digits) if col != 1 else row.group_name, center=col != 1)
     last = len(table.rows) - 1
@@ -188,8 +187,7 @@ def summary_chart_png(summary: OfficeSummary, digits: Digits = "thai") -> bytes:
     title = ("จำนวนเรื่องที่เผยแพร่ แยกตามกลุ่มและช่องทาง" if thai
              else f"Items published per group and channel, FY {summary.fiscal_year} round {summary.round}")
     colours = {"website": "#1f5f99", "social": "#e08a1e", "board": "#3a9a4a"}
-    params = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "font.size": 11}
-    with rc_context(params):
+    with rc_context({"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "font.size": 11}):
         fig = Figure(figsize=(6.5, 1.6 + 0.85 * len(summary.rows)), dpi=200, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()

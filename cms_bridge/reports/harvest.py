@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Group, Mappings
-from cms_bridge.channels import CHANNELS
+from cms_bridge.channels import CHANNELS, Channel
 from cms_bridge.reports.model import (
-    Channel,
     GroupReport,
     OfficeSummary,
     ReportItem,
@@ -39,7 +39,7 @@ from cms_bridge.wordpress.models import (
 from cms_bridge.wordpress.protocol import Cms
 
 
-def harvest(cms: Cms, ledger: Ledger, mappings: Mappings, fiscal_year: int, round_number: int, *,
+def harvest(cms: Cms, ledger: Ledger, mappings: Mappings, fiscal_year: int, round_number: Literal[1, 2], *,
             groups: Iterable[str] | None = None, problems: Iterable[str] = ()) -> list[GroupReport]:
     """The monitoring report of each group for one round.
 
@@ -62,7 +62,7 @@ def harvest(cms: Cms, ledger: Ledger, mappings: Mappings, fiscal_year: int, roun
         items += _site_items(cms, group, period.start, period.end, bridge_posts.get(group.key, []))
         items.sort(key=lambda item: (item.published_on, item.title))
         reports.append(GroupReport(
-            fiscal_year=fiscal_year, round=round_number, first_day=period.first_day, last_day=period.last_day,  # type: ignore[arg-type]
+            fiscal_year=fiscal_year, round=round_number, first_day=period.first_day, last_day=period.last_day,
             group_key=group.key, group_name=group.name, items=tuple(items),
             counts=_counts(items, period.start, period.end),
             problems=tuple(problems)))

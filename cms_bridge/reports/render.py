@@ -286,10 +286,12 @@ def _heading_rows(sheet: Any, lines: Sequence[str], width: int, style: dict[str,
 def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_name: str) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     style = _xlsx_styles()
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
     sheet.title = _safe_part(report.group_key)[:31]
     lines = [FORM_TITLE, office_name, f"{GROUP_LABEL} {report.group_name}",
              *(f"{CHECKED if ticked else UNCHECKED} {label}"
@@ -311,9 +313,9 @@ def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_na
             sheet.cell(top + 2 + offset, col, value)
     last = top + 1 + len(rows)
     sheet.merge_cells(start_row=last, start_column=1, end_row=last, end_column=3)
-    for row in sheet.iter_rows(min_row=top, max_row=last, max_col=len(COLUMNS)):
+    for number, row in enumerate(sheet.iter_rows(min_row=top, max_row=last, max_col=len(COLUMNS)), top):
         for cell in row:
-            header_or_total = cell.row < top + 2 or cell.row == last
+            header_or_total = number < top + 2 or number == last
             cell.font = style["bold"] if header_or_total else style["font"]
             cell.border = style["border"]
             cell.alignment = style["left"] if cell.column in (3, 6) and not header_or_total else style["center"]
@@ -327,10 +329,13 @@ def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, offi
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     style = _xlsx_styles()
     book = Workbook()
-    sheet = book.active
+    active = book.active
+    assert isinstance(active, Worksheet)  # a new workbook starts with one worksheet
+    sheet: Worksheet = active  # the stubs' "active" type also has Chartsheet's add_chart
     sheet.title = "สรุป"
     lines = [SUMMARY_TITLE, office_name,
              digits_of(f"ปีงบประมาณ {summary.fiscal_year} ", digits) + round_label(summary.fiscal_year,
@@ -339,15 +344,16 @@ def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, offi
     for col, text in enumerate(SUMMARY_COLUMNS, 1):
         sheet.cell(top, col, text)
     for index, row in enumerate(summary.rows, 1):
-        for col, value in enumerate([index, row.group_name, row.website, row.social, row.board, row.total], 1):
+        values: list[Any] = [index, row.group_name, row.website, row.social, row.board, row.total]
+        for col, value in enumerate(values, 1):
             sheet.cell(top + index, col, value)
     last = top + len(summary.rows) + 1
     by_channel = [sum(getattr(r, ch) for r in summary.rows) for ch in CHANNELS]
     for col, value in enumerate(["รวมทั้งสำนักงาน", None, *by_channel, sum(by_channel)], 1):
         sheet.cell(last, col, value)
     sheet.merge_cells(start_row=last, start_column=1, end_row=last, end_column=2)
-    for row in sheet.iter_rows(min_row=top, max_row=last, max_col=len(SUMMARY_COLUMNS)):
-        for cell in row:
+    for cells in sheet.iter_rows(min_row=top, max_row=last, max_col=len(SUMMARY_COLUMNS)):
+        for cell in cells:
             cell.font = style["bold"] if cell.row in (top, last) else style["font"]
             cell.border = style["border"]
             cell.alignment = style["left"] if cell.column == 2 and cell.row not in (top, last) else style["center"]

@@ -27,6 +27,11 @@ class AdapterBase:
     http: HttpClient
     _categories: dict[int, Category] | None = None
 
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests this adapter's client has sent so far (see :class:`CountsRequests`)."""
+        return self.http.requests_sent
+
     def site_now(self) -> datetime:
         """The site's own clock (WordPress decides "future" by it), from the last response.
 

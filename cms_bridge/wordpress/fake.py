@@ -34,7 +34,7 @@ import mimetypes
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from urllib.parse import quote
 
@@ -626,7 +626,7 @@ def _safe_filename(name: str) -> str:
     return re.sub(r"\s+", "-", cleaned.strip()) or "upload"
 
 
-def _zone(name: str):
+def _zone(name: str) -> tzinfo:
     from cms_bridge.wordpress.protocol import site_zone
 
     return site_zone(SiteInfo(api="rest", timezone=name))

@@ -78,7 +78,7 @@ class Backoff:
         """Seconds to wait after failed attempt number *attempt* (1-based)."""
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.cap)
-        ceiling = min(self.cap, self.initial * (2 ** (attempt - 1)))
+        ceiling = min(self.cap, self.initial * (2.0 ** (attempt - 1)))
         return ceiling * self.rand()
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
@@ -132,7 +132,8 @@ class HttpClient:
         if not self._password:
             return ()
         forms = {self._password, self._password.replace(" ", "")}
-        user = self.config.site.username if self.config.site.username else ""
+        site = self.config.site
+        user = site.username if site is not None and site.username else ""
         for password in list(forms):
             pair = f"{user}:{password}".encode()
             forms |= {base64.b64encode(pair).decode(), base64.b64encode(password.encode()).decode(),
@@ -325,7 +326,7 @@ class MultipartFile:
         self._tail = f"\r\n--{boundary}--\r\n".encode()
         self._size = path.stat().st_size
         self._file = path.open("rb")
-        self._parts: list[io.BufferedIOBase] = [io.BytesIO(self._head), self._file, io.BytesIO(self._tail)]  # type: ignore[list-item]
+        self._parts: list[io.BufferedIOBase] = [io.BytesIO(self._head), self._file, io.BytesIO(self._tail)]
 
     def __len__(self) -> int:
         return len(self._head) + self._size + len(self._tail)

@@ -59,8 +59,11 @@ class Cms(Protocol):
         """One post by id, in any status."""
         ...
 
-    def set_status(self, post_id: int, status: PostStatus) -> Post:
-        """Publish, schedule, unpublish, make private, or move to the trash (and back)."""
+    def set_status(self, post_id: int, status: PostStatus, *, date: datetime | None = None) -> Post:
+        """Publish, schedule, unpublish, make private, or move to the trash (and back).
+
+        A *date* also moves the post's publication time (e.g. to now, or to a scheduled time).
+        """
         ...
 
     def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
@@ -106,6 +109,16 @@ class Cms(Protocol):
     def change_categories(self, changes: Iterable[CategoryChange],
                           current: Mapping[int, Sequence[int]] | None = None) -> int:
         """Add/remove categories on many posts with batched writes; returns posts changed."""
+        ...
+
+
+@runtime_checkable
+class CountsRequests(Protocol):
+    """A site adapter that counts the HTTP requests it has sent (both real adapters do)."""
+
+    @property
+    def requests_sent(self) -> int:
+        """Requests sent so far, retries included."""
         ...
 
 

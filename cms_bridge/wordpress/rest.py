@@ -277,6 +277,10 @@ class RestAdapter(AdapterBase):
                               headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
         return _media(item)
 
+    def delete_media(self, media_id: int) -> None:
+        """Delete a media library item for good (it skips the trash)."""
+        self.http.request("DELETE", self._url(f"/wp/v2/media/{media_id}"), params={"force": "true"})
+
     def find_media(self, slugs: Sequence[str]) -> dict[str, Media]:
         """See :meth:`Cms.find_media`. ``ceil(len(slugs) / 100)`` requests."""
         wanted = list(dict.fromkeys(slugs))

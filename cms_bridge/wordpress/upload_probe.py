@@ -47,6 +47,6 @@ def probe_uploads(cms: RestAdapter, extensions: tuple[str, ...] = DEFAULT_TYPES)
             except SiteError as error:
                 results.append(UploadProbe(extension=ext, accepted=False, reason=error.message))
                 continue
-            cms.http.request("DELETE", cms._url(f"/wp/v2/media/{media.id}"), params={"force": "true"})
+            cms.delete_media(media.id)
             results.append(UploadProbe(extension=ext, accepted=True))
     return results

@@ -15,7 +15,7 @@ from __future__ import annotations
 import collections.abc
 import types
 import xmlrpc.client
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wordpress_xmlrpc
 import wordpress_xmlrpc.base
@@ -31,7 +31,10 @@ from cms_bridge.errors import (
 )
 from cms_bridge.wordpress.http import HttpClient
 
-wordpress_xmlrpc.base.collections = types.SimpleNamespace(  # type: ignore[attr-defined]
+if TYPE_CHECKING:
+    from _typeshed import SizedBuffer
+
+wordpress_xmlrpc.base.collections = types.SimpleNamespace(
     Iterable=collections.abc.Iterable
 )
 
@@ -46,7 +49,8 @@ class _HttpTransport(xmlrpc.client.Transport):
         #: Set per call by XmlRpcClient: False for calls that create something.
         self.retry = True
 
-    def request(self, host: str, handler: str, request_body: bytes, verbose: bool = False) -> Any:
+    def request(self, host: str | tuple[str, dict[str, str]], handler: str, request_body: SizedBuffer,
+                verbose: bool = False) -> Any:
         response = self._http.request(
             "POST",
             self._url,
@@ -73,7 +77,7 @@ class _HttpTransport(xmlrpc.client.Transport):
             ) from None
 
 
-class XmlRpcClient(wordpress_xmlrpc.Client):  # type: ignore[misc]
+class XmlRpcClient(wordpress_xmlrpc.Client):  # type: ignore[misc]  # the library is untyped (Any base class)
     """A ``wordpress_xmlrpc.Client`` with no network call at construction and our transport.
 
     Args:

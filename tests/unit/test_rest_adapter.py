@@ -173,3 +173,10 @@ def test_discovers_the_api_root_from_the_link_header(http_mock, config) -> None:
     adapter.find_by_keys(["pr-a"])
     adapter.find_by_keys(["pr-b"])
     assert [c.request.method for c in http_mock.calls] == ["HEAD", "GET", "GET"]
+
+
+def test_delete_media_skips_the_trash_and_is_counted(http_mock, adapter) -> None:
+    http_mock.delete(f"{ROOT}wp/v2/media/31", json={"deleted": True, "previous": {"id": 31}})
+    adapter.delete_media(31)
+    assert query_of(http_mock.calls[-1]) == {"force": ["true"]}
+    assert adapter.requests_sent == adapter.http.requests_sent == 1

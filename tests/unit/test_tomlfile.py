@@ -19,7 +19,7 @@ def test_reads_utf8_with_or_without_a_byte_order_mark(tmp_path: Path) -> None:
 
 def test_names_the_line_of_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "cp874.toml"
-    path.write_bytes('a = 1\nb = 2\ntitle = "'.encode() + "ประกาศ".encode("cp874") + b'"\n')
+    path.write_bytes(b'a = 1\nb = 2\ntitle = "' + "ประกาศ".encode("cp874") + b'"\n')
     with pytest.raises(TomlFileError) as caught:
         read_toml(path)
     assert caught.value.line == 3 and "line 3" in caught.value.reason and str(path) in str(caught.value)
