@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
-from cms_bridge.errors import CmsBridgeError, ConfigError
+from cms_bridge.errors import ConfigError, SyncLockedError
 from cms_bridge.intake.inbox import IntakeReport, load_requests, parse_request
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
@@ -34,10 +34,6 @@ from cms_bridge.wordpress import connect
 from cms_bridge.wordpress.protocol import Cms
 
 Clock = Callable[[], datetime]
-
-
-class SyncLockedError(CmsBridgeError):
-    """Another sync holds the ledger's lock."""
 
 
 class RequestStatus(BaseModel):

@@ -78,7 +78,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     Exits 1 when the file cannot be used as an attachment or contains a Thai national ID number.
     """
-    from cms_bridge.intake.attachments import AttachmentError, inspect_attachment
+    from cms_bridge.errors import AttachmentError
+    from cms_bridge.intake.attachments import inspect_attachment
     from cms_bridge.intake.idguard import scan_file
 
     config = load_config(args.config)
@@ -320,7 +321,8 @@ def _as_of(args: argparse.Namespace, name: str = "as_of") -> Any:
     """A --as-of/--at value: ISO date-time (naive = Bangkok time) or a date (00:00 Bangkok)."""
     from datetime import datetime
 
-    from cms_bridge.thaidate import ThaiDateError, parse_thai_date, start_of_day
+    from cms_bridge.errors import ThaiDateError
+    from cms_bridge.thaidate import parse_thai_date, start_of_day
 
     value = getattr(args, name, None)
     if not value:

@@ -28,7 +28,7 @@ from pydantic import (
     ValidationError,
 )
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import MappingError, UnknownMappingError  # noqa: F401  (re-exported)
 from cms_bridge.thaidate import to_arabic_digits
 
 __all__ = [
@@ -59,14 +59,6 @@ _LOGIN = r"^[A-Za-z0-9_.@-][A-Za-z0-9 _.@-]{0,59}$"
 _ITA_NUMBER = r"^O[1-9][0-9]*$"
 _ITA_FILE = re.compile(r"^([0-9]{4})\.toml$")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*(\w+)\s*\.\s*([^\]\s]+)\s*\]")
-
-
-class MappingError(CmsBridgeError, ValueError):
-    """A mappings file is missing, not valid TOML, or holds an invalid entry."""
-
-
-class UnknownMappingError(MappingError, LookupError):
-    """A group or kind was asked for by a key or name that no entry has."""
 
 
 def normalise_name(text: str) -> str:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import ThaiDateError  # noqa: F401  (re-exported; defined in errors)
 
 __all__ = [
     "BE_OFFSET",
@@ -82,10 +82,6 @@ _NUMERIC = re.compile(r"(?P<day>\d{1,2}) ?(?P<sep>[/.-]) ?(?P<month>\d{1,2}) ?(?
 _TEXT = re.compile(
     r"(?:วันที่ ?)?(?P<day>\d{1,2}) ?(?:เดือน ?)?(?P<month>[^\d\s][^\d]*?) ?(?:พ\. ?ศ\.? ?)?(?P<year>\d{4}|\d{2})"
 )
-
-
-class ThaiDateError(CmsBridgeError, ValueError):
-    """A Thai date could not be read, or names a day that does not exist."""
 
 
 def be_to_ce(year: int) -> int:

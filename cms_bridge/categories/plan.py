@@ -39,13 +39,9 @@ from pydantic import (
     model_validator,
 )
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import PlanError  # noqa: F401  (re-exported; defined in errors)
 from cms_bridge.thaidate import ThaiDate
 from cms_bridge.wordpress.models import split_category_path
-
-
-class PlanError(CmsBridgeError):
-    """A plan file is malformed, or refers to something the site does not have."""
 
 
 def _path(value: str) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import AttachmentError  # noqa: F401  (re-exported; defined in errors)
 
 __all__ = [
     "DEFAULT_ALLOWED",
@@ -58,10 +58,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _OFFICE_PARTS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class AttachmentError(CmsBridgeError):
-    """An attachment is missing, unreadable, of the wrong or a disallowed type, or too large."""
 
 
 class AttachmentInfo(BaseModel):

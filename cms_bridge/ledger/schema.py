@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import LedgerError  # noqa: F401  (re-exported; defined in errors)
 from cms_bridge.intake.request import Channel, Decision
 
 __all__ = [
@@ -42,10 +42,6 @@ __all__ = [
 Migration = Callable[[sqlite3.Connection], None]
 PublicationState = Literal["pending", "scheduled", "published", "withdrawn", "failed"]
 PUBLICATION_STATES: tuple[str, ...] = ("pending", "scheduled", "published", "withdrawn", "failed")
-
-
-class LedgerError(CmsBridgeError):
-    """The ledger was asked for something it cannot do: unknown request, invalid value, bad file."""
 
 
 def _append_only(table: str) -> list[str]:
