@@ -395,3 +395,15 @@ def test_summary_docx_without_a_thai_font_still_has_the_chart(tmp_path: Path,
 
     assert report_docx.find_thai_font() is None
     _assert_summary_docx(_summary_docx(tmp_path))
+
+
+def test_harvest_refuses_a_group_asked_by_key_and_by_thai_name_before_asking_the_site() -> None:
+    from cms_bridge.errors import ReportError
+    from cms_bridge.mappings import load_mappings
+    from cms_bridge.reports.harvest import harvest
+
+    with pytest.raises(ReportError, match=r"group 'finance' is asked for twice \(as 'finance' and 'กลุ่มบริหารการเงิน"):
+        harvest(None, None, load_mappings(), 2567, 1,  # type: ignore[arg-type]  # neither may be used
+                groups=["finance", "กลุ่มบริหารการเงินและสินทรัพย์"])
+    with pytest.raises(ReportError, match="round must be 1"):
+        harvest(None, None, load_mappings(), 2567, 3)  # type: ignore[arg-type]
