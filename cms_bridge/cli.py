@@ -17,7 +17,7 @@ from typing import Any
 
 from cms_bridge.version import __version__
 from cms_bridge.config import load_config
-from cms_bridge.errors import CmsBridgeError, ConfigError
+from cms_bridge.errors import CmsBridgeError, ConfigError, MappingError, ThaiDateError, UsageError
 from cms_bridge.thaidate import OFFICE_TZ
 
 #: Exit codes: 0 success, 1 the job ran and found problems, 2 usage or configuration error.
@@ -479,6 +479,10 @@ def _add(commands: argparse._SubParsersAction, name: str, func: Command) -> argp
     return sub
 
 
+#: Errors that mean the command line or the configuration (mappings included) must change: exit 2.
+_USAGE_ERRORS = (UsageError, ConfigError, MappingError, ThaiDateError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -492,7 +496,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except CmsBridgeError as exc:
         print(f"cms-bridge: error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_PROBLEMS
+        return EXIT_CONFIG if isinstance(exc, _USAGE_ERRORS) else EXIT_PROBLEMS
+    except OSError as exc:
+        # A file named on the command line (--problems, --out, ...) that cannot be read or written.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"cms-bridge: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print("cms-bridge: interrupted", file=sys.stderr)
         return 130

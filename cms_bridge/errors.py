@@ -5,8 +5,9 @@ Every exception class of the package is defined here (a unit test keeps it so). 
 method, URL, status, WordPress error code and the start of the body, with credentials redacted,
 so a log line is enough to understand what happened without ever leaking a secret.
 
-The tree (``cms-bridge`` exits 2 for a :class:`UsageError` or :class:`ConfigError`, 1 for the
-rest)::
+The tree (``cms-bridge`` prints one ``cms-bridge: error: ...`` line and exits 2 for a
+:class:`UsageError`, :class:`ConfigError`, :class:`MappingError` or :class:`ThaiDateError` --
+the command line or the configuration must change -- and 1 for the rest)::
 
     CmsBridgeError
     ├── UsageError (ValueError)          a call or command that cannot work as asked
