@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from cms_bridge.errors import AttachmentError  # noqa: F401  (re-exported; defined in errors)
+from cms_bridge.errors import AttachmentError, UsageError
 
 __all__ = [
     "DEFAULT_ALLOWED",
@@ -156,12 +156,13 @@ def inspect_attachment(
             empty; is larger than *max_bytes*; has an extension that is not a known type or not
             allowed; has content of no known type, or of a type other than its extension says;
             is a PDF that is corrupt, has no pages or needs a password to open.
+        UsageError: (a ValueError) *allowed_types* names a type that is not in :data:`MEDIA_TYPES`.
     """
     path = Path(path)
     name = path.name
     allowed = frozenset(allowed_types)
     if unknown := allowed - set(MEDIA_TYPES):
-        raise ValueError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
+        raise UsageError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
     if not path.exists():
         raise AttachmentError(f"{name}: no such file ({path})")
     if not path.is_file():

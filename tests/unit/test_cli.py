@@ -58,9 +58,11 @@ def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("cms-bridge: error: ")
-    return lines[0]
+    # One message: its first line says it is an error; any further lines are its indented details
+    # (every problem of a configuration file at once).
+    assert lines and lines[0].startswith("cms-bridge: error: "), err
+    assert all(line.startswith("  ") for line in lines[1:]), err
+    return " ".join(line.strip() for line in lines)
 
 
 def test_report_with_a_group_given_twice_exits_2(cli_config, tmp_path, capsys) -> None:
@@ -112,3 +114,14 @@ def test_report_with_a_missing_problems_file_names_it(cli_config, tmp_path, caps
                  "--problems", str(missing)])
     assert code == 1
     assert str(missing) in _error_line(capsys)
+
+
+def test_config_with_an_unknown_attachment_type_names_the_field(cli_config, tmp_path, capsys) -> None:
+    path = tmp_path / "cms-bridge.toml"
+    path.write_text(path.read_text(encoding="utf-8") + '\n[intake]\nallowed_types = ["pdf", "exe"]\n',
+                    encoding="utf-8")
+    (tmp_path / "request.toml").write_text("", encoding="utf-8")
+    code = main(["--config", str(path), "validate", str(tmp_path / "request.toml")])
+    assert code == 2
+    line = _error_line(capsys)
+    assert "allowed_types" in line and "exe" in line
