@@ -28,7 +28,7 @@ from pydantic import (
     ValidationError,
 )
 
-from cms_bridge.errors import MappingError, UnknownMappingError  # noqa: F401  (re-exported)
+from cms_bridge.errors import MappingError, UnknownMappingError
 from cms_bridge.thaidate import to_arabic_digits
 
 __all__ = [

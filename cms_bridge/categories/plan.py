@@ -39,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-from cms_bridge.errors import PlanError  # noqa: F401  (re-exported; defined in errors)
+from cms_bridge.errors import PlanError
 from cms_bridge.thaidate import ThaiDate
 from cms_bridge.wordpress.models import split_category_path
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cms_bridge.errors import TableError  # noqa: F401  (re-exported; defined in errors)
+from cms_bridge.errors import TableError
 from cms_bridge.thaidate import OFFICE_TZ
 
 #: Fields whose cell holds a list, split on the configured separator.

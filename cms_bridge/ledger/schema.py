@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cms_bridge.errors import LedgerError  # noqa: F401  (re-exported; defined in errors)
+from cms_bridge.errors import LedgerError
 from cms_bridge.intake.request import Channel, Decision
 
 __all__ = [
