@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from cms_bridge.channels import Channel
 from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
-from cms_bridge.errors import CmsBridgeError, ConfigError, DecisionError
+from cms_bridge.errors import ConfigError, DecisionError, SyncLockedError
 from cms_bridge.validation import field_problems
 from cms_bridge.intake.inbox import IntakeReport, load_requests, parse_request
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
@@ -44,10 +44,6 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
-
-
-class SyncLockedError(CmsBridgeError):
-    """Another sync holds the ledger's lock."""
 
 
 class RequestStatus(BaseModel):

@@ -18,7 +18,7 @@ from typing import Any
 from cms_bridge.version import __version__
 from cms_bridge.channels import CHANNELS
 from cms_bridge.config import load_config
-from cms_bridge.errors import CmsBridgeError, ConfigError
+from cms_bridge.errors import CmsBridgeError, ConfigError, MappingError, ThaiDateError, UsageError
 from cms_bridge.thaidate import OFFICE_TZ
 
 #: Exit codes: 0 success, 1 the job ran and found problems, 2 usage or configuration error.
@@ -75,7 +75,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     Exits 1 when the file cannot be used as an attachment or contains a Thai national ID number.
     """
-    from cms_bridge.intake.attachments import AttachmentError, inspect_attachment
+    from cms_bridge.errors import AttachmentError
+    from cms_bridge.intake.attachments import inspect_attachment
     from cms_bridge.intake.idguard import scan_file
 
     config = load_config(args.config)
@@ -287,7 +288,8 @@ def _as_of(args: argparse.Namespace, name: str = "as_of") -> Any:
     """A --as-of/--at value: ISO date-time (naive = Bangkok time) or a date (00:00 Bangkok)."""
     from datetime import datetime
 
-    from cms_bridge.thaidate import ThaiDateError, parse_thai_date, start_of_day
+    from cms_bridge.errors import ThaiDateError
+    from cms_bridge.thaidate import parse_thai_date, start_of_day
 
     value = getattr(args, name, None)
     if not value:
@@ -444,6 +446,10 @@ def _add(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: st
     return sub
 
 
+#: Errors that mean the command line or the configuration (mappings included) must change: exit 2.
+_USAGE_ERRORS = (UsageError, ConfigError, MappingError, ThaiDateError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -458,7 +464,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except CmsBridgeError as exc:
         print(f"cms-bridge: error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_PROBLEMS
+        return EXIT_CONFIG if isinstance(exc, _USAGE_ERRORS) else EXIT_PROBLEMS
+    except OSError as exc:
+        # A file named on the command line (--problems, --out, ...) that cannot be read or written.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"cms-bridge: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print("cms-bridge: interrupted", file=sys.stderr)
         return 130

@@ -91,6 +91,16 @@ class IntakeConfig(_Section):
     #: Separator inside one CSV/XLSX cell holding a list (channels, attachments).
     list_separator: str = Field(default=";", min_length=1, max_length=3)
 
+    @field_validator("allowed_types")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from cms_bridge.intake.attachments import MEDIA_TYPES
+
+        value = tuple(t.strip().lower().lstrip(".") for t in value)
+        if unknown := sorted(set(value) - set(MEDIA_TYPES)):
+            raise ValueError(f"unknown attachment type(s) {', '.join(unknown)}; known: {' '.join(MEDIA_TYPES)}")
+        return value
+
 
 class SyncConfig(_Section):
     """How the bridge keeps the site in step (the ``[sync]`` table)."""
@@ -107,6 +117,13 @@ class SyncConfig(_Section):
     heartbeat: Path | None = None
     #: Uploads sent at once (WordPress cannot batch uploads; a small server has a few workers).
     upload_workers: int = Field(default=4, ge=1, le=16)
+
+    @field_validator("archive_category")
+    @classmethod
+    def _category_path(cls, value: str) -> str:
+        from cms_bridge.wordpress.models import split_category_path
+
+        return " / ".join(split_category_path(value)) if value.strip() else ""
 
 
 class OfficeConfig(_Section):

@@ -1,14 +1,54 @@
 """One exception tree for everything cms-bridge raises on purpose.
 
-Callers catch :class:`CmsBridgeError` to handle any of them. Errors that come from the site carry
-the HTTP method, URL, status, WordPress error code and message, with credentials redacted, so a log
-line is enough to understand what happened without ever leaking a secret.
+Every exception class of the package is defined here (a unit test keeps it so). Callers catch
+:class:`CmsBridgeError` to handle any of them. Errors that come from the site carry the HTTP
+method, URL, status, WordPress error code and the start of the body, with credentials redacted,
+so a log line is enough to understand what happened without ever leaking a secret.
+
+The tree (``cms-bridge`` prints one ``cms-bridge: error: ...`` line and exits 2 for a
+:class:`UsageError`, :class:`ConfigError`, :class:`MappingError` or :class:`ThaiDateError` --
+the command line or the configuration must change -- and 1 for the rest)::
+
+    CmsBridgeError
+    ├── UsageError (ValueError)          a call or command that cannot work as asked
+    │   └── ReportError                  report options: format, digits, a group asked twice
+    ├── ConfigError                      configuration missing, malformed or unsafe (.source)
+    ├── ThaiDateError (ValueError)       a Thai date that cannot be read or does not exist
+    ├── MappingError (ValueError)        a mappings file or entry is invalid
+    │   └── UnknownMappingError (LookupError)  no group or kind has that key or name
+    ├── IntakeError                      a request built in code is invalid (.problems)
+    ├── TableError                       a CSV/XLSX export or one of its rows cannot be read
+    ├── AttachmentError                  an attachment is missing, unreadable, wrong type, too big
+    ├── RequestError                     a request cannot be used as asked (e.g. not approved)
+    ├── LedgerError                      the ledger cannot do what was asked
+    ├── SyncLockedError                  another sync holds the ledger's lock
+    ├── PlanError                        a migration plan is malformed or names what is not there
+    ├── TomlFileError                    a TOML input unreadable, not UTF-8 or not TOML (.path .line)
+    ├── DecisionError                    a decision cannot be recorded as given (no one named)
+    ├── DaemonAlreadyRunningError        another daemon works on the same ledger
+    └── SiteError                        a request to the site failed (.method .url .status
+        │                                .code .body)
+        ├── TransportError               no usable response: connection, DNS, timeout, TLS
+        ├── AuthenticationError          HTTP 401
+        ├── PermissionDeniedError        HTTP 403
+        ├── NotFoundError                HTTP 404 or an invalid id
+        ├── ConflictError                clashes with the site (e.g. the term exists)
+        ├── RateLimitedError             HTTP 429 (.retry_after)
+        ├── ServerError                  HTTP 5xx
+        ├── InvalidResponseError         not what the API promises (HTML, bad XML)
+        └── ApiUnavailableError          REST or XML-RPC switched off
+
+The modules that used to define some of these re-export them (``from cms_bridge.intake.inbox
+import IntakeError`` still works); new code imports them from here.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cms_bridge.intake.inbox import Problem
 
 _SECRET_QUERY = re.compile(r"(?i)([?&](?:password|pass|pwd|token|key|secret)=)[^&#]*")
 _USERINFO = re.compile(r"(?i)(https?://)[^/@\s]+@")
@@ -58,6 +98,65 @@ class DaemonAlreadyRunningError(CmsBridgeError):
 
 class DecisionError(CmsBridgeError):
     """A decision cannot be recorded as given (no one named, an unknown request)."""
+
+
+class UsageError(CmsBridgeError, ValueError):
+    """A function or command was called with arguments that cannot work (a user's mistake).
+
+    A :class:`ValueError` too, so callers that caught ``ValueError`` before still do.
+    """
+
+
+class ReportError(UsageError):
+    """A report cannot be written as asked: unknown format or digits, a group asked for twice."""
+
+
+class ThaiDateError(CmsBridgeError, ValueError):
+    """A Thai date could not be read, or names a day that does not exist."""
+
+
+class MappingError(CmsBridgeError, ValueError):
+    """A mappings file is missing, not valid TOML, or holds an invalid entry."""
+
+
+class UnknownMappingError(MappingError, LookupError):
+    """A group or kind was asked for by a key or name that no entry has."""
+
+
+class IntakeError(CmsBridgeError):
+    """A request given through the Python API is not valid.
+
+    Attributes:
+        problems: every problem found, as ``validate`` would print them.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("invalid request:\n  " + "\n  ".join(str(p) for p in problems))
+
+
+class TableError(CmsBridgeError):
+    """A spreadsheet or one of its rows cannot be read."""
+
+
+class AttachmentError(CmsBridgeError):
+    """An attachment is missing, unreadable, of the wrong or a disallowed type, or too large."""
+
+
+class RequestError(CmsBridgeError):
+    """A request cannot be used the way it was asked to be (e.g. it is not approved)."""
+
+
+class LedgerError(CmsBridgeError):
+    """The ledger was asked for something it cannot do: unknown request, invalid value, bad file."""
+
+
+class SyncLockedError(CmsBridgeError):
+    """Another sync holds the ledger's lock."""
+
+
+class PlanError(CmsBridgeError):
+    """A plan file is malformed, or refers to something the site does not have."""
 
 
 class SiteError(CmsBridgeError):

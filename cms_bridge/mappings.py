@@ -29,7 +29,7 @@ from pydantic import (
 
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import MappingError, UnknownMappingError
 from cms_bridge.thaidate import BE_YEARS, CE_LOOKALIKE, ce_to_be, to_arabic_digits
 
 __all__ = [
@@ -59,14 +59,6 @@ _LOGIN = r"^[A-Za-z0-9_.@-][A-Za-z0-9 _.@-]{0,59}$"
 # padding, so "O01" cannot shadow "O1").
 _ITA_NUMBER = r"^O[1-9][0-9]*$"
 _ITA_FILE = re.compile(r"^([0-9]{4})\.toml$")
-
-
-class MappingError(CmsBridgeError, ValueError):
-    """A mappings file is missing, not valid TOML, or holds an invalid entry."""
-
-
-class UnknownMappingError(MappingError, LookupError):
-    """A group or kind was asked for by a key or name that no entry has."""
 
 
 def normalise_name(text: str) -> str:

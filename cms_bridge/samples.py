@@ -13,6 +13,8 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 
+from cms_bridge.errors import UsageError
+
 _OOXML_TYPES = {
     "docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
     "xlsx": ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
@@ -24,7 +26,7 @@ def sample_file(extension: str) -> bytes:
     """The smallest valid file of a type.
 
     Raises:
-        ValueError: for a type there is no sample of.
+        UsageError: (a ValueError) for a type there is no sample of.
     """
     makers: dict[str, Callable[[], bytes]] = {
         "pdf": lambda: text_pdf([""]), "zip": lambda: zip_archive({"readme.txt": "cms-bridge sample\n"}),
@@ -32,7 +34,7 @@ def sample_file(extension: str) -> bytes:
         **{ext: functools.partial(_ooxml, ext) for ext in _OOXML_TYPES},
     }
     if extension not in makers:
-        raise ValueError(f"no sample for .{extension}; known: {', '.join(sorted(makers))}")
+        raise UsageError(f"no sample for .{extension}; known: {', '.join(sorted(makers))}")
     return makers[extension]()
 
 

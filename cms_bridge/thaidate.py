@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import ThaiDateError, UsageError
 
 __all__ = [
     "BE_OFFSET",
@@ -91,10 +91,6 @@ _TEXT = re.compile(
 )
 
 
-class ThaiDateError(CmsBridgeError, ValueError):
-    """A Thai date could not be read, or names a day that does not exist."""
-
-
 def be_to_ce(year: int) -> int:
     """Return the Christian Era year for Buddhist Era *year* (2562 -> 2019)."""
     return year - BE_OFFSET
@@ -124,7 +120,7 @@ def _office_date(value: date | datetime) -> date:
     """The Bangkok calendar day of *value*; a naive datetime has no defined day, so it is refused."""
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value.isoformat()} has no time zone; pass an aware datetime")
+            raise UsageError(f"naive datetime {value.isoformat()} has no time zone; pass an aware datetime")
         return value.astimezone(OFFICE_TZ).date()
     return value
 
@@ -228,12 +224,12 @@ def format_thai_date(
         The formatted date, which :func:`parse_thai_date` reads back.
 
     Raises:
-        ValueError: an unknown *month* or *digits* option, or a naive datetime.
+        UsageError: (a ValueError) an unknown *month* or *digits* option, or a naive datetime.
     """
     if month not in ("full", "abbr"):
-        raise ValueError(f"month must be 'full' or 'abbr', not {month!r}")
+        raise UsageError(f"month must be 'full' or 'abbr', not {month!r}")
     if digits not in ("thai", "arabic"):
-        raise ValueError(f"digits must be 'thai' or 'arabic', not {digits!r}")
+        raise UsageError(f"digits must be 'thai' or 'arabic', not {digits!r}")
     day = _office_date(value)
     names = MONTHS_FULL if month == "full" else MONTHS_ABBR
     text = f"{day.day} {names[day.month - 1]} {'พ.ศ. ' if era else ''}{ce_to_be(day.year)}"
@@ -250,7 +246,7 @@ def fiscal_year_of(value: date | datetime) -> int:
         The BE year in which that fiscal year ends; 2018-10-01 and 2019-09-30 are both in 2562.
 
     Raises:
-        ValueError: *value* is a naive datetime.
+        UsageError: (a ValueError) *value* is a naive datetime.
     """
     day = _office_date(value)
     return ce_to_be(day.year + (1 if day.month >= 10 else 0))
@@ -320,7 +316,7 @@ def round_of(value: date | datetime) -> Round:
         value: a date (a Bangkok calendar day) or an aware datetime (converted to Bangkok time).
 
     Raises:
-        ValueError: *value* is a naive datetime.
+        UsageError: (a ValueError) *value* is a naive datetime.
     """
     day = _office_date(value)
     first, second = fiscal_year_rounds(fiscal_year_of(day))

@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cms_bridge.errors import UsageError
 from cms_bridge.thaidate import (
     BE_YEAR_MAX,
     BE_YEAR_MIN,
@@ -147,7 +148,7 @@ def closes_at(window: Window) -> datetime | None:
 
 def _require_aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} {value.isoformat()} is naive; pass an aware datetime")
+        raise UsageError(f"{name} {value.isoformat()} is naive; pass an aware datetime")
     # Aware datetimes sharing a tzinfo compare by wall time; converting both sides to one zone
     # makes every comparison below an exact comparison of instants.
     return value.astimezone(OFFICE_TZ)
@@ -182,7 +183,7 @@ def state_at(window: Window, t: datetime, *, approved_at: datetime | None = None
         ``BEFORE``, ``OPEN`` or ``CLOSED``.
 
     Raises:
-        ValueError: *t* or *approved_at* is a naive datetime.
+        UsageError: (a ValueError) *t* or *approved_at* is a naive datetime.
     """
     t = _require_aware(t, "t")
     interval = _effective_interval(window, approved_at)
@@ -210,7 +211,7 @@ def next_boundary(window: Window, t: datetime, *, approved_at: datetime | None =
         An aware Bangkok datetime, or ``None`` if the state never changes again.
 
     Raises:
-        ValueError: *t* or *approved_at* is a naive datetime.
+        UsageError: (a ValueError) *t* or *approved_at* is a naive datetime.
     """
     t = _require_aware(t, "t")
     interval = _effective_interval(window, approved_at)

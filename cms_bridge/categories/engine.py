@@ -29,13 +29,13 @@ from cms_bridge.categories.journal import (
     running_run,
     start_run,
 )
+from cms_bridge.errors import PlanError
 from cms_bridge.categories.plan import (
     CreateTree,
     DeleteEmpty,
     Merge,
     MovePosts,
     Plan,
-    PlanError,
     PostFilter,
     Rename,
     Reparent,

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from cms_bridge.ledger.store import Ledger, LedgerError
+from cms_bridge.errors import LedgerError
+from cms_bridge.ledger.store import Ledger
 
 ChangeKind = Literal["create_term", "update_term", "post_categories", "delete_term"]
 RunStatus = Literal["running", "done", "rolled_back"]

@@ -26,7 +26,8 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from cms_bridge.mappings import MappingError, Mappings
+from cms_bridge.errors import MappingError
+from cms_bridge.mappings import Mappings
 from cms_bridge.thaidate import to_arabic_digits
 from cms_bridge.wordpress.models import (
     PATH_SEPARATOR,

@@ -40,13 +40,9 @@ from pydantic import (
 
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml_text
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import PlanError
 from cms_bridge.thaidate import BE_YEAR_MAX, BE_YEAR_MIN, ThaiDate
 from cms_bridge.wordpress.models import split_category_path
-
-
-class PlanError(CmsBridgeError):
-    """A plan file is malformed, or refers to something the site does not have."""
 
 
 def _path(value: str) -> str:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import AttachmentError, UsageError
 
 __all__ = [
     "DEFAULT_ALLOWED",
@@ -58,10 +58,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _OFFICE_PARTS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class AttachmentError(CmsBridgeError):
-    """An attachment is missing, unreadable, of the wrong or a disallowed type, or too large."""
 
 
 class AttachmentInfo(BaseModel):
@@ -160,12 +156,13 @@ def inspect_attachment(
             empty; is larger than *max_bytes*; has an extension that is not a known type or not
             allowed; has content of no known type, or of a type other than its extension says;
             is a PDF that is corrupt, has no pages or needs a password to open.
+        UsageError: (a ValueError) *allowed_types* names a type that is not in :data:`MEDIA_TYPES`.
     """
     path = Path(path)
     name = path.name
     allowed = frozenset(allowed_types)
     if unknown := allowed - set(MEDIA_TYPES):
-        raise ValueError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
+        raise UsageError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
     if not path.exists():
         raise AttachmentError(f"{name}: no such file ({path})")
     if not path.is_file():

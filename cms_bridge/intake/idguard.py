@@ -29,7 +29,8 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 
-from cms_bridge.intake.attachments import AttachmentError, resolve_attachment, sniff_type
+from cms_bridge.errors import AttachmentError
+from cms_bridge.intake.attachments import resolve_attachment, sniff_type
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import to_arabic_digits
 

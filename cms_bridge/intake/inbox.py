@@ -16,18 +16,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.intake.attachments import (
-    AttachmentError,
     AttachmentInfo,
     inspect_attachment,
     resolve_attachment,
 )
 from cms_bridge.config import IntakeConfig
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import AttachmentError, IntakeError, TableError
 from cms_bridge.intake.idguard import scan_request
 from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
-from cms_bridge.intake.tables import TableError, read_table, row_to_request_data
+from cms_bridge.intake.tables import read_table, row_to_request_data
 
 REQUEST_SUFFIX = ".toml"
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -90,18 +89,6 @@ class IntakeReport(BaseModel):
     def ok(self) -> bool:
         """True when there is no error (warnings allowed)."""
         return not any(p.severity == "error" for p in self.problems)
-
-
-class IntakeError(CmsBridgeError):
-    """A request given through the Python API is not valid.
-
-    Attributes:
-        problems: every problem found, as ``validate`` would print them.
-    """
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("invalid request:\n  " + "\n  ".join(str(p) for p in problems))
 
 
 def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Mappings | None = None,

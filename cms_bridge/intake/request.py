@@ -39,8 +39,8 @@ from pydantic import (
 )
 
 from cms_bridge.channels import CHANNEL_LABELS, Channel
-from cms_bridge.errors import CmsBridgeError
-from cms_bridge.mappings import Mappings, UnknownMappingError
+from cms_bridge.errors import RequestError, UnknownMappingError
+from cms_bridge.mappings import Mappings
 from cms_bridge.thaidate import OFFICE_TZ, ThaiDate
 from cms_bridge.windows import Window
 
@@ -95,10 +95,6 @@ FIELD_LABELS: dict[str, str] = {
 
 _LINE_BREAKS_AND_CONTROLS = ("Cc", "Zl", "Zp")
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
-
-
-class RequestError(CmsBridgeError):
-    """A request cannot be used the way it was asked to be (e.g. it is not approved)."""
 
 
 def _normalise(value: object, *, multiline: bool) -> object:

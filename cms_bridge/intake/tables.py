@@ -14,15 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import TableError
 from cms_bridge.thaidate import OFFICE_TZ
 
 #: Fields whose cell holds a list, split on the configured separator.
 LIST_FIELDS = ("channels", "attachments", "images")
-
-
-class TableError(CmsBridgeError):
-    """A spreadsheet or one of its rows cannot be read."""
 
 
 def read_table(path: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from cms_bridge.channels import Channel
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import LedgerError
 from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import Decision
 
@@ -45,10 +45,6 @@ __all__ = [
 Migration = Callable[[sqlite3.Connection], None]
 PublicationState = Literal["pending", "scheduled", "published", "withdrawn", "failed"]
 PUBLICATION_STATES: tuple[str, ...] = ("pending", "scheduled", "published", "withdrawn", "failed")
-
-
-class LedgerError(CmsBridgeError):
-    """The ledger was asked for something it cannot do: unknown request, invalid value, bad file."""
 
 
 def _append_only(table: str) -> list[str]:

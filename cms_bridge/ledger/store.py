@@ -26,12 +26,12 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ValidationError
 
+from cms_bridge.errors import LedgerError
 from cms_bridge.ledger.schema import (
     DEFAULT_MIGRATIONS,
     PUBLICATION_STATES,
     DecisionRecord,
     Event,
-    LedgerError,
     ManualPublication,
     MediaRecord,
     Migration,

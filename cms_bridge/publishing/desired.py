@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from cms_bridge.errors import UsageError
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.windows import WindowState, next_boundary, opens_at, state_at
 
@@ -42,10 +43,10 @@ def desired_state(request: PublicationRequest, as_of: datetime) -> Desired:
         as_of: an aware datetime.
 
     Raises:
-        ValueError: *as_of* is naive.
+        UsageError: (a ValueError) *as_of* is naive.
     """
     if as_of.tzinfo is None:
-        raise ValueError("as_of must be timezone-aware")
+        raise UsageError("as_of must be timezone-aware")
     status = request.decision.status
     if status == "rejected":
         return Desired("withdrawn", None, None, "rejected")

@@ -18,8 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from cms_bridge.errors import AttachmentError
 from cms_bridge.intake.attachments import (
-    AttachmentError,
     AttachmentInfo,
     inspect_attachment,
     resolve_attachment,

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from cms_bridge.errors import ReportError
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.mappings import Group, Mappings
 from cms_bridge.channels import CHANNELS, Channel
@@ -30,6 +31,7 @@ from cms_bridge.reports.model import (
     SummaryRow,
 )
 from cms_bridge.thaidate import MONTHS_FULL, OFFICE_TZ, ce_to_be, fiscal_year_rounds, start_of_day
+from cms_bridge.windows import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN
 from cms_bridge.wordpress.models import (
     CategoryTree,
     Category,
@@ -51,9 +53,22 @@ def harvest(cms: Cms, ledger: Ledger, mappings: Mappings, fiscal_year: int, roun
         round_number: 1 (1 Oct-31 Mar) or 2 (1 Apr-30 Sep).
         groups: group keys or Thai names (default: every group).
         problems: section 3 lines, the same for each report (usually one group is asked).
+
+    Raises:
+        ReportError: a group is asked for twice (by key or Thai name), *round_number* is not 1 or 2,
+            or *fiscal_year* is not a plausible Buddhist Era year (e.g. a Christian Era one).
+        UnknownMappingError: no group has a key or name asked for.
     """
+    if 1900 <= fiscal_year <= 2200:
+        raise ReportError(f"fiscal year {fiscal_year} looks like a Christian Era (CE) year; fiscal years are "
+                          f"Buddhist Era (BE) years, did you mean {ce_to_be(fiscal_year)}?")
+    if not FISCAL_YEAR_MIN <= fiscal_year <= FISCAL_YEAR_MAX:
+        raise ReportError(f"fiscal year {fiscal_year} is not a plausible Buddhist Era year "
+                          f"(expected {FISCAL_YEAR_MIN}-{FISCAL_YEAR_MAX})")
+    if round_number not in (1, 2):
+        raise ReportError(f"round must be 1 (1 Oct-31 Mar) or 2 (1 Apr-30 Sep), not {round_number!r}")
     period = fiscal_year_rounds(fiscal_year)[round_number - 1]
-    wanted = [mappings.group(g) for g in groups] if groups else list(mappings.groups.values())
+    wanted = _wanted_groups(mappings, groups)
     bridge_items, bridge_posts = _bridge_items(cms, ledger, period.start, period.end)
     manual = _manual_items(ledger, mappings, period.first_day, period.last_day, bridge_items)
     reports = []
@@ -67,6 +82,21 @@ def harvest(cms: Cms, ledger: Ledger, mappings: Mappings, fiscal_year: int, roun
             counts=_counts(items, period.start, period.end),
             problems=tuple(problems)))
     return reports
+
+
+def _wanted_groups(mappings: Mappings, groups: Iterable[str] | None) -> list[Group]:
+    # Checked before the site is asked anything: two reports for one group would be one file.
+    if not groups:
+        return list(mappings.groups.values())
+    wanted: dict[str, tuple[str, Group]] = {}
+    for asked in groups:
+        group = mappings.group(asked)
+        if group.key in wanted:
+            first = wanted[group.key][0]
+            how = "" if first == asked else f" (as {first!r} and {asked!r})"
+            raise ReportError(f"group {group.key!r} is asked for twice{how}; give each group once")
+        wanted[group.key] = (asked, group)
+    return [group for _, group in wanted.values()]
 
 
 def summarise(reports: Iterable[GroupReport]) -> OfficeSummary:

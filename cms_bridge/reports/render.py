@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from cms_bridge.channels import CHANNELS
+from cms_bridge.errors import ReportError
 from cms_bridge.reports.model import (
     GroupReport,
     OfficeSummary,
@@ -115,14 +116,14 @@ def write_report(reports: Sequence[GroupReport], out_dir: Path, *, formats: Sequ
         The paths written: per report, one per format in the order given; then the summary's.
 
     Raises:
-        ValueError: an unknown format or *digits*, no format, or two reports that would be
+        ReportError: (a ValueError) an unknown format or *digits*, no format, or two reports that would be
             written to the same file name (same year, round and group key).
     """
     wanted = list(dict.fromkeys(formats))
     if not wanted or any(f not in FORMATS for f in wanted):
-        raise ValueError(f"formats must be a non-empty selection of {', '.join(FORMATS)}; got {list(formats)!r}")
+        raise ReportError(f"formats must be a non-empty selection of {', '.join(FORMATS)}; got {list(formats)!r}")
     if digits not in ("thai", "arabic"):
-        raise ValueError(f"digits must be 'thai' or 'arabic', not {digits!r}")
+        raise ReportError(f"digits must be 'thai' or 'arabic', not {digits!r}")
 
     jobs: list[tuple[Path, Callable[[Path], None]]] = []
     for report in reports:
@@ -135,7 +136,7 @@ def write_report(reports: Sequence[GroupReport], out_dir: Path, *, formats: Sequ
                          _summary_writer(fmt, summary, digits, office_name)))
     names = [path.name for path, _ in jobs]
     if clash := sorted({n for n in names if names.count(n) > 1}):
-        raise ValueError(f"two reports would be written to the same file: {', '.join(clash)} "
+        raise ReportError(f"two reports would be written to the same file: {', '.join(clash)} "
                          "(same fiscal year, round and group key)")
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from cms_bridge.errors import (
     InvalidResponseError,
     NotFoundError,
     SiteError,
+    UsageError,
 )
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient, MultipartFile, json_body
@@ -393,7 +394,7 @@ def _raw(field: Any) -> str:
 
 def _gmt(moment: datetime) -> str:
     if moment.tzinfo is None:
-        raise ValueError("naive datetime: give a timezone")
+        raise UsageError("naive datetime: give a timezone")
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
 
 

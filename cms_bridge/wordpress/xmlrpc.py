@@ -32,7 +32,7 @@ from wordpress_xmlrpc.methods.taxonomies import (
     NewTerm,
 )
 
-from cms_bridge.errors import SiteError
+from cms_bridge.errors import SiteError, UsageError
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import (
@@ -298,7 +298,7 @@ def _post(item: Mapping[str, Any]) -> Post:
 
 def _xmlrpc_date(moment: datetime) -> xmlrpc.client.DateTime:
     if moment.tzinfo is None:
-        raise ValueError("naive datetime: give a timezone")
+        raise UsageError("naive datetime: give a timezone")
     return xmlrpc.client.DateTime(moment.astimezone(timezone.utc).replace(tzinfo=None))
 
 

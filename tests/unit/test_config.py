@@ -161,3 +161,14 @@ def test_example_config_is_valid_and_documents_every_key(tmp_path: Path) -> None
             assert hits, f"[{section}] {key} is not in config.example.toml"
             assert lines[hits[0] - 1].lstrip().startswith("#"), f"[{section}] {key} has no comment"
     assert config.require_site().verify_tls
+
+
+def test_malformed_archive_category_and_unknown_attachment_type_are_config_errors(tmp_path: Path) -> None:
+    path = tmp_path / "cms-bridge.toml"
+    path.write_text('[sync]\narchive_category = "เอกสาร / &nbsp; / เก่า"\n\n[intake]\nallowed_types = ["pdf", "exe"]\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    message = str(info.value)
+    assert "[sync] archive_category" in message and "malformed category path" in message
+    assert "[intake] allowed_types" in message and "exe" in message

@@ -434,3 +434,15 @@ def test_csv_quotes_formula_like_text_with_an_apostrophe(tmp_path: Path) -> None
         rows = list(csv.reader(stream))[1:]
     assert [row[2] for row in rows] == [f"'{title}" for title in HOSTILE_TITLES]
     assert {row[5] for row in rows} == {"'=1+1"}
+
+
+def test_harvest_refuses_a_group_asked_by_key_and_by_thai_name_before_asking_the_site() -> None:
+    from cms_bridge.errors import ReportError
+    from cms_bridge.mappings import load_mappings
+    from cms_bridge.reports.harvest import harvest
+
+    with pytest.raises(ReportError, match=r"group 'finance' is asked for twice \(as 'finance' and 'กลุ่มบริหารการเงิน"):
+        harvest(None, None, load_mappings(), 2567, 1,  # type: ignore[arg-type]  # neither may be used
+                groups=["finance", "กลุ่มบริหารการเงินและสินทรัพย์"])
+    with pytest.raises(ReportError, match="round must be 1"):
+        harvest(None, None, load_mappings(), 2567, 3)  # type: ignore[arg-type]
