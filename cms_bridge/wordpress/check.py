@@ -28,7 +28,7 @@ NEEDED_CAPABILITIES = {
 }
 
 
-class Finding(BaseModel):
+class CheckItem(BaseModel):
     """One line of the report."""
 
     name: str
@@ -48,7 +48,7 @@ class CheckReport(BaseModel):
     timezone: str | None = None
     batch_limit: int | None = None
     upload_types: dict[str, bool] | None = None
-    findings: list[Finding]
+    findings: list[CheckItem]
 
 
 def run_check(config: Config, http: HttpClient | None = None, *, probe_uploads: bool = False) -> CheckReport:
@@ -86,7 +86,7 @@ class _Probe:
         self.config = config
         self.site = config.require_site()
         self.http = http
-        self.findings: list[Finding] = []
+        self.findings: list[CheckItem] = []
         self.reachable = False
         self.rest_root: str | None = None
         self.rest_auth = False
@@ -98,13 +98,13 @@ class _Probe:
         self.upload_types: dict[str, bool] | None = None
 
     def ok(self, name: str, detail: str) -> None:
-        self.findings.append(Finding(name=name, status="ok", detail=detail))
+        self.findings.append(CheckItem(name=name, status="ok", detail=detail))
 
     def problem(self, name: str, detail: str, fix: str) -> None:
-        self.findings.append(Finding(name=name, status="problem", detail=detail, fix=fix))
+        self.findings.append(CheckItem(name=name, status="problem", detail=detail, fix=fix))
 
     def info(self, name: str, detail: str) -> None:
-        self.findings.append(Finding(name=name, status="info", detail=detail))
+        self.findings.append(CheckItem(name=name, status="info", detail=detail))
 
     def run(self) -> None:
         self.discover()
