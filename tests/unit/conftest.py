@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +30,13 @@ def config(tmp_path: Path) -> Config:
     path = tmp_path / "cms-bridge.toml"
     path.write_text(f'[site]\nurl = "{SITE}"\nusername = "bridge"\n\n[retry]\nattempts = 4\n', encoding="utf-8")
     return load_config(path, environ={"CMS_BRIDGE_SITE_APP_PASSWORD": PASSWORD})
+
+
+class Clock:
+    """A clock the test sets by hand (``clock.now = ...``), for the bridge and the fake site."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -24,6 +24,8 @@ from cms_bridge.wordpress.models import (
 )
 from cms_bridge.wordpress.protocol import Cms
 
+from .conftest import Clock
+
 from ..contract import *  # noqa: F403 - the shared contract tests, collected here
 from ..contract import draft
 
@@ -85,14 +87,6 @@ def site(cms: FakeCms) -> FakeChecker:
 # -- what the fake adds: its own rules, checked on its state ------------------------------------
 
 T0 = datetime(2026, 9, 1, 3, 0, tzinfo=timezone.utc)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -15,17 +15,11 @@ from cms_bridge.samples import request_toml, text_pdf
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress.fake import FakeCms
 
+from .conftest import Clock
+
 BKK = OFFICE_TZ
 LAST_OF_ROUND_1 = datetime(2024, 3, 31, 23, 59, tzinfo=BKK)
 FIRST_OF_ROUND_2 = datetime(2024, 4, 1, 0, 0, tzinfo=BKK)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

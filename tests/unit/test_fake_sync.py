@@ -18,16 +18,10 @@ from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress.fake import FakeCms
 from cms_bridge.wordpress.models import PostQuery
 
+from .conftest import Clock
+
 BKK = OFFICE_TZ
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=BKK)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def write_request(inbox: Path, rid: str, *, window: str = 'kind = "permanent"', kind: str = "other",
