@@ -27,7 +27,8 @@ from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
 from cms_bridge.errors import ConfigError, DecisionError, SyncLockedError
 from cms_bridge.validation import field_problems
-from cms_bridge.intake.inbox import IntakeReport, load_requests, parse_request
+from cms_bridge.intake.inbox import IntakeReport, LoadedRequest, Problem, load_requests, parse_request
+from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import Decision
@@ -122,19 +123,30 @@ class Bridge:
             if self.config.intake.inbox is None:
                 raise ConfigError("no [intake] inbox configured and no path given")
             paths = [self.config.intake.inbox]
-        report = load_requests(paths, mappings=self.mappings, settings=self.config.intake)
+        report = load_requests(paths, mappings=self.mappings, settings=self.config.intake,
+                               keeper=FileKeeper(self.ledger))
         for loaded in report.requests:
-            self.ledger.record_request(loaded.request, source=loaded.origin, actor=self.actor)
+            outcome = self.ledger.record_request(loaded.request, source=loaded.origin, actor=self.actor,
+                                                 files=_files(loaded))
+            if outcome.conflict:
+                report.problems.append(Problem(file=loaded.source, field="decision", severity="warning",
+                                               message=outcome.conflict))
         return report
 
     def submit(self, data: Mapping[str, Any], *, base_dir: Path | str, actor: str | None = None) -> RecordOutcome:
         """Check a request built in code and record it (new, amended or unchanged).
 
+        Its attachments are kept in the file store as checked; a decision cannot come with it
+        (record one with :meth:`record_decision`, under the name of the person who decided).
+
         Raises:
             IntakeError: with every problem, when the request is not valid.
+            LedgerError: *data* carries a decision.
         """
-        loaded = parse_request(data, base_dir=base_dir, mappings=self.mappings, settings=self.config.intake)
-        return self.ledger.record_request(loaded.request, source=loaded.origin, actor=actor or self.actor)
+        loaded = parse_request(data, base_dir=base_dir, mappings=self.mappings, settings=self.config.intake,
+                               keeper=FileKeeper(self.ledger))
+        return self.ledger.record_request(loaded.request, source=loaded.origin, actor=actor or self.actor,
+                                          files=_files(loaded))
 
     def record_decision(self, request_id: str, *, status: Literal["approved", "rejected", "pending"], by: str,
                         at: datetime | None = None, position: str | None = None, note: str | None = None,
@@ -206,11 +218,13 @@ class Bridge:
         moment = as_of or self.clock()
         rows = []
         for request_id in self.ledger.list_request_ids():
-            request = self.ledger.get_request(request_id)
+            version = self.ledger.site_version(request_id)
+            request = version.request
             want = desired_state(request, moment)
             publication = self.ledger.get_publication(request_id)
             rows.append(RequestStatus(
-                request_id=request_id, title=request.title, decision=request.decision.status,
+                request_id=request_id, title=request.title,
+                decision="amended, awaiting approval" if version.awaiting_approval else request.decision.status,
                 desired=want.state, state=publication.state if publication else "not on the site",
                 url=publication.url if publication else None, next_change=want.next_change))
         return rows
@@ -430,3 +444,8 @@ class Bridge:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _files(loaded: LoadedRequest) -> dict[str, str]:
+    """The sha256 of each kept attachment, by the path the request names it with."""
+    return {path: info.sha256 for path, info in loaded.attachments.items()}

@@ -26,6 +26,7 @@ the command line or the configuration must change -- and 1 for the rest)::
     ├── TomlFileError                    a TOML input unreadable, not UTF-8 or not TOML (.path .line)
     ├── DecisionError                    a decision cannot be recorded as given (no one named)
     ├── DaemonAlreadyRunningError        another daemon works on the same ledger
+    ├── GateRefusedError                 the publish gate holds a request back (.reasons)
     └── SiteError                        a request to the site failed (.method .url .status
         │                                .code .body)
         ├── TransportError               no usable response: connection, DNS, timeout, TLS
@@ -94,6 +95,18 @@ class TomlFileError(CmsBridgeError):
 
 class DaemonAlreadyRunningError(CmsBridgeError):
     """A second daemon was started on a ledger another daemon is already working on."""
+
+
+class GateRefusedError(CmsBridgeError):
+    """The publish gate refused to let a request's version reach the site.
+
+    Attributes:
+        reasons: each thing that must change first, one line each.
+    """
+
+    def __init__(self, request_id: str, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(f"{request_id}: held back by the publish gate: {'; '.join(reasons)}")
 
 
 class DecisionError(CmsBridgeError):

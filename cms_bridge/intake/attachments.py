@@ -143,6 +143,7 @@ def inspect_attachment(
     *,
     allowed_types: Iterable[str] = DEFAULT_ALLOWED,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    name: str | None = None,
 ) -> AttachmentInfo:
     """Check one attachment and describe it.
 
@@ -150,6 +151,8 @@ def inspect_attachment(
         path: the file.
         allowed_types: types accepted (keys of :data:`MEDIA_TYPES`); all of them by default.
         max_bytes: largest size accepted.
+        name: the file's own name, when *path* is the file store's copy (named by its digest):
+            messages and the extension check use it.
 
     Raises:
         AttachmentError: naming the file, when it does not exist or is not a regular file; is
@@ -159,7 +162,7 @@ def inspect_attachment(
         UsageError: (a ValueError) *allowed_types* names a type that is not in :data:`MEDIA_TYPES`.
     """
     path = Path(path)
-    name = path.name
+    name = name or path.name
     allowed = frozenset(allowed_types)
     if unknown := allowed - set(MEDIA_TYPES):
         raise UsageError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
@@ -173,7 +176,7 @@ def inspect_attachment(
     if size > max_bytes:
         raise AttachmentError(f"{name}: {_megabytes(size)} is larger than the limit of {_megabytes(max_bytes)}")
 
-    extension = path.suffix.lower().lstrip(".")
+    extension = PurePosixPath(name).suffix.lower().lstrip(".")
     expected = EXTENSIONS.get(extension)
     if expected is None:
         raise AttachmentError(
@@ -182,7 +185,10 @@ def inspect_attachment(
         )
     if expected not in allowed:
         raise AttachmentError(f"{name}: {expected} files are not accepted here; accepted: {_listing(allowed)}")
-    actual = sniff_type(path)
+    try:
+        actual = sniff_type(path)
+    except AttachmentError as exc:
+        raise AttachmentError(str(exc).replace(path.name, name, 1)) from None
     if actual is None:
         raise AttachmentError(f"{name}: the content is not {expected}{_legacy_office_hint(path)}")
     if actual != expected:
@@ -199,7 +205,7 @@ def inspect_attachment(
         extension=extension,
         size=size,
         sha256=sha256,
-        pages=_pdf_pages(path) if actual == "pdf" else None,
+        pages=_pdf_pages(path, name) if actual == "pdf" else None,
     )
 
 
@@ -213,7 +219,7 @@ def _digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
-def _pdf_pages(path: Path) -> int:
+def _pdf_pages(path: Path, name: str) -> int:
     # An open file, not the path: given a path, pypdf reads the whole file into memory first.
     try:
         with path.open("rb") as fh:
@@ -221,14 +227,14 @@ def _pdf_pages(path: Path) -> int:
             # Owner-password-only PDFs (print/copy restrictions) open for anyone; only a user
             # password keeps the public out, and then the file is useless on a public site.
             if reader.is_encrypted and not reader.decrypt(""):
-                raise AttachmentError(f"{path.name}: the PDF is password-protected; publish an unprotected copy")
+                raise AttachmentError(f"{name}: the PDF is password-protected; publish an unprotected copy")
             pages = len(reader.pages)
     except AttachmentError:
         raise
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise AttachmentError(f"{path.name}: the PDF is corrupt or unreadable: {exc}") from None
+        raise AttachmentError(f"{name}: the PDF is corrupt or unreadable: {exc}") from None
     if pages == 0:
-        raise AttachmentError(f"{path.name}: the PDF has no pages")
+        raise AttachmentError(f"{name}: the PDF has no pages")
     return pages
 
 

@@ -34,7 +34,12 @@ from cms_bridge.intake.attachments import resolve_attachment, sniff_type
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import to_arabic_digits
 
-__all__ = ["Finding", "ScanResult", "is_valid_id_number", "scan_file", "scan_request", "scan_text"]
+__all__ = ["SCANNER_VERSION", "Finding", "ScanResult", "is_valid_id_number", "scan_fields", "scan_file",
+           "scan_request", "scan_text"]
+
+#: Changes whenever what the scanner reads or finds changes: stored scans of an older version
+#: are not trusted, so every kept file is read again once by the new scanner.
+SCANNER_VERSION = "1"
 
 FindingKind = Literal["id_number", "phone", "email", "not_scanned"]
 TEXT_EXTENSIONS = frozenset({".txt", ".csv", ".tsv", ".md", ".html", ".htm"})
@@ -276,6 +281,21 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
     return findings
 
 
+def scan_fields(request: PublicationRequest) -> list[Finding]:
+    """Scan every text *request* carries (its files' contents left out), each named by its field.
+
+    File names and titles included: any of it can end up on the site (a title, a document number
+    in the body, an attachment's name in its URL).
+
+    Args:
+        request: the request.
+    """
+    findings: list[Finding] = []
+    for field, value in _texts(request.model_dump(mode="json")):
+        findings.extend(scan_text(value, field))
+    return findings
+
+
 def scan_request(request: PublicationRequest, base_dir: Path | str) -> ScanResult:
     """Scan everything *request* would publish: its text fields and its attachments.
 
@@ -286,11 +306,7 @@ def scan_request(request: PublicationRequest, base_dir: Path | str) -> ScanResul
     Raises:
         AttachmentError: an attachment is missing, outside *base_dir*, or unreadable.
     """
-    findings: list[Finding] = []
-    # Every text the request carries, file names included: any of it can end up on the site
-    # (a title, a document number in the body, an attachment's name in its URL).
-    for field, value in _texts(request.model_dump(mode="json")):
-        findings.extend(scan_text(value, field))
+    findings = scan_fields(request)
     for ref in request.attachments:
         path = resolve_attachment(base_dir, ref.path)
         if not path.is_file():

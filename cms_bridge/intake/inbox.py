@@ -3,13 +3,17 @@
 Every problem is collected, not just the first: a requester fixing a form wants the whole list,
 each naming the file (and row), the field in English and as the form labels it in Thai, and what
 to do. Nothing here changes any file.
+
+Attachments go through a :class:`Keeper`: ``validate`` checks them where they are; intake into
+the ledger passes the ledger's keeper, which copies each file into the file store first and
+checks the copy (:mod:`cms_bridge.ledger.keeper`), so what was checked is what is published.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -22,7 +26,7 @@ from cms_bridge.intake.attachments import (
 )
 from cms_bridge.config import IntakeConfig
 from cms_bridge.errors import AttachmentError, IntakeError, TableError
-from cms_bridge.intake.idguard import scan_request
+from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields, scan_file
 from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
@@ -30,6 +34,31 @@ from cms_bridge.intake.tables import read_table, row_to_request_data
 
 REQUEST_SUFFIX = ".toml"
 TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+class Keeper(Protocol):
+    """Where intake takes attachments in: checks a file and scans it for ID numbers."""
+
+    def take_in(self, path: Path, *, allowed_types: Iterable[str], max_bytes: int) -> AttachmentInfo:
+        """Check *path* (see :func:`~cms_bridge.intake.attachments.inspect_attachment`) and
+        describe the file that will be published."""
+        ...
+
+    def scan(self, info: AttachmentInfo, source: str) -> list[Finding]:
+        """The ID guard's findings in the described file, named *source*."""
+        ...
+
+
+class InPlace:
+    """The keeper of ``validate``: checks and scans files where they are, keeps nothing."""
+
+    def take_in(self, path: Path, *, allowed_types: Iterable[str], max_bytes: int) -> AttachmentInfo:
+        """Inspect *path* in place."""
+        return inspect_attachment(path, allowed_types=allowed_types, max_bytes=max_bytes)
+
+    def scan(self, info: AttachmentInfo, source: str) -> list[Finding]:
+        """Scan *info*'s file in place."""
+        return scan_file(info.path, source=source)
 
 
 class Problem(BaseModel):
@@ -92,7 +121,8 @@ class IntakeReport(BaseModel):
 
 
 def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Mappings | None = None,
-                  settings: IntakeConfig | None = None, source: str = "<python>") -> LoadedRequest:
+                  settings: IntakeConfig | None = None, source: str = "<python>",
+                  keeper: Keeper | None = None) -> LoadedRequest:
     """Check a request built in code (e.g. by a procurement script) exactly as a request file is.
 
     Args:
@@ -101,6 +131,7 @@ def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Ma
         mappings: groups and kinds (default: the shipped ones).
         settings: attachment rules (default: the defaults of ``[intake]``).
         source: how problems name where the request came from.
+        keeper: where attachments are taken in (default: checked in place, kept nowhere).
 
     Raises:
         IntakeError: listing every problem, including warnings, when there is any error.
@@ -108,17 +139,19 @@ def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Ma
     problems: list[Problem] = []
     mappings = mappings or load_mappings()
     settings = settings or IntakeConfig()
+    keeper = keeper or InPlace()
     request = _validate(dict(data), source, None, mappings, problems)
     if request is not None:
         base = Path(base_dir)
-        attachments = _check_attachments(request, base, source, None, settings, problems)
-        if attachments is not None and _check_personal_data(request, base, source, None, problems):
+        attachments = _check_attachments(request, base, source, None, settings, problems, keeper)
+        if attachments is not None and _check_personal_data(request, attachments, source, None, problems, keeper):
             return LoadedRequest(request=request, origin=Origin.of_folder(base), base_dir=base,
                                  attachments=attachments)
     raise IntakeError(problems)
 
 
-def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: IntakeConfig) -> IntakeReport:
+def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: IntakeConfig,
+                  keeper: Keeper | None = None) -> IntakeReport:
     """Read and check every request under *paths* (folders, .toml files, .csv/.xlsx exports).
 
     A request with any error is left out of ``requests``; all problems are in ``problems``.
@@ -127,7 +160,9 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
         paths: files or folders; folders are searched recursively for ``*.toml``.
         mappings: groups and kinds, to check and resolve ``group`` and ``kind``.
         settings: allowed attachment types, size limit, CSV/XLSX columns.
+        keeper: where attachments are taken in (default: checked in place, kept nowhere).
     """
+    keeper = keeper or InPlace()
     problems: list[Problem] = []
     loaded: list[LoadedRequest] = []
     seen: dict[str, Origin] = {}
@@ -141,8 +176,8 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
                                     message=f"{request.request_id!r} is already used by {seen[request.request_id]}"))
             continue
         seen[request.request_id] = origin
-        attachments = _check_attachments(request, base_dir, source, row, settings, problems)
-        if attachments is not None and _check_personal_data(request, base_dir, source, row, problems):
+        attachments = _check_attachments(request, base_dir, source, row, settings, problems, keeper)
+        if attachments is not None and _check_personal_data(request, attachments, source, row, problems, keeper):
             loaded.append(LoadedRequest(request=request, origin=origin, base_dir=base_dir, attachments=attachments))
     return IntakeReport(requests=loaded, problems=problems)
 
@@ -212,7 +247,8 @@ def _field_path(loc: Sequence[Any]) -> str | None:
 
 
 def _check_attachments(request: PublicationRequest, base_dir: Path, source: str, row: int | None,
-                       settings: IntakeConfig, problems: list[Problem]) -> dict[str, AttachmentInfo] | None:
+                       settings: IntakeConfig, problems: list[Problem],
+                       keeper: Keeper) -> dict[str, AttachmentInfo] | None:
     infos: dict[str, AttachmentInfo] = {}
     failed = False
     refs = [("attachments", i, ref) for i, ref in enumerate(request.attachments)] + \
@@ -220,21 +256,26 @@ def _check_attachments(request: PublicationRequest, base_dir: Path, source: str,
     for group, index, ref in refs:
         try:
             path = resolve_attachment(base_dir, ref.path)
-            infos[ref.path] = inspect_attachment(path, allowed_types=settings.allowed_types,
-                                                 max_bytes=settings.max_attachment_mb * 1024 * 1024)
+            infos[ref.path] = keeper.take_in(path, allowed_types=settings.allowed_types,
+                                             max_bytes=settings.max_attachment_mb * 1024 * 1024)
         except AttachmentError as exc:
             problems.append(Problem(file=source, row=row, field=f"{group}.{index}", message=str(exc)))
             failed = True
     return None if failed else infos
 
 
-def _check_personal_data(request: PublicationRequest, base_dir: Path, source: str, row: int | None,
-                         problems: list[Problem]) -> bool:
+def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, AttachmentInfo], source: str,
+                         row: int | None, problems: list[Problem], keeper: Keeper) -> bool:
     try:
-        result = scan_request(request, base_dir)
+        # The request's own text here; its files as the keeper holds them (the copy that will
+        # be published), each read once.
+        findings = scan_fields(request)
+        for path, info in attachments.items():
+            findings.extend(keeper.scan(info, path))
     except AttachmentError as exc:
         problems.append(Problem(file=source, row=row, field="attachments", message=str(exc)))
         return False
+    result = ScanResult(findings=tuple(findings))
     blocked = result.blocks(request)
     acknowledgement = request.id_number_acknowledgement
     for finding in result.id_numbers:

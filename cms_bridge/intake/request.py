@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
@@ -319,15 +320,22 @@ class PublicationRequest(_Model):
             raise RequestError(f"request {self.request_id} is not approved (decision: {self.decision.status})")
         return self.decision.at
 
-    def version_hash(self) -> str:
+    def version_hash(self, files: Mapping[str, str] | None = None) -> str:
         """Return a sha256 hex digest of the request's content, the decision left out.
 
         Any amendment of what would be published (title, window, attachments, …) changes it; a
         decision does not, so the ledger can tell "approved version" from "amended since". Fields
         left at their empty default are omitted, so adding a new optional field to the model does
         not change the hash of existing requests.
+
+        Args:
+            files: the sha256 of each attachment and image, by the path the request names it
+                with. A version binds them: the same file name with other bytes is another
+                version, which needs its own approval.
         """
         content = self.model_dump(mode="json", exclude={"decision"})
         content = {k: v for k, v in content.items() if v not in (None, [], {})}
+        if files:
+            content["files"] = dict(sorted(files.items()))
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -39,6 +39,7 @@ __all__ = [
     "apply_migrations",
     "m001_initial",
     "m004_request_origin",
+    "m005_kept_files",
     "open_database",
 ]
 
@@ -233,10 +234,59 @@ def origin_from_columns(row: sqlite3.Row) -> Origin | None:
     return Origin(folder=row["origin_folder"], file=row["origin_file"], row=row["origin_row"])
 
 
+def m005_kept_files(db: sqlite3.Connection) -> None:
+    """The file store's index and what binds a version to its files.
+
+    ``kept_files``: what inspection found in each file of the store (by sha256). ``file_scans``:
+    the ID guard's findings per file and scanner version (masked values only), so an unchanged
+    file is not read again on every pass. ``inbox_files``: the last digest seen at each inbox
+    path with the file's size, times and inode, so an unchanged inbox file is not hashed again.
+    ``version_files``: the sha256 of every attachment of a request version (the approval binds
+    them). ``decisions.channel``: ``file`` for a decision read from a request file, ``ledger``
+    for one recorded with ``decide`` or the API (a file cannot override those); NULL before m005.
+    """
+    db.execute("""CREATE TABLE kept_files (
+        sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+        size INTEGER NOT NULL CHECK (size >= 0),
+        file_type TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        pages INTEGER,
+        kept_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE file_scans (
+        sha256 TEXT NOT NULL REFERENCES kept_files (sha256),
+        scanner_version TEXT NOT NULL,
+        findings TEXT NOT NULL CHECK (json_valid(findings)),
+        scanned_at TEXT NOT NULL,
+        PRIMARY KEY (sha256, scanner_version)
+    )""")
+    db.execute("""CREATE TABLE inbox_files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES kept_files (sha256),
+        seen_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE version_files (
+        request_id TEXT NOT NULL,
+        version_hash TEXT NOT NULL,
+        ref_path TEXT NOT NULL,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+        PRIMARY KEY (request_id, version_hash, ref_path),
+        FOREIGN KEY (request_id, version_hash) REFERENCES request_versions (request_id, version_hash)
+    )""")
+    db.execute("ALTER TABLE decisions ADD COLUMN channel TEXT CHECK (channel IS NULL OR channel IN ('file', 'ledger'))")
+    db.execute("CREATE INDEX decisions_by_channel ON decisions (request_id, channel)")
+    for statement in _append_only("version_files"):
+        db.execute(statement)
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
-                                       m003_category_migration_journal, m004_request_origin]
+                                       m003_category_migration_journal, m004_request_origin, m005_kept_files]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.
@@ -316,11 +366,14 @@ class RecordOutcome(_Row):
         change: ``added`` (new request), ``amended`` (new content), ``unchanged`` (same hash).
         version_hash: the request's current version after the call.
         decision_changed: the request carried a new decision and it was recorded.
+        conflict: why the file's ``[decision]`` was not recorded (a decision recorded with
+            ``decide`` or the API stands), for the intake report; ``None`` otherwise.
     """
 
     change: Literal["added", "amended", "unchanged"]
     version_hash: str
     decision_changed: bool
+    conflict: str | None = None
 
 
 class RequestVersion(_Row):
@@ -348,6 +401,8 @@ class DecisionRecord(_Row):
         version_hash: the request version that was current when the decision was recorded, so
             "approved" can be told from "approved, then amended".
         actor: who or what recorded it (not the approver, who is ``decision.by``).
+        channel: ``file`` when read from a request file's ``[decision]``, ``ledger`` when
+            recorded with ``cms-bridge decide`` or the API (a file cannot override those).
     """
 
     id: int
@@ -356,6 +411,7 @@ class DecisionRecord(_Row):
     version_hash: str | None
     recorded_at: AwareDatetime
     actor: str
+    channel: Literal["file", "ledger"] = "ledger"
 
 
 class Publication(_Row):

@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -27,6 +29,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ValidationError
 
 from cms_bridge.errors import LedgerError
+from cms_bridge.ledger.files import FileStore
 from cms_bridge.ledger.schema import (
     DEFAULT_MIGRATIONS,
     PUBLICATION_STATES,
@@ -61,6 +64,7 @@ __all__ = [
     "PublicationState",
     "RecordOutcome",
     "RequestVersion",
+    "SiteVersion",
 ]
 
 _GROUP_KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -90,10 +94,36 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _is_later(decision: Decision, current: Decision | None) -> bool:
-    if current is None or current.at is None or decision.at is None:
-        return True
-    return decision.at > current.at
+@dataclass(frozen=True)
+class SiteVersion:
+    """The version of a request the site may show, and what stands between it and the newest.
+
+    Attributes:
+        request: with an approval, the approved version (its payload as approved) with that
+            decision; otherwise the current version with the current decision (pending when
+            none): a rejected or pending request is shown nowhere, whatever its version.
+        files: the sha256 of each attachment and image of that version, by path; empty for a
+            version recorded without its files (a request built in code that never went through
+            intake: the publish gate refuses it).
+        version_hash: the hash of the version in :attr:`request` (with its files).
+        decision: the current decision as recorded, or ``None``.
+        current_version: the newest version's hash.
+        awaiting_approval: the request was amended after its approval; the site keeps the
+            approved version until the amendment is approved.
+    """
+
+    request: PublicationRequest
+    files: Mapping[str, str]
+    version_hash: str
+    decision: DecisionRecord | None
+    current_version: str
+    awaiting_approval: bool
+
+
+def _legacy_channel(actor: str) -> Literal["file", "ledger"]:
+    # Decisions recorded before m005 have no channel: those read from request files were
+    # recorded by the intake's actor, those from `decide` under the person's name.
+    return "file" if actor in ("cms-bridge", "intake", "cms-bridge intake") else "ledger"
 
 
 def _text(value: str, field: str) -> str:
@@ -111,6 +141,8 @@ class Ledger:
         clock: returns the current time, timezone-aware; every stored timestamp comes from it.
         migrations: the schema migrations, in order; tests and later versions append to
             :data:`DEFAULT_MIGRATIONS`.
+        files_dir: the file store's folder (see :mod:`cms_bridge.ledger.files`); by default the
+            ledger's path plus ``.files``, or a temporary folder for an in-memory ledger.
 
     Raises:
         LedgerError: the file cannot be opened, is not a database, or was migrated by a newer
@@ -123,10 +155,17 @@ class Ledger:
         *,
         clock: Callable[[], datetime] = _utc_now,
         migrations: Sequence[Migration] = DEFAULT_MIGRATIONS,
+        files_dir: str | Path | None = None,
     ) -> None:
         self.path = str(path)
         self._clock = clock
         self._depth = 0
+        self._scratch_files: tempfile.TemporaryDirectory[str] | None = None
+        if files_dir is None and self.path == ":memory:":
+            self._scratch_files = tempfile.TemporaryDirectory(prefix="cms-bridge-files-")
+            files_dir = self._scratch_files.name
+        #: The store of every attachment's bytes, by sha256.
+        self.files = FileStore(Path(files_dir) if files_dir is not None else Path(self.path + ".files"))
         self._db = open_database(self.path)
         try:
             apply_migrations(self._db, migrations, self._now)
@@ -146,6 +185,8 @@ class Ledger:
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
         self._db.close()
+        if self._scratch_files is not None:
+            self._scratch_files.cleanup()
 
     def __enter__(self) -> Self:
         return self
@@ -219,12 +260,17 @@ class Ledger:
             raise LedgerError(f"request {rid}: the decision does not fit the request: {exc}") from None
 
     def record_request(self, request: PublicationRequest, *, source: Origin | str | None,
-                       actor: str) -> RecordOutcome:
+                       actor: str, files: Mapping[str, str] | None = None) -> RecordOutcome:
         """Store a request: new, amended (new content hash) or unchanged.
 
-        Unchanged content writes nothing. A non-pending decision carried by the request is
-        recorded when it differs from the current one and was made after it; a pending one never
-        overrides a recorded decision.
+        Unchanged content writes nothing. The version binds the request's fields and the sha256
+        of each of its files (*files*): a file replaced under the same name is an amendment.
+
+        A non-pending ``[decision]`` carried by a request *file* is recorded (channel ``file``)
+        when it differs from the current decision, and binds to the version read with it. Once
+        a decision was recorded with ``decide`` or the API (channel ``ledger``), a file's
+        decision is never recorded: the conflict is written to the trail once and returned.
+        Decisions are ordered by the ledger, never by a time a file claims.
 
         Args:
             request: the validated request.
@@ -232,67 +278,134 @@ class Ledger:
                 request built in code); a text is taken as a path (a folder when it is one or
                 ends in a separator, else a file).
             actor: who or what records it, for the event trail.
+            files: the sha256 of each attachment and image by the path the request names, as
+                intake kept them in :attr:`files` (the store); without them the publish gate
+                refuses the request's files.
 
         Raises:
-            LedgerError: the recorded decision would not fit the new version (decided before
-                its request date).
+            LedgerError: a request built in code (no file origin) carries a decision: decisions
+                are recorded with :meth:`record_decision`, under a person's name; or the recorded
+                decision would not fit the new version (decided before its request date).
         """
-        request_id, new_hash = request.request_id, request.version_hash()
+        files = dict(files or {})
+        request_id, new_hash = request.request_id, request.version_hash(files)
         origin = Origin.of_path(source) if isinstance(source, str) and source else \
             source if isinstance(source, Origin) else None
+        carried = request.decision if request.decision.status != "pending" else None
+        if carried is not None and (origin is None or origin.file is None):
+            raise LedgerError(f"request {request_id}: a request built in code cannot carry a decision; record it "
+                              "with record_decision() (cms-bridge decide), under the name of the person who decided")
         text = None if origin is None else str(origin)
         columns = origin_columns(origin)
+        conflict = None
         with self.transaction():
             now = self._now()
             row = self._db.execute("SELECT current_version FROM requests WHERE request_id = ?", (request_id,))
             old_hash = next((r[0] for r in row), None)
             if old_hash != new_hash:
-                if old_hash is None:
-                    self._db.execute(
-                        "INSERT INTO requests (request_id, current_version, source, origin_folder, origin_file,"
-                        " origin_row, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (request_id, new_hash, text, *columns, now, now),
-                    )
+                self._store_version(request, files, new_hash, old_hash, text, columns, now, actor)
+                if old_hash is not None and self._upgraded_binding(request, files, old_hash):
+                    self._carry_decision(now, request_id, old_hash, new_hash)
+            current = self.current_record(request_id)
+            decision_changed = False
+            if carried is not None and (current is None or carried != current.decision):
+                if self._has_ledger_decision(request_id):
+                    conflict = self._conflict(now, request_id, carried, current, text, actor)
                 else:
-                    self._db.execute(
-                        "UPDATE requests SET current_version = ?, source = ?, origin_folder = ?, origin_file = ?,"
-                        " origin_row = ?, updated_at = ? WHERE request_id = ?",
-                        (new_hash, text, *columns, now, request_id),
-                    )
-                # OR IGNORE: going back to an earlier version reuses its stored row.
-                self._db.execute(
-                    "INSERT OR IGNORE INTO request_versions (request_id, version_hash, payload, source,"
-                    " origin_folder, origin_file, origin_row, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (request_id, new_hash, request.model_dump_json(exclude={"decision"}), text, *columns, now),
-                )
-                before = None if old_hash is None else {"version_hash": old_hash}
-                action = "request.added" if old_hash is None else "request.amended"
-                self._event(now, action, actor, request_id, before, {"version_hash": new_hash, "source": text})
-            current = self.current_decision(request_id)
-            # Decisions are ordered by when they were made: a file read again still carries its
-            # old approval, which must not undo a later decision recorded with `decide`.
-            decision_changed = (request.decision.status != "pending" and request.decision != current
-                                and _is_later(request.decision, current))
-            if decision_changed:
-                self._insert_decision(now, request_id, request.decision, current, new_hash, actor)
-            elif current is not None and old_hash != new_hash:
-                self._combine(self._payload(request_id, new_hash), current)
-        change: Literal["added", "amended", "unchanged"] = "added" if old_hash is None else "unchanged" if old_hash == new_hash else "amended"
-        return RecordOutcome(change=change, version_hash=new_hash, decision_changed=decision_changed)
+                    self._insert_decision(now, request_id, carried, current.decision if current else None, new_hash,
+                                          actor, channel="file")
+                    decision_changed = True
+            if not decision_changed and current is not None and old_hash != new_hash:
+                self._combine(self._payload(request_id, new_hash), current.decision)
+        change: Literal["added", "amended", "unchanged"] = (
+            "added" if old_hash is None else "unchanged" if old_hash == new_hash else "amended")
+        return RecordOutcome(change=change, version_hash=new_hash, decision_changed=decision_changed,
+                             conflict=conflict)
+
+    def _store_version(self, request: PublicationRequest, files: Mapping[str, str], new_hash: str,
+                       old_hash: str | None, text: str | None, columns: tuple[str | None, str | None, int | None],
+                       now: str, actor: str) -> None:
+        request_id = request.request_id
+        if old_hash is None:
+            self._db.execute(
+                "INSERT INTO requests (request_id, current_version, source, origin_folder, origin_file,"
+                " origin_row, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (request_id, new_hash, text, *columns, now, now),
+            )
+        else:
+            self._db.execute(
+                "UPDATE requests SET current_version = ?, source = ?, origin_folder = ?, origin_file = ?,"
+                " origin_row = ?, updated_at = ? WHERE request_id = ?",
+                (new_hash, text, *columns, now, request_id),
+            )
+        # OR IGNORE: going back to an earlier version reuses its stored row.
+        inserted = self._db.execute(
+            "INSERT OR IGNORE INTO request_versions (request_id, version_hash, payload, source,"
+            " origin_folder, origin_file, origin_row, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, new_hash, request.model_dump_json(exclude={"decision"}), text, *columns, now),
+        ).rowcount
+        if inserted:
+            self._db.executemany(
+                "INSERT INTO version_files (request_id, version_hash, ref_path, sha256) VALUES (?, ?, ?, ?)",
+                [(request_id, new_hash, path, sha) for path, sha in sorted(files.items())])
+        before = None if old_hash is None else {"version_hash": old_hash}
+        action = "request.added" if old_hash is None else "request.amended"
+        after: dict[str, Any] = {"version_hash": new_hash, "source": text}
+        if files:
+            after["files"] = dict(sorted(files.items()))
+        self._event(now, action, actor, request_id, before, after)
+
+    def _upgraded_binding(self, request: PublicationRequest, files: Mapping[str, str], old_hash: str) -> bool:
+        """True when *old_hash* is this same content recorded before versions bound their files
+        (a ledger from before m005): the first files seen afterwards are the ones approved."""
+        if not files or old_hash != request.version_hash():
+            return False
+        row = self._db.execute("SELECT count(*) FROM version_files WHERE request_id = ? AND version_hash = ?",
+                               (request.request_id, old_hash)).fetchone()
+        return int(row[0]) == 0
+
+    def _carry_decision(self, now: str, request_id: str, old_hash: str, new_hash: str) -> None:
+        current = self.current_record(request_id)
+        if current is not None and current.version_hash == old_hash:
+            self._insert_decision(now, request_id, current.decision, current.decision, new_hash,
+                                  "cms-bridge upgrade (files bound to the version)", channel=current.channel)
+
+    def _has_ledger_decision(self, request_id: str) -> bool:
+        return any(record.channel == "ledger" for record in self.decisions_of(request_id))
+
+    def _conflict(self, now: str, request_id: str, carried: Decision, current: DecisionRecord | None,
+                  text: str | None, actor: str) -> str:
+        standing = current.decision.status if current else "pending"
+        message = (f"the [decision] in {text or 'the request file'} ({carried.status} by {carried.by}) is not "
+                   f"recorded: the decision recorded with cms-bridge decide stands ({standing}"
+                   f"{' by ' + current.decision.by if current and current.decision.by else ''}); "
+                   "change it with cms-bridge decide")
+        seen = {"decision": carried.model_dump(mode="json"), "source": text}
+        already = any(e.action == "decision.conflict" and e.after == seen for e in self.events(request_id))
+        if not already:
+            self._event(now, "decision.conflict", actor, request_id, current and current.decision, seen)
+        return message
 
     def _insert_decision(
-        self, now: str, request_id: str, decision: Decision, previous: Decision | None, version: str, actor: str
+        self, now: str, request_id: str, decision: Decision, previous: Decision | None, version: str, actor: str,
+        *, channel: Literal["file", "ledger"],
     ) -> None:
         at = None if decision.at is None else decision.at.isoformat()
         self._db.execute(
-            'INSERT INTO decisions (request_id, status, "by", position, at, note, version_hash, recorded_at, actor)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (request_id, decision.status, decision.by, decision.position, at, decision.note, version, now, actor),
+            'INSERT INTO decisions (request_id, status, "by", position, at, note, version_hash, recorded_at, actor,'
+            " channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, decision.status, decision.by, decision.position, at, decision.note, version, now, actor,
+             channel),
         )
+        # The version and channel are in the decisions row itself.
         self._event(now, "decision.recorded", actor, request_id, previous, decision)
 
     def record_decision(self, request_id: str, decision: Decision, *, actor: str) -> None:
         """Append a decision to the request's history; it becomes the current decision.
+
+        It binds to the request's current version (its fields and files): an approval approves
+        what is in the ledger now, and a later amendment needs a decision of its own. A decision
+        recorded here cannot be overridden by a request file's ``[decision]``.
 
         Args:
             request_id: a recorded request.
@@ -305,10 +418,11 @@ class Ledger:
         with self.transaction():
             version = self._current_version(request_id)
             self._combine(self._payload(request_id, version), decision)
-            self._insert_decision(self._now(), request_id, decision, self.current_decision(request_id), version, actor)
+            current = self.current_decision(request_id)
+            self._insert_decision(self._now(), request_id, decision, current, version, actor, channel="ledger")
 
     def decisions_of(self, request_id: str) -> list[DecisionRecord]:
-        """The request's decision history, oldest first.
+        """The request's decision history, oldest first (in the order the ledger recorded them).
 
         Raises:
             LedgerError: unknown request.
@@ -323,9 +437,19 @@ class Ledger:
                 version_hash=r["version_hash"],
                 recorded_at=r["recorded_at"],
                 actor=r["actor"],
+                channel=r["channel"] or _legacy_channel(r["actor"]),
             )
             for r in rows
         ]
+
+    def current_record(self, request_id: str) -> DecisionRecord | None:
+        """The latest recorded decision with its version and channel, or ``None``.
+
+        Raises:
+            LedgerError: unknown request.
+        """
+        history = self.decisions_of(request_id)
+        return history[-1] if history else None
 
     def current_decision(self, request_id: str) -> Decision | None:
         """The latest recorded decision, or ``None`` when none was ever recorded.
@@ -333,11 +457,14 @@ class Ledger:
         Raises:
             LedgerError: unknown request.
         """
-        history = self.decisions_of(request_id)
-        return history[-1].decision if history else None
+        record = self.current_record(request_id)
+        return record.decision if record else None
 
     def get_request(self, request_id: str) -> PublicationRequest:
         """The current version of the request with its current decision (pending when none).
+
+        This is the newest version, approved or not; what the site may show is
+        :meth:`site_version`.
 
         Raises:
             LedgerError: unknown request.
@@ -345,9 +472,37 @@ class Ledger:
         payload = self._payload(request_id, self._current_version(request_id))
         return self._combine(payload, self.current_decision(request_id))
 
+    def files_of(self, request_id: str, version_hash: str) -> dict[str, str]:
+        """The sha256 of each file of one version, by the path the request names it with."""
+        rows = self._db.execute("SELECT ref_path, sha256 FROM version_files WHERE request_id = ? AND version_hash = ?",
+                                (request_id, version_hash))
+        return {r[0]: r[1] for r in rows}
+
+    def site_version(self, request_id: str) -> SiteVersion:
+        """The version the site may show: the approved one, even when amended since.
+
+        Raises:
+            LedgerError: unknown request.
+        """
+        current_hash = self._current_version(request_id)
+        record = self.current_record(request_id)
+        decision = record.decision if record else None
+        if record is not None and decision is not None and decision.status == "approved" and record.version_hash:
+            version = record.version_hash
+        else:
+            version = current_hash
+        request = self._combine(self._payload(request_id, version), decision)
+        return SiteVersion(request=request, files=self.files_of(request_id, version), version_hash=version,
+                           decision=record,
+                           current_version=current_hash, awaiting_approval=version != current_hash)
+
     def scratch_copy(self) -> Ledger:
-        """An in-memory copy to try changes on (``plan`` records the inbox there, not here)."""
-        copy = Ledger(":memory:", clock=self._clock)
+        """An in-memory copy to try changes on (``plan`` records the inbox there, not here).
+
+        It shares this ledger's file store: files are kept by content, so keeping one more
+        changes nothing that anyone sees.
+        """
+        copy = Ledger(":memory:", clock=self._clock, files_dir=self.files.root)
         self._db.backup(copy._db)
         return copy
 

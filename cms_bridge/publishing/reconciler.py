@@ -13,21 +13,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
-from cms_bridge.errors import AttachmentError
-from cms_bridge.intake.attachments import (
-    AttachmentInfo,
-    inspect_attachment,
-    resolve_attachment,
-)
+from cms_bridge.errors import AttachmentError, GateRefusedError
+from cms_bridge.intake.attachments import AttachmentInfo
 from cms_bridge.config import IntakeConfig, SyncConfig
 from cms_bridge.publishing.desired import Desired, desired_state
+from cms_bridge.publishing.gate import PublishGate
 from cms_bridge.errors import CmsBridgeError
-from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState
+from cms_bridge.ledger.keeper import FileKeeper
+from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState, SiteVersion
 from cms_bridge.mappings import Mappings
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_post
@@ -67,12 +64,16 @@ class SyncReport(BaseModel):
 
 @dataclass
 class _Context:
-    request: PublicationRequest
+    version: SiteVersion
     desired: Desired
     post: Post | None
     publication: Publication | None
-    base_dir: Path
     infos: dict[str, AttachmentInfo] = field(default_factory=dict)
+
+    @property
+    def request(self) -> PublicationRequest:
+        """The version the site may show (the approved one, even when amended since)."""
+        return self.version.request
 
 
 class Reconciler:
@@ -95,7 +96,7 @@ class Reconciler:
         self.settings = settings
         self.intake = intake
         self.actor = actor
-        self._inspected: dict[tuple[str, int, int], AttachmentInfo] = {}
+        self.gate = PublishGate(FileKeeper(ledger))
         self._failed_uploads: dict[str, CmsBridgeError] = {}
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
@@ -113,10 +114,13 @@ class Reconciler:
         for ctx in contexts:
             try:
                 actions.extend(self._plan_one(ctx, as_of))
+            except GateRefusedError as exc:
+                actions.append(Action(request_id=ctx.request.request_id, kind="blocked",
+                                      detail="held back by the publish gate", error="; ".join(exc.reasons)))
             except (CmsBridgeError, OSError, ValueError) as exc:
-                # One request that cannot be planned (its folder deleted, a file unreadable, a
-                # value the ledger should never have taken) is reported and skipped; every
-                # other request is still published and withdrawn on time.
+                # One request that cannot be planned (a value the ledger should never have
+                # taken, a damaged store) is reported and skipped; every other request is
+                # still published and withdrawn on time.
                 actions.append(Action(request_id=ctx.request.request_id, kind="blocked",
                                       detail="skipped this pass: it cannot be planned", error=_reason(exc)))
         if not dry_run:
@@ -144,27 +148,26 @@ class Reconciler:
     def _contexts(self, as_of: datetime) -> list[_Context]:
         contexts = []
         for request_id in self.ledger.list_request_ids():
-            request = self.ledger.get_request(request_id)
-            desired = desired_state(request, as_of)
+            version = self.ledger.site_version(request_id)
+            desired = desired_state(version.request, as_of)
             publication = self.ledger.get_publication(request_id)
             if desired.state == "absent" and publication is None:
                 continue  # pending and never published: nothing to look at on the site
-            contexts.append(_Context(request, desired, None, publication, self._base_dir(request_id)))
+            contexts.append(_Context(version, desired, None, publication))
         posts = self.cms.find_by_keys([ctx.request.post_key for ctx in contexts]) if contexts else {}
         self.site_now = self.cms.site_now()
         for ctx in contexts:
             ctx.post = posts.get(ctx.request.post_key)
         return contexts
 
-    def _base_dir(self, request_id: str) -> Path:
-        origin = self.ledger.origin_of(request_id)
-        return Path(".") if origin is None else origin.base_dir
-
     def _plan_one(self, ctx: _Context, as_of: datetime) -> list[Action]:
         rid, want, post, pub = ctx.request.request_id, ctx.desired, ctx.post, ctx.publication
         post_id = post.id if post else None
-        version = ctx.request.version_hash()
+        version = ctx.version.version_hash
         if want.state in ("scheduled", "published"):
+            # Nothing becomes visible without passing the gate: approval of this very version,
+            # its files kept and clean (this also reads what they are, for the body).
+            ctx.infos = self.gate.admit(ctx.version)
             if post is None:
                 if pub is not None and pub.state in ("published", "scheduled") and pub.post_id:
                     return self._drift(rid, "its post was deleted on the site", None)
@@ -182,9 +185,10 @@ class Reconciler:
             if pub is None or pub.published_version != version:
                 actions.append(Action(request_id=rid, kind="update", post_id=post_id,
                                       detail="amended request" if pub else "adopt post found by key"))
-            elif changed := self._changed_files(ctx):
+            elif missing := self._files_not_on_site(ctx):
+                # Taken off the site at a withdrawal: uploaded again from the store.
                 actions.append(Action(request_id=rid, kind="update", post_id=post_id,
-                                      detail=f"attachment replaced: {', '.join(changed)}"))
+                                      detail=f"upload again: {', '.join(missing)}"))
             if want.state == "published" and post.status != "publish":
                 why = "missed schedule" if post.status == "future" else f"was {post.status}"
                 actions.append(Action(request_id=rid, kind="publish", post_id=post_id, detail=why))
@@ -216,37 +220,10 @@ class Reconciler:
             return None
         return min(want.publish_at, self.site_now)
 
-    def _changed_files(self, ctx: _Context) -> list[str]:
-        """Attachments whose content is not what was uploaded (same name, new file)."""
+    def _files_not_on_site(self, ctx: _Context) -> list[str]:
+        """The version's files that have no upload on record (removed at a withdrawal)."""
         uploaded = self.ledger.media_for(ctx.request.request_id)
-        changed = []
-        for ref in (*ctx.request.attachments, *ctx.request.images):
-            try:
-                info = self._inspect(ctx, ref.path)
-            except AttachmentError:
-                changed.append(ref.path)  # reported properly when the update tries to upload it
-                continue
-            if info.sha256 not in uploaded:
-                changed.append(ref.path)
-        return changed
-
-    def _inspect(self, ctx: _Context, relative: str) -> AttachmentInfo:
-        # Hashing is the only way to see a replaced file; a cache keyed by size and mtime keeps an
-        # idle daemon from re-reading unchanged files on every pass.
-        path = resolve_attachment(ctx.base_dir, relative)
-        try:
-            stat = path.stat()
-        except OSError as exc:
-            # Removed or unreadable since intake: this request fails, not the whole pass.
-            raise AttachmentError(f"{relative}: cannot read the file: {exc.strerror}") from None
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        info = self._inspected.get(key)
-        if info is None:
-            info = inspect_attachment(path, allowed_types=self.intake.allowed_types,
-                                      max_bytes=self.intake.max_attachment_mb * 1024 * 1024)
-            self._inspected[key] = info
-        ctx.infos[relative] = info
-        return info
+        return [path for path, info in ctx.infos.items() if info.sha256 not in uploaded]
 
     def _still_visible(self, ctx: _Context) -> bool:
         assert ctx.post is not None
@@ -353,14 +330,14 @@ class Reconciler:
             # The first upload goes alone: WordPress creates the month's folder on demand, and
             # several workers doing so at once fail with "Unable to create directory".
             first = jobs[0]
-            futures = {pool.submit(self.cms.upload_media, first[1].path, filename=first[1].name, title=first[2],
-                                   mime_type=first[1].media_type, slug=first[0]): first[0]}
+            futures = {pool.submit(self._upload, first[1], first[2], first[0]): first[0]}
             next(iter(futures)).exception()
-            futures.update({pool.submit(self.cms.upload_media, info.path, filename=info.name, title=title,
-                                        mime_type=info.media_type, slug=slug): slug for slug, info, title in jobs[1:]})
+            futures.update({pool.submit(self._upload, info, title, slug): slug for slug, info, title in jobs[1:]})
             for future, slug in futures.items():
                 try:
                     uploaded[slug] = future.result()
+                except GateRefusedError as error:
+                    self._failed_uploads[slug] = error
                 except CmsBridgeError as error:
                     # It may have arrived before the failure (a timeout): uploading it again now
                     # could duplicate it. Its request fails this pass; the next one finds it by slug.
@@ -370,25 +347,30 @@ class Reconciler:
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
         request, want = ctx.request, ctx.desired
         rendered = render_post(request, self._upload_attachments(ctx, on_site), ctx.infos)
+        titles = [_title_of(request, ref.path) for ref in (*request.attachments, *request.images)]
         status: PostStatus
         if want.state == "scheduled":
             status, date = self._holding_status(want), want.publish_at
         else:
             status, date = "publish", self._publish_date(want)
-        return PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
+        post = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
                          excerpt=rendered.excerpt, status=status, date=date,
                          categories=tuple(self._categories(request)), featured_media=rendered.featured_media)
+        self.gate.inert(request.request_id, post, titles)
+        return post
+
+    def _upload(self, info: AttachmentInfo, title: str | None, slug: str) -> Media:
+        # From the store, after re-hashing: the approved bytes, never the inbox's.
+        self.gate.verified(info)
+        return self.cms.upload_media(info.path, filename=info.name, title=title, mime_type=info.media_type,
+                                     slug=slug)
 
     def _media_on_site(self, contexts: list[_Context]) -> dict[str, Media]:
         """Uploads not in the ledger but already on the site (a crash came between): one lookup."""
         slugs = []
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
-            for ref in (*ctx.request.attachments, *ctx.request.images):
-                try:
-                    info = self._inspect(ctx, ref.path)
-                except AttachmentError:
-                    continue  # reported by _post_input for this request alone
+            for info in ctx.infos.values():
                 if info.sha256 not in known:
                     slugs.append(_media_slug(ctx.request, info))
         return self.cms.find_media(slugs) if slugs else {}
@@ -431,8 +413,6 @@ class Reconciler:
         request = ctx.request
         known = self.ledger.media_for(request.request_id)
         refs = [*request.attachments, *request.images]
-        for ref in refs:
-            self._inspect(ctx, ref.path)
         slugs = {ref.path: _media_slug(request, ctx.infos[ref.path]) for ref in refs}
         missing = [ref.path for ref in refs if ctx.infos[ref.path].sha256 not in known]
         if on_site is None:
@@ -441,9 +421,7 @@ class Reconciler:
             info = ctx.infos[path]
             if slugs[path] in self._failed_uploads and slugs[path] not in on_site:
                 raise self._failed_uploads[slugs[path]]
-            media = on_site.get(slugs[path]) or self.cms.upload_media(
-                info.path, filename=info.name, title=_title_of(request, path), mime_type=info.media_type,
-                slug=slugs[path])
+            media = on_site.get(slugs[path]) or self._upload(info, _title_of(request, path), slugs[path])
             record = MediaRecord(sha256=info.sha256, media_id=media.id, url=media.url, filename=info.name,
                                  size=info.size)
             self.ledger.save_media(request.request_id, record, actor=self.actor)
@@ -463,7 +441,7 @@ class Reconciler:
         state = state or on_site.get(post.status) or (
             "scheduled" if ctx.desired.state == "scheduled" else "withdrawn")
         self.ledger.save_publication(ctx.request.request_id, post_id=post.id, post_key=ctx.request.post_key,
-                                     state=state, published_version=ctx.request.version_hash(),
+                                     state=state, published_version=ctx.version.version_hash,
                                      url=post.link, actor=self.actor, action=action, site_modified=post.modified)
         ctx.publication = self.ledger.get_publication(ctx.request.request_id)
 

@@ -5,6 +5,7 @@ on the real WordPress, ported to FakeCms where the decision logic is what is tes
 from __future__ import annotations
 
 import fcntl
+import hashlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from cms_bridge.bridge import Bridge, SyncLockedError
 from cms_bridge.config import Config
-from cms_bridge.errors import ConfigError, SiteError
+from cms_bridge.errors import ConfigError, LedgerError, SiteError
 from cms_bridge.samples import png, request_toml, text_pdf
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress.fake import FakeCms
@@ -175,13 +176,19 @@ def test_second_pass_changes_nothing_and_costs_one_lookup(bridge: Bridge, inbox:
     assert {k: v - before.get(k, 0) for k, v in site.requests.items() if v != before.get(k, 0)} == {"find_by_keys": 1}
 
 
-def test_amendment_updates_the_post_and_uploads_only_the_changed_file(bridge: Bridge, inbox: Path,
-                                                                       site: FakeCms) -> None:
+def test_amendment_stays_off_the_site_until_approved_then_uploads_only_the_changed_file(
+        bridge: Bridge, inbox: Path, site: FakeCms) -> None:
     path = write_request(inbox, "amd", attachments=("doc.pdf", "annex.pdf"))
     run(bridge, NOW, site)
     assert len(site.media) == 2
     path.write_text(path.read_text(encoding="utf-8").replace("ประกาศ amd", "ประกาศ amd (แก้ไข)"), encoding="utf-8")
     (inbox / "amd" / "doc.pdf").write_bytes(text_pdf(["Document, corrected"]))
+    # The file still carries the old [decision]: that approved the old version, not this one.
+    assert kinds(run(bridge, NOW, site)) == []
+    post = site.get_post(post_of(site, "pr-amd").id, with_content=True)
+    assert post.title == "ประกาศ amd" and len(site.media) == 2
+    assert bridge.status(NOW)[0].decision == "amended, awaiting approval"
+    bridge.record_decision("amd", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
     report = run(bridge, NOW, site)
     assert [(a.kind, a.detail) for a in report.actions] == [("update", "amended request")]
     post = site.get_post(post_of(site, "pr-amd").id, with_content=True)
@@ -190,18 +197,21 @@ def test_amendment_updates_the_post_and_uploads_only_the_changed_file(bridge: Br
     assert kinds(run(bridge, NOW, site)) == []
 
 
-def test_a_replaced_file_alone_is_an_update(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+def test_a_replaced_or_removed_file_never_reaches_the_site(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
     write_request(inbox, "rep")
     run(bridge, NOW, site)
-    (inbox / "rep" / "doc.pdf").write_bytes(text_pdf(["Replaced"]))
-    report = run(bridge, NOW, site)
-    assert [(a.kind, a.detail) for a in report.actions] == [("update", "attachment replaced: doc.pdf")]
+    approved = hashlib.sha256((inbox / "rep" / "doc.pdf").read_bytes()).hexdigest()
+    replaced = text_pdf(["Replaced"])
+    (inbox / "rep" / "doc.pdf").write_bytes(replaced)
+    assert kinds(run(bridge, NOW, site)) == []
+    assert bridge.status(NOW)[0].decision == "amended, awaiting approval"
+    uploaded = {m.sha256 for m in site.media.values()}
+    assert approved in uploaded and hashlib.sha256(replaced).hexdigest() not in uploaded
     write_request(inbox, "other")  # another request in the same pass still goes out
     (inbox / "rep" / "doc.pdf").unlink()
-    report = bridge.sync(NOW)
-    assert [a.kind for a in report.actions] == ["update"] and "cannot read" in (report.failed[0].error or "")
-    report = run(bridge, NOW)
-    assert {a.request_id: bool(a.error) for a in report.actions} == {"rep": True, "other": False}
+    report = run(bridge, NOW, site)
+    assert kinds(report) == [("other", "create")]
+    assert post_of(site, "pr-rep").status == "publish"  # the approved version stays, from the store
 
 
 def test_revoked_approval_withdraws_and_records_events(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
@@ -240,6 +250,8 @@ def test_a_moved_schedule_reschedules(bridge: Bridge, inbox: Path, site: FakeCms
     path = write_request(inbox, "mov", window='kind = "range"\nstart = "2026-11-01"\nend = "2026-12-31"')
     run(bridge, NOW, site)
     path.write_text(path.read_text(encoding="utf-8").replace("2026-11-01", "2026-11-15"), encoding="utf-8")
+    assert kinds(run(bridge, NOW, site)) == []  # the new window waits for its approval
+    bridge.record_decision("mov", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
     report = run(bridge, NOW, site)
     assert [(a.kind, a.detail) for a in report.actions][0] == ("update", "amended request")
     assert post_of(site, "pr-mov").date == datetime(2026, 11, 15, tzinfo=BKK)
@@ -343,7 +355,8 @@ def test_failed_status_change_is_retried_next_pass(bridge: Bridge, inbox: Path, 
 def test_parallel_uploads_a_failure_is_not_uploaded_again_in_the_same_pass(bridge: Bridge, inbox: Path,
                                                                            site: FakeCms) -> None:
     write_request(inbox, "par", attachments=("a.pdf", "b.pdf", "c.pdf"), images=("cover.png",))
-    site.fail("upload_media", when=lambda path, slug: path.name == "b.pdf")
+    failing = (inbox / "par" / "b.pdf").read_bytes()  # uploads come from the store, named by digest
+    site.fail("upload_media", when=lambda path, slug: path.read_bytes() == failing)
     report = run(bridge, NOW, site)
     assert [a.kind for a in report.failed] == ["create"]
     assert site.requests["upload_media"] == 4 and len(site.media) == 3
@@ -389,7 +402,12 @@ def test_bridge_submit_manual_and_missing_inbox(config: Config, tmp_path: Path, 
     with Bridge(cfg, cms=site, clock=lambda: NOW) as bridge:
         with pytest.raises(ConfigError, match="no \\[intake\\] inbox"):
             bridge.intake()
-        bridge.submit(data, base_dir=folder)
+        with pytest.raises(LedgerError, match="cannot carry a decision"):
+            bridge.submit(data, base_dir=folder)  # a script cannot approve its own request
+        assert bridge.ledger.list_request_ids() == []
+        bridge.submit({k: v for k, v in data.items() if k != "decision"}, base_dir=folder)
+        assert kinds(bridge.sync(NOW)) == []
+        bridge.record_decision("sub", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
         assert bridge.ledger.list_request_ids() == ["sub"]
         assert kinds(bridge.sync(NOW)) == [("sub", "create")]
         assert site.find_by_keys(["pr-sub"])["pr-sub"].status == "publish"

@@ -153,7 +153,7 @@ def test_pragmas_wal_foreign_keys_busy_timeout_synchronous(ledger: Ledger, path:
 
 def test_in_memory_ledger_works(clock: FakeClock) -> None:
     with Ledger(":memory:", clock=clock) as ledger:
-        assert ledger.record_request(request(), source=None, actor="tester").change == "added"
+        assert ledger.record_request(request(), source="form.toml", actor="tester").change == "added"
         assert ledger.list_request_ids() == ["pr-2567-0042"]
 
 
@@ -223,7 +223,7 @@ def test_amended_request_keeps_every_version(ledger: Ledger, clock: FakeClock) -
 def test_going_back_to_an_earlier_version_is_an_amendment(ledger: Ledger) -> None:
     first, second = request(), request(purpose="แจ้งครูทุกโรงเรียน")
     for each in (first, second, first):
-        ledger.record_request(each, source=None, actor="intake")
+        ledger.record_request(each, source="form.toml", actor="intake")
     assert len(ledger.versions("pr-2567-0042")) == 2
     assert ledger.get_request("pr-2567-0042") == first
     assert [e.action for e in ledger.events()] == ["request.added", "request.amended", "request.amended"]
@@ -231,22 +231,22 @@ def test_going_back_to_an_earlier_version_is_an_amendment(ledger: Ledger) -> Non
 
 def test_decision_carried_by_the_request_is_recorded_once(ledger: Ledger) -> None:
     approved = request(decision=APPROVAL)
-    outcome = ledger.record_request(approved, source=None, actor="intake")
+    outcome = ledger.record_request(approved, source="form.toml", actor="intake")
     assert (outcome.change, outcome.decision_changed) == ("added", True)
-    assert ledger.record_request(approved, source=None, actor="intake").decision_changed is False
+    assert ledger.record_request(approved, source="form.toml", actor="intake").decision_changed is False
     assert [e.action for e in ledger.events()] == ["request.added", "decision.recorded"]
     assert ledger.current_decision("pr-2567-0042") == approved.decision
 
-    outcome = ledger.record_request(request(decision=REJECTION), source=None, actor="intake")
+    outcome = ledger.record_request(request(decision=REJECTION), source="form.toml", actor="intake")
     assert (outcome.change, outcome.decision_changed) == ("unchanged", True)
     assert ledger.current_decision("pr-2567-0042") == Decision.model_validate(REJECTION)
     # A pending decision in a re-read file does not undo a recorded one.
-    assert ledger.record_request(request(), source=None, actor="intake").decision_changed is False
+    assert ledger.record_request(request(), source="form.toml", actor="intake").decision_changed is False
     assert ledger.current_decision("pr-2567-0042") == Decision.model_validate(REJECTION)
 
 
 def test_decision_history_and_current_decision(ledger: Ledger, clock: FakeClock) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     assert ledger.current_decision("pr-2567-0042") is None
     assert ledger.get_request("pr-2567-0042").decision.status == "pending"
     approval, rejection = Decision.model_validate(APPROVAL), Decision.model_validate(REJECTION)
@@ -270,16 +270,16 @@ def test_decision_history_and_current_decision(ledger: Ledger, clock: FakeClock)
 
 
 def test_get_request_is_the_current_version_with_the_current_decision(ledger: Ledger) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     approval = Decision.model_validate(APPROVAL)
     ledger.record_decision("pr-2567-0042", approval, actor="secretary")
     amended = request(title="ประกาศรับสมัครอบรมครู รุ่นที่ 2")
-    ledger.record_request(amended, source=None, actor="intake")
+    ledger.record_request(amended, source="form.toml", actor="intake")
     assert ledger.get_request("pr-2567-0042") == amended.model_copy(update={"decision": approval})
 
 
 def test_a_decision_before_the_request_date_is_refused(ledger: Ledger) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     early = Decision.model_validate({**APPROVAL, "at": "2024-05-01T09:00:00+07:00"})
     with pytest.raises(LedgerError, match="pr-2567-0042"):
         ledger.record_decision("pr-2567-0042", early, actor="secretary")
@@ -288,9 +288,9 @@ def test_a_decision_before_the_request_date_is_refused(ledger: Ledger) -> None:
 
 
 def test_an_amendment_the_recorded_decision_no_longer_fits_is_refused(ledger: Ledger) -> None:
-    ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
+    ledger.record_request(request(decision=APPROVAL), source="form.toml", actor="intake")
     with pytest.raises(LedgerError, match="decision does not fit"):
-        ledger.record_request(request(request_date="2024-06-01"), source=None, actor="intake")
+        ledger.record_request(request(request_date="2024-06-01"), source="form.toml", actor="intake")
     assert ledger.get_request("pr-2567-0042") == request(decision=APPROVAL)
     assert len(ledger.versions("pr-2567-0042")) == 1
 
@@ -329,7 +329,7 @@ def test_unknown_request_ids_raise_a_clear_error(ledger: Ledger, call: Any) -> N
 @pytest.mark.parametrize("table", ["events", "decisions", "request_versions"])
 @pytest.mark.parametrize("statement", ["UPDATE {} SET request_id = 'pr-9999-0001'", "DELETE FROM {}"])
 def test_history_cannot_be_changed_or_deleted(ledger: Ledger, path: Path, table: str, statement: str) -> None:
-    ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
+    ledger.record_request(request(decision=APPROVAL), source="form.toml", actor="intake")
     con = raw(path)
     before = con.execute(f"SELECT * FROM {table}").fetchall()
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -338,7 +338,7 @@ def test_history_cannot_be_changed_or_deleted(ledger: Ledger, path: Path, table:
 
 
 def test_the_database_refuses_an_approval_without_who_and_when(ledger: Ledger, path: Path) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         raw(path).execute(
             "INSERT INTO decisions (request_id, status, recorded_at, actor) VALUES (?, 'approved', ?, 'script')",
@@ -363,7 +363,7 @@ def save(ledger: Ledger, state: str, **changes: Any) -> Any:
 
 
 def test_publication_upsert_keeps_the_first_publication_time(ledger: Ledger, clock: FakeClock) -> None:
-    ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
+    ledger.record_request(request(decision=APPROVAL), source="form.toml", actor="intake")
     assert ledger.get_publication("pr-2567-0042") is None
     planned = save(ledger, "pending", post_id=None, published_version=None, url=None)
     assert planned.first_published_at is None
@@ -388,7 +388,7 @@ def test_publication_upsert_keeps_the_first_publication_time(ledger: Ledger, clo
 
 
 def test_saving_an_unchanged_publication_writes_no_event(ledger: Ledger, clock: FakeClock) -> None:
-    ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
+    ledger.record_request(request(decision=APPROVAL), source="form.toml", actor="intake")
     first = save(ledger, "published")
     count = len(ledger.events())
     clock.advance(hours=1)
@@ -397,7 +397,7 @@ def test_saving_an_unchanged_publication_writes_no_event(ledger: Ledger, clock: 
 
 
 def test_publication_rejects_unknown_states_and_versions(ledger: Ledger) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     with pytest.raises(LedgerError, match="state 'live'"):
         save(ledger, "live")
     with pytest.raises(LedgerError, match="no version"):
@@ -406,8 +406,8 @@ def test_publication_rejects_unknown_states_and_versions(ledger: Ledger) -> None
 
 
 def test_media_are_keyed_by_sha256(ledger: Ledger, clock: FakeClock) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
-    ledger.record_request(request(request_id="pr-2567-0043"), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
+    ledger.record_request(request(request_id="pr-2567-0043"), source="form.toml", actor="intake")
     pdf, jpg = hashlib.sha256(b"pdf").hexdigest(), hashlib.sha256(b"jpg").hexdigest()
     record = lambda sha, media_id, name: MediaRecord(
         sha256=sha, media_id=media_id, url=f"https://www.example-office.go.th/{name}", filename=name, size=2048
@@ -445,7 +445,7 @@ def test_manual_publications_filtered_by_date_both_ends_included(ledger: Ledger)
 
 
 def test_manual_publication_is_stored_with_its_event(ledger: Ledger) -> None:
-    ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
+    ledger.record_request(request(decision=APPROVAL), source="form.toml", actor="intake")
     record = ledger.record_manual_publication(
         group_key="ict", channel="board", title="  ติดประกาศที่บอร์ดหน้าสำนักงาน ", published_on=date(2024, 6, 2),
         recorded_by="นางสาวใจดี มีสุข", request_id="pr-2567-0042", note="บอร์ดชั้น 1",
@@ -517,7 +517,7 @@ def test_event_data_round_trips_any_text(text: str) -> None:
 
 def test_a_failure_inside_transaction_rolls_back_the_row_and_its_event(ledger: Ledger) -> None:
     with pytest.raises(RuntimeError, match="upload failed"), ledger.transaction():
-        ledger.record_request(request(), source=None, actor="intake")
+        ledger.record_request(request(), source="form.toml", actor="intake")
         raise RuntimeError("upload failed")
     assert ledger.list_request_ids() == [] and ledger.events() == []
 
@@ -530,7 +530,7 @@ def test_a_failing_event_write_rolls_back_the_row(path: Path, clock: FakeClock) 
         )
 
     with Ledger(path, clock=clock, migrations=DEFAULT_MIGRATIONS + [m900_refuse_publication_events]) as ledger:
-        ledger.record_request(request(decision=APPROVAL), source=None, actor="intake")
+        ledger.record_request(request(decision=APPROVAL), source="form.toml", actor="intake")
         with pytest.raises(sqlite3.IntegrityError, match="event refused"):
             save(ledger, "published")
         assert ledger.get_publication("pr-2567-0042") is None and ledger.publications() == []
@@ -538,9 +538,9 @@ def test_a_failing_event_write_rolls_back_the_row(path: Path, clock: FakeClock) 
 
 def test_nested_transaction_rolls_back_only_the_inner_block(ledger: Ledger) -> None:
     with ledger.transaction():
-        ledger.record_request(request(), source=None, actor="intake")
+        ledger.record_request(request(), source="form.toml", actor="intake")
         with pytest.raises(RuntimeError), ledger.transaction():
-            ledger.record_request(request(request_id="pr-2567-0043"), source=None, actor="intake")
+            ledger.record_request(request(request_id="pr-2567-0043"), source="form.toml", actor="intake")
             raise RuntimeError("inner")
         ledger.append_event("batch.done", actor="intake")
     assert ledger.list_request_ids() == ["pr-2567-0042"]
@@ -551,7 +551,7 @@ def test_nested_transaction_rolls_back_only_the_inner_block(ledger: Ledger) -> N
 
 
 def test_events_filtered_by_request_and_time(ledger: Ledger, clock: FakeClock) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     t1 = clock.advance(hours=1)
     ledger.append_event("sync.started", actor="daemon", after={"posts": 0})
     t2 = clock.advance(hours=1)
@@ -591,7 +591,7 @@ def test_reopening_the_file_preserves_everything(path: Path, clock: FakeClock) -
         ledger.record_request(request(), source="a.toml", actor="intake")
         clock.advance(minutes=1)
         ledger.record_request(request(title="ประกาศฉบับแก้ไข", decision=APPROVAL), source="b.toml", actor="intake")
-        ledger.record_request(request(request_id="pr-2567-0043"), source=None, actor="intake")
+        ledger.record_request(request(request_id="pr-2567-0043"), source="form.toml", actor="intake")
         clock.advance(minutes=1)
         save(ledger, "published", published_version=request(title="ประกาศฉบับแก้ไข").version_hash())
         ledger.save_media("pr-2567-0042", MediaRecord(
@@ -608,9 +608,9 @@ def test_reopening_the_file_preserves_everything(path: Path, clock: FakeClock) -
 
 
 def test_every_timestamp_comes_from_the_injected_clock(ledger: Ledger, clock: FakeClock, path: Path) -> None:
-    ledger.record_request(request(), source=None, actor="intake")
+    ledger.record_request(request(), source="form.toml", actor="intake")
     t1 = clock.advance(seconds=90.25)
-    ledger.record_request(request(title="แก้ไขชื่อเรื่อง", decision=APPROVAL), source=None, actor="intake")
+    ledger.record_request(request(title="แก้ไขชื่อเรื่อง", decision=APPROVAL), source="form.toml", actor="intake")
     con = raw(path)
     assert con.execute("SELECT created_at, updated_at FROM requests").fetchone() == (stamp(T0), stamp(t1))
     assert [row[0] for row in con.execute("SELECT recorded_at FROM request_versions")] == [stamp(T0), stamp(t1)]

@@ -1,0 +1,173 @@
+"""The publish gate: the last check before anything of a request becomes visible on the site.
+
+Intake checks a request when it is read; the gate checks again, from the ledger and the file
+store alone, just before the reconciler creates, updates, publishes or schedules a post. So no
+path around intake -- a script that writes the ledger itself, a file replaced in the store, a
+decision recorded for another version -- can put on the site what the committee did not
+approve or what carries a national ID number. It refuses (:class:`GateRefusedError`) unless:
+
+1. the current decision is an approval, and it binds exactly the version about to go out (its
+   fields and the sha256 of every file);
+2. every file of that version is in the file store with those very bytes (re-hashed when it is
+   uploaded) and was scanned clean by the current scanner, or its ID numbers are acknowledged by
+   a named person in that version;
+3. the request's own text carries no ID number (or the same acknowledgement);
+4. what will be written is inert: the title, excerpt and media titles hold no markup or
+   shortcode bracket, and the body is made only of the markup :mod:`post_body` writes (core
+   block comments and a short list of tags and attributes, no event handler, no script URL, no
+   shortcode bracket anywhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+
+from cms_bridge.errors import AttachmentError, GateRefusedError, LedgerError
+from cms_bridge.intake.attachments import AttachmentInfo
+from cms_bridge.intake.idguard import Finding, scan_fields
+from cms_bridge.ledger.keeper import FileKeeper
+from cms_bridge.ledger.store import SiteVersion
+from cms_bridge.wordpress.models import PostInput
+
+__all__ = ["GateRefusedError", "PublishGate"]
+
+#: Tags and attributes the bridge's own body markup uses (post_body); anything else is foreign.
+_TAGS = {"p": set(), "br": set(), "strong": set(), "em": set(), "ul": set(), "li": set(),
+         "a": {"href", "class", "download"}, "div": {"class"},
+         "object": {"class", "data", "type", "style", "aria-label"},
+         "figure": {"class"}, "img": {"src", "alt", "class"}}
+_URL_ATTRIBUTES = {"href", "src", "data"}
+_MARKUP = ("<", ">", "[", "]")
+
+
+class PublishGate:
+    """Checks a request's version against the ledger and the store before it goes out.
+
+    Args:
+        keeper: the ledger's file keeper (store, kept files, scans).
+    """
+
+    def __init__(self, keeper: FileKeeper) -> None:
+        self.keeper = keeper
+
+    def files(self, version: SiteVersion) -> dict[str, AttachmentInfo]:
+        """The approved files of *version* as kept, by the path the request names them with.
+
+        Raises:
+            GateRefusedError: a file of the request is not bound to the version or not kept.
+        """
+        infos: dict[str, AttachmentInfo] = {}
+        missing = []
+        for ref in (*version.request.attachments, *version.request.images):
+            sha = version.files.get(ref.path)
+            info = None if sha is None else self.keeper.describe(sha, PurePosixPath(ref.path).name)
+            if info is None or not self.keeper.ledger.files.has(info.sha256):
+                missing.append(ref.path)
+            else:
+                infos[ref.path] = info
+        if missing:
+            raise GateRefusedError(version.request.request_id, [
+                f"{', '.join(missing)}: not in the file store (a request must be taken in by intake, which keeps "
+                "the bytes it checked; run sync on the inbox, or Bridge.submit)"])
+        return infos
+
+    def admit(self, version: SiteVersion) -> dict[str, AttachmentInfo]:
+        """Check that *version* may be visible; return its kept files.
+
+        Raises:
+            GateRefusedError: with every reason, when it may not.
+        """
+        request, reasons = version.request, []
+        record = version.decision
+        if record is None or record.decision.status != "approved":
+            reasons.append("not approved")
+        elif record.version_hash != version.version_hash:
+            reasons.append("the approval is of another version of the request")
+        acknowledged = request.id_number_acknowledgement is not None
+        findings: list[Finding] = [f for f in scan_fields(request) if f.blocks]
+        infos: dict[str, AttachmentInfo] = {}
+        try:
+            infos = self.files(version)
+        except GateRefusedError as exc:
+            reasons.extend(exc.reasons)
+        for path, info in infos.items():
+            try:
+                findings.extend(f for f in self.keeper.scan(info, path) if f.blocks)
+            except AttachmentError as exc:
+                reasons.append(f"cannot be checked for ID numbers: {exc}")
+        if findings and not acknowledged:
+            reasons.extend(f"{f.message}: remove it, or acknowledge it in the request" for f in findings)
+        if reasons:
+            raise GateRefusedError(request.request_id, reasons)
+        return infos
+
+    def verified(self, info: AttachmentInfo) -> AttachmentInfo:
+        """*info* after re-hashing the stored bytes, just before they are uploaded.
+
+        Raises:
+            GateRefusedError: the stored copy is gone or no longer has the approved digest.
+        """
+        try:
+            self.keeper.ledger.files.verified(info.sha256)
+        except LedgerError as exc:
+            raise GateRefusedError(info.name, [str(exc)]) from None
+        return info
+
+    def inert(self, request_id: str, post: PostInput, media_titles: Iterable[str | None] = ()) -> None:
+        """Check that what will be written runs nothing: no markup in plain-text places, and a
+        body of the bridge's own markup only.
+
+        Raises:
+            GateRefusedError: naming the place and what was found.
+        """
+        reasons = []
+        for place, text in (("title", post.title), ("excerpt", post.excerpt or ""),
+                            *(("media title", t or "") for t in media_titles)):
+            if found := [c for c in _MARKUP if c in text]:
+                reasons.append(f"the {place} would carry raw {' '.join(found)}")
+        checker = _BodyChecker()
+        checker.feed(post.content)
+        checker.close()
+        reasons.extend(f"the body {problem}" for problem in checker.problems)
+        if reasons:
+            raise GateRefusedError(request_id, reasons)
+
+
+class _BodyChecker(HTMLParser):
+    """Collects everything in a body that is not the markup :mod:`post_body` writes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        allowed = _TAGS.get(tag)
+        if allowed is None:
+            self.problems.append(f"would carry a <{tag}> tag")
+            return
+        for name, value in attrs:
+            if name not in allowed:
+                self.problems.append(f"would carry a {name} attribute on <{tag}>")
+            elif name in _URL_ATTRIBUTES and not (value or "").lower().startswith(("http://", "https://")):
+                self.problems.append(f"would carry a {name} that is not a web address on <{tag}>")
+            if value and any(c in value for c in "[]"):
+                self.problems.append(f"would carry a shortcode bracket in <{tag} {name}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        if "[" in data or "]" in data:
+            self.problems.append("would carry a raw shortcode bracket")
+
+    def handle_comment(self, data: str) -> None:
+        if not data.strip().startswith(("wp:", "/wp:")):
+            self.problems.append("would carry a comment that is not a block delimiter")
+
+    def unknown_decl(self, data: str) -> None:
+        self.problems.append("would carry a markup declaration")
+
+    def handle_pi(self, data: str) -> None:
+        self.problems.append("would carry a processing instruction")
