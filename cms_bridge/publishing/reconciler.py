@@ -29,6 +29,7 @@ from cms_bridge.publishing.desired import Desired, desired_state
 from cms_bridge.errors import CmsBridgeError
 from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState
 from cms_bridge.mappings import Mappings
+from cms_bridge.intake.inbox import Problem
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_post
 from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
@@ -58,6 +59,8 @@ class SyncReport(BaseModel):
     actions: list[Action]
     dry_run: bool
     requests_sent: int = 0
+    #: Problems of the inbox read before the pass (``Bridge.daemon_pass`` fills them in).
+    intake_problems: list[Problem] = []
 
     @property
     def failed(self) -> list[Action]:
