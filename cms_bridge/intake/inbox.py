@@ -154,7 +154,8 @@ def _records(paths: Iterable[Path | str], settings: IntakeConfig,
             try:
                 rows = read_table(path)
             except TableError as exc:
-                problems.append(Problem(file=str(path), message=str(exc)))
+                # The problem names the file already; the message need not say it again.
+                problems.append(Problem(file=str(path), message=str(exc).removeprefix(f"{path}: ")))
                 continue
             for number, row in rows:
                 try:
