@@ -250,14 +250,15 @@ class Bridge:
             as_of: the time to reconcile for (default now).
 
         Returns:
-            The sync's report.
+            The sync's report, with the inbox's problems in ``intake_problems``.
 
         Raises:
             SyncLockedError: another sync is running on the same ledger.
         """
-        if self.config.intake.inbox is not None:
-            self.intake()
-        return self.sync(as_of)
+        problems = self.intake().problems if self.config.intake.inbox is not None else []
+        report = self.sync(as_of)
+        report.intake_problems = problems
+        return report
 
     def report(self, fiscal_year: int, round_number: int, *, groups: Iterable[str] | None = None,
                problems: Iterable[str] = ()) -> list[GroupReport]:

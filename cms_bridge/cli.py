@@ -8,21 +8,35 @@ stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cms_bridge.version import __version__
 from cms_bridge.channels import CHANNELS
 from cms_bridge.config import load_config
-from cms_bridge.errors import CmsBridgeError, ConfigError, MappingError, ThaiDateError, UsageError
-from cms_bridge.thaidate import OFFICE_TZ
+from cms_bridge.errors import (
+    CmsBridgeError,
+    ConfigError,
+    DecisionError,
+    LedgerError,
+    MappingError,
+    ThaiDateError,
+    UsageError,
+)
+from cms_bridge.thaidate import BE_YEAR_MAX, BE_YEAR_MIN, CE_LOOKALIKE, OFFICE_TZ, ce_to_be
 
 #: Exit codes: 0 success, 1 the job ran and found problems, 2 usage or configuration error.
 EXIT_OK, EXIT_PROBLEMS, EXIT_CONFIG = 0, 1, 2
+#: The reader of the output went away (``cms-bridge status --json | head``): 128 + SIGPIPE, what
+#: a shell reports for a program SIGPIPE ended, so ``set -o pipefail`` scripts see it was cut short.
+EXIT_BROKEN_PIPE = 141
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -165,8 +179,13 @@ def cmd_decide(args: argparse.Namespace) -> int:
     """Record the committee's decision on a request (approve, reject, or back to pending)."""
     status = "approved" if args.approve else "rejected" if args.reject else "pending"
     with _bridge(args) as bridge:
-        bridge.record_decision(args.request_id, status=status, by=args.by, position=args.position,
-                               note=args.note, at=_as_of(args, "at"), actor=args.by)
+        try:
+            bridge.record_decision(args.request_id, status=status, by=args.by, position=args.position,
+                                   note=args.note, at=_as_of(args, "at"), actor=args.by)
+        except LedgerError:
+            if args.request_id in bridge.ledger.list_request_ids():
+                raise
+            raise DecisionError(f"no request {args.request_id} in the ledger; run sync or validate first") from None
         print(f"{args.request_id}: {status} by {args.by}")
     return EXIT_OK
 
@@ -191,7 +210,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
             posts. One request; exit 1 when something needs fixing.
     apply   create every missing category of the mappings (and of --ita YEAR lists).
     """
-    years = [int(y) for y in args.ita]
+    years: list[int] = args.ita
     with _bridge(args) as bridge:
         if args.action == "apply":
             created = bridge.mappings_apply(ita_years=years)
@@ -281,7 +300,25 @@ def _print_migration(changes: list[Any]) -> None:
 def _bridge(args: argparse.Namespace) -> Any:
     from cms_bridge.bridge import Bridge
 
-    return Bridge(load_config(args.config), actor=getattr(args, "actor", None) or "cms-bridge")
+    config = load_config(args.config)
+    args.ledger_path = config.sync.ledger  # for a message, should the ledger's disk be full
+    return Bridge(config, actor=getattr(args, "actor", None) or "cms-bridge")
+
+
+def _be_year(text: str) -> int:
+    """An argparse type: a Buddhist Era year (Thai digits too), refusing a Christian Era one."""
+    try:
+        year = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year; give a Buddhist Era (BE) year, e.g. "
+                                         f"{ce_to_be(2027)}") from None
+    if year in CE_LOOKALIKE:
+        raise argparse.ArgumentTypeError(f"{year} looks like a Christian Era (CE) year; years here are "
+                                         f"Buddhist Era (BE) years: did you mean {ce_to_be(year)}?")
+    if not BE_YEAR_MIN <= year <= BE_YEAR_MAX:
+        raise argparse.ArgumentTypeError(f"{year} is not a plausible Buddhist Era (BE) year "
+                                         f"(expected {BE_YEAR_MIN}-{BE_YEAR_MAX})")
+    return year
 
 
 def _as_of(args: argparse.Namespace, name: str = "as_of") -> Any:
@@ -358,9 +395,16 @@ def _setup_logging(level: str, fmt: str) -> None:
     root.setLevel(level)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors raised as :class:`UsageError` so ``main`` prints them as one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-parser per command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cms-bridge",
         description="Publish approved public-disclosure requests to a WordPress site, on schedule.",
     )
@@ -414,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--request", metavar="REQUEST_ID", help="the request it fulfils")
     record.add_argument("--note", help="where exactly, reach, problems")
     report = _add(commands, "report", cmd_report)
-    report.add_argument("--fiscal-year", type=int, required=True, metavar="YEAR", help="BE year, e.g. 2567")
+    report.add_argument("--fiscal-year", type=_be_year, required=True, metavar="YEAR", help="BE year, e.g. 2567")
     report.add_argument("--round", type=int, choices=[1, 2], required=True,
                         help="1 = 1 Oct-31 Mar, 2 = 1 Apr-30 Sep")
     who = report.add_mutually_exclusive_group()
@@ -427,7 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
     mappings = _add(commands, "mappings", cmd_mappings)
     mappings.add_argument("action", choices=["check", "apply"])
-    mappings.add_argument("--ita", action="append", default=[], metavar="YEAR",
+    mappings.add_argument("--ita", action="append", default=[], type=_be_year, metavar="YEAR",
                           help="also the ITA item list of this BE year (repeatable)")
     mappings.add_argument("--json", action="store_true", help="print the report as JSON")
     migrate = _add(commands, "migrate", cmd_migrate)
@@ -437,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add(commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, func: Command) -> argparse.ArgumentParser:
+def _add(commands: argparse._SubParsersAction[_Parser], name: str, func: Command) -> argparse.ArgumentParser:
     doc = (func.__doc__ or "").strip()
     sub = commands.add_parser(
         name, help=doc.splitlines()[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -452,8 +496,21 @@ _USAGE_ERRORS = (UsageError, ConfigError, MappingError, ThaiDateError)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a reader gone away shows here for buffered output
+    except BrokenPipeError:
+        return _output_cut_short()
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:  # a mistyped command line: one line, exit 2, like any usage error
+        print(f"cms-bridge: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_CONFIG
@@ -465,11 +522,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CmsBridgeError as exc:
         print(f"cms-bridge: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG if isinstance(exc, _USAGE_ERRORS) else EXIT_PROBLEMS
+    except BrokenPipeError:
+        raise
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            print(f"cms-bridge: error: {_disk_full(args, exc.filename)}", file=sys.stderr)
+            return EXIT_PROBLEMS
         # A file named on the command line (--problems, --out, ...) that cannot be read or written.
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"cms-bridge: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL and "disk is full" not in str(exc):
+            raise
+        print(f"cms-bridge: error: {_disk_full(args, None, ledger=True)}", file=sys.stderr)
+        return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print("cms-bridge: interrupted", file=sys.stderr)
         return 130
+
+
+def _disk_full(args: argparse.Namespace, filename: str | bytes | None, *, ledger: bool = False) -> str:
+    """The message for a full disk: where, that nothing was lost, and what to do."""
+    ledger_path = getattr(args, "ledger_path", None)
+    if ledger and ledger_path is not None:
+        return (f"the disk is full: the ledger {ledger_path} cannot be written; nothing was lost: the "
+                "change was not recorded and the ledger is as it was before (SQLite undid the unfinished "
+                "write). Free some space on that disk and run the command again: it carries on from there")
+    if args.command == "report":
+        where = Path(os.fsdecode(filename)).parent if filename else Path(args.out)
+        return (f"the disk is full: cannot write the report in {where}; nothing was lost: the ledger and "
+                "the site are unchanged, and each report file is written under a temporary name first, so "
+                "no file is left half-written. Free some space on that disk and run it again")
+    what = os.fsdecode(filename) if filename else "a file"
+    return (f"the disk is full: cannot write {what}; nothing was lost: the ledger and the site are as "
+            "they were. Free some space on that disk and run the command again")
+
+
+def _output_cut_short() -> int:
+    # The reader of stdout went away (`| head`). Stop quietly: point stdout at /dev/null so the
+    # interpreter's last flush at exit has nowhere to fail, and say so with the exit code only.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (tests); nothing will flush it at exit
+    return EXIT_BROKEN_PIPE

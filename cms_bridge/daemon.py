@@ -29,11 +29,48 @@ log = logging.getLogger("cms_bridge.daemon")
 
 #: Longest single wait, so a clock change or a stop request is noticed within a minute.
 MAX_WAIT = timedelta(seconds=60)
+#: How intake says a request is blocked for an unacknowledged national ID number: the field of
+#: the problem, and words of its message (a malformed acknowledgement table is merely invalid).
+_ID_NUMBER_FIELD, _BLOCKED_WORDS = "id_number_acknowledgement", "publishing it is blocked"
 
 
 class _Syncable(Protocol):
     def sync(self, as_of: datetime | None = None) -> Any: ...
     def status(self, as_of: datetime | None = None) -> list[Any]: ...
+
+
+def needs_attention(report: Any) -> dict[str, dict[str, Any]]:
+    """What a pass's report leaves for a person: blocked, invalid and failed requests.
+
+    ``blocked``: requests whose files carry a national ID number nobody acknowledged (by file,
+    and row of an export); ``invalid``: request files or rows intake refused (by file and row);
+    ``failed``: requests whose action failed or could not be planned this pass (by request id).
+    Each has a ``count``; the heartbeat's outcome is ``ok`` only when all three are 0.
+
+    Args:
+        report: a :class:`~cms_bridge.publishing.reconciler.SyncReport` (``intake_problems`` is
+            read when it has it).
+    """
+    blocked: list[str] = []
+    invalid: list[str] = []
+    for problem in getattr(report, "intake_problems", None) or []:
+        if problem.severity != "error":
+            continue
+        where = problem.file + (f", row {problem.row}" if problem.row is not None else "")
+        is_blocked = problem.field == _ID_NUMBER_FIELD and _BLOCKED_WORDS in problem.message
+        bucket = blocked if is_blocked else invalid
+        if where not in bucket:
+            bucket.append(where)
+    invalid = [where for where in invalid if where not in blocked]
+    failed = list(dict.fromkeys(a.request_id for a in report.failed))
+    return {"blocked": {"count": len(blocked), "files": blocked},
+            "invalid": {"count": len(invalid), "files": invalid},
+            "failed": {"count": len(failed), "ids": failed}}
+
+
+def _summary(attention: dict[str, dict[str, Any]]) -> str:
+    return ", ".join(f"{item['count']} {name} ({', '.join(item.get('ids') or item.get('files') or [])})"
+                     for name, item in attention.items() if item["count"])
 
 
 class Daemon:
@@ -46,7 +83,9 @@ class Daemon:
     Args:
         bridge: what syncs (a :class:`~cms_bridge.bridge.Bridge`).
         interval_minutes: minutes between periodic passes.
-        heartbeat: a file rewritten after every pass (time, outcome), or None.
+        heartbeat: a file rewritten after every pass, or None: the time, the ``outcome``
+            (``ok``; ``attention`` when a request is blocked, invalid or failed, listed under
+            ``needs_attention``; ``error`` when the pass itself failed) and the next boundary.
         clock: the current time, aware.
         wait: waits up to the given seconds, returning early (True) when asked to stop.
         lock: a file locked while the daemon runs, so a second daemon on the same ledger stops
@@ -83,12 +122,18 @@ class Daemon:
         try:
             report = one_pass(as_of=now)
             done = [a for a in report.actions if a.done]
-            outcome.update(ok=not report.failed, actions=len(done), failed=len(report.failed))
+            attention = needs_attention(report)
+            waiting = any(item["count"] for item in attention.values())
+            outcome.update(outcome="attention" if waiting else "ok", ok=not waiting, actions=len(done),
+                           failed=len(report.failed), needs_attention=attention)
             log.info("pass %d: %d action(s), %d failed", self.passes, len(done), len(report.failed),
                      extra={"actions": [a.model_dump(mode="json") for a in report.actions]})
+            if waiting:
+                log.warning("pass %d: needs a person: %s", self.passes, _summary(attention),
+                            extra={"needs_attention": attention})
         except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
             self.failures += 1
-            outcome.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+            outcome.update(outcome="error", ok=False, error=f"{type(exc).__name__}: {exc}")
             log.exception("pass %d failed", self.passes)
         self.next_boundary = self._next_boundary(now)
         outcome["next_boundary"] = self.next_boundary.isoformat() if self.next_boundary else None

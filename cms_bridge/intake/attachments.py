@@ -9,6 +9,8 @@ scan or archive never sits in memory whole.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -29,6 +31,7 @@ __all__ = [
     "inspect_attachment",
     "resolve_attachment",
     "sniff_type",
+    "special_file_kind",
 ]
 
 MEDIA_TYPES: dict[str, str] = {
@@ -87,6 +90,27 @@ class AttachmentInfo(BaseModel):
     pages: int | None = None
 
 
+def special_file_kind(path: Path | str) -> str | None:
+    """What *path* is when it is a named pipe, socket or device, else ``None``; never opens it.
+
+    Opening a named pipe (FIFO) waits for a writer, forever if none comes, and reading a device
+    never ends; so intake asks the file system what a path is (``stat``, following links) before
+    anything opens it. A path that does not exist, or cannot be asked about, gives ``None``.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            return kind
+    return None
+
+
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
 def resolve_attachment(base_dir: Path | str, relative: str) -> Path:
     """Return the file an attachment reference names, refusing one outside *base_dir*.
 
@@ -98,12 +122,15 @@ def resolve_attachment(base_dir: Path | str, relative: str) -> Path:
         relative: the reference's ``path``, relative, ``/``-separated.
 
     Raises:
-        AttachmentError: the resolved file lies outside *base_dir*.
+        AttachmentError: the resolved file lies outside *base_dir*, or is a named pipe, socket
+            or device (never opened).
     """
     base = Path(base_dir).resolve()
     target = (base / PurePosixPath(relative)).resolve()
     if not target.is_relative_to(base):
         raise AttachmentError(f"{relative}: resolves to {target}, outside the request folder {base}")
+    if kind := special_file_kind(target):
+        raise AttachmentError(_special_message(relative, kind))
     return target
 
 
@@ -168,6 +195,8 @@ def inspect_attachment(
         raise UsageError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
     if not path.exists():
         raise AttachmentError(f"{name}: no such file ({path})")
+    if kind := special_file_kind(path):
+        raise AttachmentError(_special_message(name, kind))
     if not path.is_file():
         raise AttachmentError(f"{name}: not a regular file")
     size = path.stat().st_size
@@ -243,6 +272,10 @@ def _legacy_office_hint(path: Path) -> str:
         if fh.read(len(_OLE2)) == _OLE2:
             return " (it is an old Office .doc/.xls/.ppt file: save it as .docx/.xlsx/.pptx)"
     return ""
+
+
+def _special_message(name: str, kind: str) -> str:
+    return f"{name}: is {kind}, not a file; it was not opened (attach a regular file)"
 
 
 def _listing(types: Iterable[str]) -> str:

@@ -23,6 +23,7 @@ from cms_bridge.intake.attachments import (
     AttachmentInfo,
     inspect_attachment,
     resolve_attachment,
+    special_file_kind,
 )
 from cms_bridge.config import IntakeConfig
 from cms_bridge.errors import AttachmentError, IntakeError, TableError
@@ -189,7 +190,8 @@ def _records(paths: Iterable[Path | str], settings: IntakeConfig,
             try:
                 rows = read_table(path)
             except TableError as exc:
-                problems.append(Problem(file=str(path), message=str(exc)))
+                # The problem names the file already; the message need not say it again.
+                problems.append(Problem(file=str(path), message=str(exc).removeprefix(f"{path}: ")))
                 continue
             for number, row in rows:
                 try:
@@ -205,10 +207,19 @@ def _records(paths: Iterable[Path | str], settings: IntakeConfig,
 
 
 def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Path]:
+    # A named pipe, socket or device is never opened (opening a FIFO waits forever for a
+    # writer): it is skipped with a problem naming it, so one odd entry cannot hang a pass.
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob(f"*{REQUEST_SUFFIX}") if not p.name.startswith("."))
+            for found in sorted(p for p in path.rglob(f"*{REQUEST_SUFFIX}") if not p.name.startswith(".")):
+                if kind := special_file_kind(found):
+                    problems.append(Problem(file=str(found), message=f"is {kind}, not a file: skipped without "
+                                                                     "opening it (remove it from the inbox)"))
+                else:
+                    yield found
+        elif kind := special_file_kind(path):
+            problems.append(Problem(file=str(path), message=f"is {kind}, not a file: skipped without opening it"))
         elif path.is_file() and path.suffix.lower() in (REQUEST_SUFFIX, *TABLE_SUFFIXES):
             yield path
         elif path.exists():

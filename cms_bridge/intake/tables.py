@@ -27,12 +27,13 @@ def read_table(path: Path) -> list[tuple[int, dict[str, Any]]]:
     Row numbers are as a spreadsheet shows them (the header is row 1). Empty rows are skipped.
 
     Raises:
-        TableError: unreadable file, undecodable text, no header, or duplicate headers.
+        TableError: unreadable file, undecodable text, a stray quote (naming its line), no
+            header, or duplicate headers.
     """
     if path.suffix.lower() == ".xlsx":
         rows = _xlsx_rows(path)
     else:
-        rows = list(csv.reader(io.StringIO(_decode(path)), strict=True)) if path.stat().st_size else []
+        rows = _csv_rows(path) if path.stat().st_size else []
     if not rows or not any(str(c or "").strip() for c in rows[0]):
         raise TableError(f"{path}: no header row")
     header = [str(c or "").strip() for c in rows[0]]
@@ -87,6 +88,49 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value.strip() if isinstance(value, str) else value
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    # Python's csv reader takes a stray quote in stride: an opening quote that is never closed
+    # makes the rest of the file one cell (or an error only at the end of the file), and one
+    # closed rows later swallows those rows into a cell. Both lose requests without a word, so
+    # they are refused here, naming the line the quote is on.
+    reader = csv.reader(io.StringIO(_decode(path)), strict=True)
+    rows: list[list[str]] = []
+    start = 1
+    try:
+        for cells in reader:
+            if rows:
+                _check_swallowed_rows(path, cells, len(rows[0]), start, reader.line_num)
+            rows.append(cells)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TableError(_csv_error(path, exc, start, reader.line_num)) from None
+    return rows
+
+
+def _csv_error(path: Path, exc: csv.Error, start: int, line: int) -> str:
+    reason = str(exc)
+    if "unexpected end of data" in reason:
+        return (f"{path}: line {start}: a quote (\") opens a cell that is never closed, so the rest of "
+                f"the file (to line {line}) would be one cell; remove the stray quote, or close it")
+    if "expected after" in reason:
+        return (f"{path}: line {line}: text follows the closing quote of a cell (a stray \"?); inside a "
+                f"quoted cell write a quote as two (\"\")")
+    return f"{path}: line {line}: not valid CSV ({reason}); save it again as CSV UTF-8"
+
+
+def _check_swallowed_rows(path: Path, cells: list[str], columns: int, start: int, end: int) -> None:
+    # A cell may hold several lines (Excel quotes it); one whose later lines look like whole
+    # rows -- as many separators as the header has -- is rows a stray quote swallowed.
+    if columns < 2 or end == start:
+        return
+    for cell in cells:
+        if any(line.count(",") >= columns - 1 for line in cell.splitlines()[1:]):
+            raise TableError(
+                f"{path}: line {start}: a quoted cell runs to line {end} and holds what look like whole "
+                f"rows, so a stray quote (\") on line {start} probably swallowed them; remove it, or "
+                f"write a quote inside a quoted cell as two (\"\")")
 
 
 def _decode(path: Path) -> str:

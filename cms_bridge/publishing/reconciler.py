@@ -26,6 +26,7 @@ from cms_bridge.errors import CmsBridgeError
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState, SiteVersion
 from cms_bridge.mappings import Mappings
+from cms_bridge.intake.inbox import Problem
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_post
 from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
@@ -55,6 +56,8 @@ class SyncReport(BaseModel):
     actions: list[Action]
     dry_run: bool
     requests_sent: int = 0
+    #: Problems of the inbox read before the pass (``Bridge.daemon_pass`` fills them in).
+    intake_problems: list[Problem] = []
 
     @property
     def failed(self) -> list[Action]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cms_bridge import __version__
@@ -137,3 +139,138 @@ def test_config_with_an_unknown_attachment_type_names_the_field(cli_config, tmp_
     assert code == 2
     line = _error_line(capsys)
     assert "allowed_types" in line and "exe" in line
+
+
+# --- clear messages for likely mistakes and for the machine's limits (issue 12 §8, issue 14 §4) ---
+
+def test_mappings_ita_that_is_not_a_year_exits_2(cli_config, capsys) -> None:
+    code = main(["--config", cli_config, "mappings", "check", "--ita", "abc"])
+    assert code == 2
+    assert _error_line(capsys) == ("cms-bridge: error: argument --ita: 'abc' is not a year; give a Buddhist Era "
+                                   "(BE) year, e.g. 2570 (see: cms-bridge mappings --help)")
+
+
+def test_report_for_a_christian_era_year_asks_did_you_mean_before_anything_runs(cli_config, tmp_path,
+                                                                                  capsys) -> None:
+    code = main(["--config", cli_config, "report", "--fiscal-year", "2027", "--round", "1", "--all",
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert _error_line(capsys) == (
+        "cms-bridge: error: argument --fiscal-year: 2027 looks like a Christian Era (CE) year; years here are "
+        "Buddhist Era (BE) years: did you mean 2570? (see: cms-bridge report --help)")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ledger.sqlite3").exists()
+
+
+def test_a_mistyped_command_line_is_one_line_and_exit_2(capsys) -> None:
+    assert main(["report", "--fiscal-year", "2570", "--round", "3"]) == 2
+    assert _error_line(capsys) == ("cms-bridge: error: argument --round: invalid choice: 3 (choose from 1, 2) "
+                                   "(see: cms-bridge report --help)")
+
+
+def test_decide_on_an_unknown_request_says_to_run_sync_or_validate(cli_config, capsys) -> None:
+    code = main(["--config", cli_config, "decide", "2570-x-404", "--approve", "--by", "ผอ."])
+    assert code == 1
+    line = _error_line(capsys)
+    assert line == "cms-bridge: error: no request 2570-x-404 in the ledger; run sync or validate first"
+    assert "record_request" not in line
+
+
+def test_output_cut_short_exits_141_without_a_traceback(cli_config, tmp_path, monkeypatch, capsys) -> None:
+    class GoneReader:
+        """stdout whose reader went away, as `| head` leaves it once it has its lines."""
+
+        def __init__(self) -> None:
+            self.file = (tmp_path / "stdout").open("w")
+
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self) -> int:
+            return self.file.fileno()
+
+    monkeypatch.setattr("sys.stdout", GoneReader())
+    assert main(["--config", cli_config, "status", "--json"]) == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_status_json_into_a_closed_pipe_ends_quietly(cli_config, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone: `cms-bridge status --json | head -c0`
+    try:
+        done = subprocess.run([sys.executable, "-m", "cms_bridge", "--config", cli_config, "status", "--json"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120,
+                              env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}, check=False)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def _full_ledger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ledger opened from now on is on a full disk: SQLite may not grow the file any more."""
+    from cms_bridge.ledger.store import Ledger
+
+    opened = Ledger.__init__
+
+    def on_a_full_disk(self, *args, **kwargs) -> None:
+        opened(self, *args, **kwargs)
+        pages = self.connection.execute("PRAGMA page_count").fetchone()[0]
+        self.connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(Ledger, "__init__", on_a_full_disk)
+
+
+def test_a_full_disk_under_the_ledger_says_so_and_loses_nothing(cli_config, tmp_path, monkeypatch,
+                                                                 capsys) -> None:
+    from cms_bridge.ledger.store import Ledger
+
+    record = ["--config", cli_config, "record", "--group", "finance", "--channel", "board",
+              "--title", "ประกาศ", "--date", "2026-11-24", "--by", "สมชาย"]
+    monkeypatch.chdir(tmp_path)
+    assert main(record) == 0
+    capsys.readouterr()
+    _full_ledger(monkeypatch)
+    code = main([*record, "--note", "ยาว" * 100_000])
+    assert code == 1
+    ledger_path = tmp_path / "ledger.sqlite3"
+    assert _error_line(capsys) == (
+        f"cms-bridge: error: the disk is full: the ledger {ledger_path} cannot be written; nothing was lost: "
+        "the change was not recorded and the ledger is as it was before (SQLite undid the unfinished write). "
+        "Free some space on that disk and run the command again: it carries on from there")
+    monkeypatch.undo()
+    with Ledger(ledger_path) as ledger:
+        assert [m.title for m in ledger.manual_publications()] == ["ประกาศ"]
+
+
+def test_a_full_disk_while_writing_a_report_says_where_and_keeps_the_old_file(cli_config, tmp_path,
+                                                                              monkeypatch, capsys) -> None:
+    import errno
+    import os
+
+    monkeypatch.setattr("cms_bridge.reports.harvest._bridge_items", lambda *args: ({}, {}))
+    monkeypatch.setattr("cms_bridge.reports.harvest._site_items", lambda *args: [])
+    out = tmp_path / "out"
+    report = ["--config", cli_config, "report", "--fiscal-year", "2570", "--round", "1", "--group", "finance",
+              "--format", "json", "--out", str(out)]
+    assert main(report) == 0
+    [written] = capsys.readouterr().out.split()
+    before = Path(written).read_bytes()
+
+    def write_until_the_disk_fills(path: Path, data: object) -> None:
+        with path.open("wb") as fh:
+            fh.write(b'{"report": ')  # a write cut off part way, as on a real full disk
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("cms_bridge.reports.render._write_json", write_until_the_disk_fills)
+    assert main(report) == 1
+    assert _error_line(capsys) == (
+        f"cms-bridge: error: the disk is full: cannot write the report in {out}; nothing was lost: the ledger "
+        "and the site are unchanged, and each report file is written under a temporary name first, so no file "
+        "is left half-written. Free some space on that disk and run it again")
+    assert Path(written).read_bytes() == before and sorted(p.name for p in out.iterdir()) == [Path(written).name]

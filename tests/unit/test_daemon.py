@@ -127,3 +127,81 @@ def test_a_second_daemon_on_the_same_ledger_stops_at_once_and_the_lock_is_freed(
                    wait=lambda s: True, lock=lock)
     again.run(install_signal_handlers=False)
     assert again.passes == 1
+
+
+# --- the heartbeat says what needs a person -----------------------------------------------------
+
+def test_heartbeat_is_attention_while_requests_are_blocked_invalid_or_failed(tmp_path: Path) -> None:
+    from cms_bridge.bridge import Bridge
+    from cms_bridge.publishing.reconciler import Action, SyncReport
+    from cms_bridge.samples import text_pdf
+
+    from .test_bridge_methods import config_with_inbox
+    from .test_intake import write_request
+
+    class FailingSync(Bridge):
+        def sync(self, as_of: datetime | None = None, **_: object) -> SyncReport:
+            return SyncReport(as_of=as_of or self.clock(), dry_run=False, actions=[
+                Action(request_id="2570-t-001", kind="create", detail="new", error="site down"),
+                Action(request_id="2570-t-005", kind="publish", detail="window opens", done=True)])
+
+    config = config_with_inbox(tmp_path)
+    inbox = tmp_path / "inbox"
+    write_request(inbox / "good")
+    # 1-1017-00203-45-0 is made up; its check digit is valid.
+    write_request(inbox / "blocked", rid="2570-t-002",
+                  attachment_bytes=text_pdf(["Citizen ID 1-1017-00203-45-0"]))
+    write_request(inbox / "invalid", rid="2570-t-003", attachment="missing.pdf")
+    heartbeat = tmp_path / "heartbeat"
+    with FailingSync(config, clock=lambda: T0) as bridge:
+        Daemon(bridge, interval_minutes=15, heartbeat=heartbeat, clock=bridge.clock).run_pass()
+    beat = json.loads(heartbeat.read_text(encoding="utf-8"))
+    assert beat["outcome"] == "attention" and beat["ok"] is False
+    assert beat["actions"] == 1 and beat["failed"] == 1
+    assert beat["needs_attention"] == {
+        "blocked": {"count": 1, "files": [str(inbox / "blocked" / "request.toml")]},
+        "invalid": {"count": 1, "files": [str(inbox / "invalid" / "request.toml")]},
+        "failed": {"count": 1, "ids": ["2570-t-001"]},
+    }
+    assert "1101700203450" not in heartbeat.read_text(encoding="utf-8")
+
+
+def test_heartbeat_is_ok_only_when_nothing_waits_and_error_when_the_pass_fails(tmp_path: Path) -> None:
+    heartbeat = tmp_path / "heartbeat"
+    bridge = FakeBridge(failures={2}, boundary=None)
+    daemon = Daemon(bridge, interval_minutes=15, heartbeat=heartbeat, clock=Clock())
+    daemon.run_pass()
+    beat = json.loads(heartbeat.read_text(encoding="utf-8"))
+    assert beat["outcome"] == "ok" and beat["ok"] is True
+    assert {name: item["count"] for name, item in beat["needs_attention"].items()} == {
+        "blocked": 0, "invalid": 0, "failed": 0}
+    daemon.run_pass()
+    beat = json.loads(heartbeat.read_text(encoding="utf-8"))
+    assert beat["outcome"] == "error" and beat["ok"] is False and beat["error"] == "RuntimeError: site down"
+
+
+#: The supervisor's check in docs/operations.md: the heartbeat is fresh and its outcome is ok.
+SUPERVISOR_CHECK = ("find /run/cms-bridge/heartbeat -mmin -35 | grep -q . && "
+                    "grep -q '\"outcome\": \"ok\"' /run/cms-bridge/heartbeat")
+
+
+def test_the_documented_supervisor_check_tells_attention_and_error_from_ok(tmp_path: Path) -> None:
+    import subprocess
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert SUPERVISOR_CHECK in docs
+    heartbeat = tmp_path / "heartbeat"
+    command = SUPERVISOR_CHECK.replace("/run/cms-bridge/heartbeat", str(heartbeat))
+
+    def check_after(bridge: FakeBridge) -> int:
+        Daemon(bridge, interval_minutes=15, heartbeat=heartbeat, clock=Clock()).run_pass()
+        return subprocess.run(["sh", "-c", command], check=False).returncode
+
+    assert check_after(FakeBridge(failures=set(), boundary=None)) == 0
+    assert check_after(FakeBridge(failures={1}, boundary=None)) == 1
+
+    class Waiting(FakeBridge):
+        def sync(self, as_of=None):
+            return FakeReport(failed=[type("A", (), {"request_id": "2570-t-001"})()])
+
+    assert check_after(Waiting(failures=set(), boundary=None)) == 1

@@ -267,3 +267,76 @@ def test_an_unquoted_buddhist_era_request_date_is_refused_with_the_fix(tmp_path:
     problem = only_error(load(tmp_path))
     assert problem.field == "request_date"
     assert "2026-11-15" in problem.message and '"15 พ.ย. 2569"' in problem.message
+
+
+# --- named pipes, sockets and devices are never opened ------------------------------------------
+
+@pytest.fixture
+def no_hang():
+    """Fail, not hang, when something opens a named pipe (the open waits forever for a writer)."""
+    import signal
+
+    def timeout(*_: object) -> None:
+        raise TimeoutError("a named pipe was opened")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_fifo_in_the_inbox_is_skipped_with_a_problem_and_never_opened(tmp_path: Path, no_hang) -> None:
+    import os
+
+    write_request(tmp_path / "a")
+    os.mkfifo(tmp_path / "b.toml")
+    report = load(tmp_path)
+    assert [r.request.request_id for r in report.requests] == ["2570-t-001"]
+    assert [str(p) for p in report.problems] == [
+        f"{tmp_path / 'b.toml'}: error: is a named pipe (FIFO), not a file: skipped without opening it "
+        "(remove it from the inbox)"]
+
+
+def test_a_socket_or_device_given_as_a_path_is_refused(tmp_path: Path, no_hang,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.chdir(tmp_path)  # a short relative name: socket paths are limited to ~100 bytes
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind("s.toml")
+        report = load(Path("s.toml"), Path("/dev/zero"))
+    finally:
+        sock.close()
+    assert [p.message for p in report.problems] == [
+        "is a socket, not a file: skipped without opening it",
+        "is a character device, not a file: skipped without opening it"]
+
+
+def test_an_attachment_that_is_a_fifo_is_refused_before_it_is_opened(tmp_path: Path, no_hang) -> None:
+    import os
+
+    write_request(tmp_path / "a", attachment="doc.pdf", attachment_bytes=b"")
+    (tmp_path / "a" / "doc.pdf").unlink()
+    os.mkfifo(tmp_path / "a" / "doc.pdf")
+    problem = only_error(load(tmp_path))
+    assert problem.field == "attachments.0"
+    assert problem.message == "doc.pdf: is a named pipe (FIFO), not a file; it was not opened (attach a regular file)"
+
+
+def test_validate_and_inspect_of_a_fifo_exit_1_without_a_traceback(tmp_path: Path, capsys, no_hang) -> None:
+    import os
+
+    config = tmp_path / "cms-bridge.toml"
+    config.write_text('[site]\nurl = "https://example.invalid"\nusername = "u"\n', encoding="utf-8")
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    assert main(["--config", str(config), "validate", str(fifo)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"{fifo}: error: is a named pipe (FIFO), not a file: skipped without opening it"
+    assert main(["--config", str(config), "inspect", str(fifo)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.strip() == (f"{fifo}: error: pipe.pdf: is a named pipe (FIFO), not a file; it was not "
+                                    "opened (attach a regular file)")
+    assert "Traceback" not in captured.err

@@ -87,3 +87,71 @@ def test_undecodable_csv_and_missing_columns_are_clear(folder: Path) -> None:
     assert "neither UTF-8 nor TIS-620" in str(load(path).problems[0])
     path.write_bytes(csv_bytes([["other", "columns"], ["1", "2"]], "utf-8"))
     assert "none of the configured columns" in str(load(path).problems[0])
+
+
+# --- a stray quote: the csv module would swallow rows without a word --------------------------
+
+def _csv_text(*rows: list[str]) -> str:
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+def test_a_quote_never_closed_names_its_line(folder: Path) -> None:
+    path = folder / "export.csv"
+    bad = list(ROW)
+    bad[0] = "2570-csv-002"
+    bad[6] = '"ประกาศรายชื่อ'  # opens a quoted cell that nothing closes
+    path.write_text(_csv_text(HEADERS, ROW, bad, ROW), encoding="utf-8")
+    report = load(path)
+    [problem] = report.problems
+    assert str(problem) == (
+        f"{path}: error: line 3: a quote (\") opens a cell that is never closed, so the rest of the file "
+        "(to line 4) would be one cell; remove the stray quote, or close it")
+    assert report.requests == []
+
+
+def test_a_stray_quote_that_swallows_rows_is_refused(folder: Path) -> None:
+    path = folder / "export.csv"
+    opening, closing = list(ROW), list(ROW)
+    opening[0], opening[6] = "2570-csv-002", '"ประกาศรายชื่อ'
+    closing[0], closing[7] = "2570-csv-004", 'แจ้งให้ทราบ"'  # a second stray quote closes it
+    path.write_text(_csv_text(HEADERS, ROW, opening, ROW, closing), encoding="utf-8")
+    [problem] = load(path).problems
+    assert problem.message.startswith("line 3: a quoted cell runs to line 5 and holds what look like whole rows")
+
+
+def test_text_after_a_closing_quote_names_its_line(folder: Path) -> None:
+    path = folder / "export.csv"
+    bad = list(ROW)
+    bad[6] = '"ประกาศ"รายชื่อ'
+    path.write_text(_csv_text(HEADERS, bad), encoding="utf-8")
+    [problem] = load(path).problems
+    assert problem.message.startswith("line 2: text follows the closing quote of a cell")
+
+
+def test_a_cell_of_several_lines_is_still_read(tmp_path: Path) -> None:
+    from cms_bridge.intake.tables import read_table
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes([["id", "body", "note"], ["1", "บรรทัดแรก\nบรรทัดที่สอง, และต่อ", "x"],
+                                ["2", 'มี "คำพูด" ในช่อง', "y"]], "utf-8"))
+    assert read_table(path) == [(2, {"id": "1", "body": "บรรทัดแรก\nบรรทัดที่สอง, และต่อ", "note": "x"}),
+                                (3, {"id": "2", "body": 'มี "คำพูด" ในช่อง', "note": "y"})]
+
+
+def test_validate_with_a_stray_quote_exits_1_without_a_traceback(folder: Path, capsys) -> None:
+    from cms_bridge.cli import main
+
+    config = folder / "cms-bridge.toml"
+    config.write_text('[site]\nurl = "https://example.invalid"\nusername = "u"\n[intake.columns]\n'
+                      + "".join(f'"{k}" = "{v}"\n' for k, v in COLUMNS.items()), encoding="utf-8")
+    path = folder / "export.csv"
+    bad = list(ROW)
+    bad[6] = '"ประกาศรายชื่อ'
+    path.write_text(_csv_text(HEADERS, bad), encoding="utf-8")
+    assert main(["--config", str(config), "validate", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert captured.out.splitlines() == [
+        f"{path}: error: line 2: a quote (\") opens a cell that is never closed, so the rest of the file "
+        "(to line 2) would be one cell; remove the stray quote, or close it",
+        "0 valid request(s), 1 error(s), 0 warning(s)"]
