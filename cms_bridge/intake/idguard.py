@@ -19,30 +19,38 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal
-from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict
-from pypdf import PdfReader
 
 from cms_bridge.errors import AttachmentError
+from cms_bridge.intake import extract
 from cms_bridge.intake.attachments import resolve_attachment, sniff_type
+from cms_bridge.intake.extract import TEXT_EXTENSIONS
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import to_arabic_digits
 
-__all__ = ["SCANNER_VERSION", "Finding", "ScanResult", "is_valid_id_number", "scan_fields", "scan_file",
-           "scan_request", "scan_text"]
+__all__ = [
+    "SCANNER_VERSION",
+    "TEXT_EXTENSIONS",
+    "Finding",
+    "ScanResult",
+    "is_valid_id_number",
+    "scan_fields",
+    "scan_file",
+    "scan_request",
+    "scan_text",
+]
 
-#: Changes whenever what the scanner reads or finds changes: stored scans of an older version
-#: are not trusted, so every kept file is read again once by the new scanner.
-SCANNER_VERSION = "1"
+# Bumped whenever what the scanner reads or how it matches changes, so results stored under
+# (sha256 of the file, SCANNER_VERSION) are read again by a newer scanner and never trusted stale.
+# 1: page text, DOCX body/headers/footers/notes/comments, XLSX cells, PPTX slides.
+# 2: every part that can carry text (cms_bridge.intake.extract), caps, pictures reported.
+SCANNER_VERSION = 2
 
 FindingKind = Literal["id_number", "phone", "email", "not_scanned"]
-TEXT_EXTENSIONS = frozenset({".txt", ".csv", ".tsv", ".md", ".html", ".htm"})
 
 _DIGIT = "[0-9]"  # Thai digits are made Arabic first (see _normalise).
 # Between two digits of one number: any run of spaces (line breaks included: a PDF wraps a
@@ -62,16 +70,6 @@ _PHONE_CANDIDATE = re.compile(
     _NOT_AFTER_DIGITS + "0" + r"[ \-]?[0-9]" * 8 + r"(?:[ \-]?[0-9])?" + _NOT_BEFORE_DIGITS
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-# Zip members larger than this are not decompressed for scanning (a zip bomb would be endless).
-_MAX_XML_BYTES = 64 * 1024 * 1024
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_BREAKS = {f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n"}
-_DOCX_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
 
 
 def is_valid_id_number(digits: str) -> bool:
@@ -107,6 +105,8 @@ class Finding(BaseModel):
         kind: ``id_number`` (blocks), ``phone``, ``email`` or ``not_scanned`` (warnings).
         source: the file (as the request names it) or the request field.
         page: PDF page number, XLSX sheet name or PPTX slide number; ``None`` otherwise.
+        part: where in the page or file, when not its own text: ``annotation``, ``footer``,
+            ``comment B4``, ``notes``, ``embedded file 'a.docx' footer`` ...; ``None`` otherwise.
         masked: the value with most digits hidden, e.g. ``1-2345-xxxxx-xx-3``; never the whole.
         note: why a file could not be checked, for ``not_scanned``.
     """
@@ -116,6 +116,7 @@ class Finding(BaseModel):
     kind: FindingKind
     source: str
     page: int | str | None = None
+    part: str | None = None
     masked: str | None = None
     note: str | None = None
 
@@ -130,6 +131,8 @@ class Finding(BaseModel):
         where = self.source
         if self.page is not None:
             where += f", sheet {self.page}" if isinstance(self.page, str) else f", page {self.page}"
+        if self.part is not None:
+            where += f", {self.part}"
         what = {
             "id_number": "Thai national ID number (เลขประจำตัวประชาชน)",
             "phone": "phone number",
@@ -173,13 +176,14 @@ class ScanResult(BaseModel):
         return [f.message for f in (*self.id_numbers, *self.warnings)]
 
 
-def scan_text(text: str, source: str, page: int | str | None = None) -> list[Finding]:
+def scan_text(text: str, source: str, page: int | str | None = None, part: str | None = None) -> list[Finding]:
     """Find ID numbers, phone numbers and e-mail addresses in *text*.
 
     Args:
         text: any text; Thai digits count as digits.
         source: what to call the text's origin in findings.
         page: the page, sheet or slide it came from, if any.
+        part: the part of the page or file it came from (``footer``, ``comment B4``), if any.
     """
     text = _normalise(text)
     findings: list[Finding] = []
@@ -189,7 +193,7 @@ def scan_text(text: str, source: str, page: int | str | None = None) -> list[Fin
         digits = re.sub(r"[^0-9]", "", match.group(1))
         if (is_valid_id_number(digits) and _written_like_one_number(match.group(1))
                 and not any(start < e and s < end for s, e in id_spans)):
-            findings.append(Finding(kind="id_number", source=source, page=page, masked=_mask_id(digits)))
+            findings.append(Finding(kind="id_number", source=source, page=page, part=part, masked=_mask_id(digits)))
             id_spans.append((start, end))
     for match in _PHONE_CANDIDATE.finditer(text):
         digits = re.sub(r"[^0-9]", "", match.group())
@@ -197,9 +201,9 @@ def scan_text(text: str, source: str, page: int | str | None = None) -> list[Fin
         mobile = len(digits) == 10 and digits[1] in "689"
         landline = len(digits) == 9 and digits[1] in "234567"
         if (mobile or landline) and not overlaps_id:
-            findings.append(Finding(kind="phone", source=source, page=page, masked=_mask_phone(digits)))
+            findings.append(Finding(kind="phone", source=source, page=page, part=part, masked=_mask_phone(digits)))
     for match in _EMAIL.finditer(text):
-        findings.append(Finding(kind="email", source=source, page=page, masked=_mask_email(match.group())))
+        findings.append(Finding(kind="email", source=source, page=page, part=part, masked=_mask_email(match.group())))
     return findings
 
 
@@ -240,44 +244,61 @@ def _normalise(text: str) -> str:
 
 
 def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
-    """Scan one file: PDF per page, DOCX, XLSX per sheet, PPTX per slide, or plain text.
+    """Scan one file: every part of a PDF, DOCX, XLSX or PPTX that can carry text, or plain text.
 
-    Archives (zip, rar) and PDF pages without a text layer (scans) cannot be checked; they give
-    a ``not_scanned`` warning so a person knows to look. Images are not checked.
+    What is read is listed in :mod:`cms_bridge.intake.extract` and docs/security.md. What cannot
+    be read gives a ``not_scanned`` warning so a person knows to look: archives (zip, rar),
+    pictures (jpg, png, and pictures inside documents), PDF pages without a text layer (scans),
+    embedded files of unknown types.
+
+    The findings depend only on the file's bytes (its name's extension too, for plain text) and
+    on *source*, which they merely carry: a caller may keep them under (sha256 of the bytes,
+    :data:`SCANNER_VERSION`) and give them another source with ``model_copy``.
 
     Args:
         path: the file.
         source: name to report it under; the file name by default.
 
     Raises:
-        AttachmentError: the file cannot be read, or is a corrupt or password-protected document.
+        AttachmentError: the file cannot be read, is a corrupt or password-protected document,
+            or is over one of the caps of :data:`cms_bridge.intake.extract.LIMITS` (too large,
+            too many parts, too deeply embedded): it is refused, never passed unread.
     """
     path = Path(path)
     source = source or path.name
     file_type = sniff_type(path)
     if file_type in ("jpg", "png"):
-        return []
+        return [Finding(kind="not_scanned", source=source, note="(a picture: not read for ID numbers, check it by hand)")]
     if file_type in ("zip", "rar"):
         return [Finding(kind="not_scanned", source=source, note=f"({file_type} archive: check its files by hand)")]
     if file_type is None and path.suffix.lower() not in TEXT_EXTENSIONS:
         return [Finding(kind="not_scanned", source=source, note="(unknown file type)")]
     try:
-        pages = _EXTRACTORS.get(file_type or "", _plain_text)(path)
-        findings: list[Finding] = []
-        blank_pages = []
-        for page, text in pages:
-            if file_type == "pdf" and not text.strip():
-                blank_pages.append(str(page))
-            findings.extend(scan_text(text, source, page))
+        with path.open("rb") as stream:
+            items = list(extract.extract(stream, file_type, extract.Budget(source)))
+        return _findings(items, source)
     except AttachmentError:
         raise
     except Exception as exc:  # noqa: BLE001
         # Fail closed on anything a parser throws, and give only the exception's type: parser
         # messages can quote the document, and so the very number this guard must not print.
         raise AttachmentError(f"{source}: cannot be read to check for ID numbers ({type(exc).__name__})") from None
-    if blank_pages:
-        note = f"(no text layer on page(s) {', '.join(blank_pages)}: scanned images must be checked by hand)"
-        findings.append(Finding(kind="not_scanned", source=source, note=note))
+
+
+def _findings(items: list[extract.Piece | extract.Unread], source: str) -> list[Finding]:
+    """Scan every piece; a shadow piece only adds numbers its page does not hold already."""
+    findings: list[Finding] = []
+    seen: set[tuple[int | str | None, str, str | None]] = set()
+    plain = [i for i in items if isinstance(i, extract.Piece) and not i.shadow]
+    shadows = [i for i in items if isinstance(i, extract.Piece) and i.shadow]
+    for piece in (*plain, *shadows):
+        for finding in scan_text(piece.text, source, piece.page, piece.part):
+            key = (finding.page, finding.kind, finding.masked)
+            if not piece.shadow or key not in seen:
+                findings.append(finding)
+            seen.add(key)
+    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=i.part, note=i.note)
+                    for i in items if isinstance(i, extract.Unread))
     return findings
 
 
@@ -324,103 +345,3 @@ def _texts(data: object, where: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(data, list | tuple):
         for index, value in enumerate(data):
             yield from _texts(value, f"{where}[{index}]")
-
-
-# --- text extraction: each yields (page, text) -----------------------------------------------
-
-
-def _pdf_pages(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open("rb") as fh:
-        reader = PdfReader(fh)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise AttachmentError(f"{path.name}: the PDF is password-protected and cannot be checked")
-        for number, page in enumerate(reader.pages, 1):
-            yield number, page.extract_text() or ""
-
-
-def _plain_text(path: Path) -> Iterator[tuple[None, str]]:
-    raw = path.read_bytes()
-    try:
-        yield None, raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Thai Windows programs (and older Excel CSV exports) write TIS-620 / cp874.
-        yield None, raw.decode("cp874", errors="replace")
-
-
-def _read_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
-    if archive.getinfo(name).file_size > _MAX_XML_BYTES:
-        raise AttachmentError(f"{name} inside the file is too large to check ({_MAX_XML_BYTES} bytes at most)")
-    return ElementTree.fromstring(archive.read(name))
-
-
-def _docx_text(path: Path) -> Iterator[tuple[None, str]]:
-    with zipfile.ZipFile(path) as archive:
-        for name in sorted(n for n in archive.namelist() if _DOCX_PARTS.fullmatch(n)):
-            paragraphs = []
-            for paragraph in _read_xml(archive, name).iter(f"{_W}p"):
-                # Word splits a number over several runs (w:t) freely; a paragraph is one line.
-                pieces = [n for n in paragraph.iter() if n.tag == f"{_W}t" or n.tag in _BREAKS]
-                paragraphs.append("".join((n.text or "") if n.tag == f"{_W}t" else _BREAKS[n.tag] for n in pieces))
-            yield None, "\n".join(paragraphs)
-
-
-def _xlsx_sheets(path: Path) -> Iterator[tuple[str, str]]:
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        shared: list[str] = []
-        if "xl/sharedStrings.xml" in names:
-            root = _read_xml(archive, "xl/sharedStrings.xml")
-            shared = ["".join(t.text or "" for t in si.iter(f"{_S}t")) for si in root.iter(f"{_S}si")]
-        targets = {}
-        if "xl/_rels/workbook.xml.rels" in names:
-            for rel in _read_xml(archive, "xl/_rels/workbook.xml.rels").iter(f"{_PKG_REL}Relationship"):
-                target = rel.get("Target", "")
-                targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        for sheet in _read_xml(archive, "xl/workbook.xml").iter(f"{_S}sheet"):
-            part = str(PurePosixPath(targets.get(sheet.get(f"{_REL}id"), "")))
-            if part in names:
-                yield sheet.get("name", part), "\n".join(_cell_texts(_read_xml(archive, part), shared))
-
-
-def _cell_texts(sheet: ElementTree.Element, shared: list[str]) -> Iterator[str]:
-    for cell in sheet.iter(f"{_S}c"):
-        kind = cell.get("t", "n")
-        value = cell.find(f"{_S}v")
-        if kind == "inlineStr":
-            yield "".join(t.text or "" for t in cell.iter(f"{_S}t"))
-        elif value is None or value.text is None:
-            continue
-        elif kind == "s":
-            index = int(value.text)
-            yield shared[index] if 0 <= index < len(shared) else ""
-        elif kind == "n":
-            yield _number_text(value.text)
-        else:
-            yield value.text
-
-
-def _number_text(raw: str) -> str:
-    # Excel keeps a 13-digit ID typed into a number cell as "1101700203451" or "1.101700203451E+12".
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        return raw
-    return str(int(number)) if number == number.to_integral_value() else raw
-
-
-def _pptx_slides(path: Path) -> Iterator[tuple[int, str]]:
-    slide = re.compile(r"ppt/slides/slide(\d+)\.xml")
-    with zipfile.ZipFile(path) as archive:
-        numbered = sorted((int(m.group(1)), m.group()) for n in archive.namelist() if (m := slide.fullmatch(n)))
-        for number, name in numbered:
-            paragraphs = _read_xml(archive, name).iter(f"{_A}p")
-            lines = ["".join(t.text or "" for t in p.iter(f"{_A}t")) for p in paragraphs]
-            yield number, "\n".join(lines)
-
-
-_EXTRACTORS: dict[str, Callable[[Path], Iterator[tuple[int | str | None, str]]]] = {
-    "pdf": _pdf_pages,
-    "docx": _docx_text,
-    "xlsx": _xlsx_sheets,
-    "pptx": _pptx_slides,
-}

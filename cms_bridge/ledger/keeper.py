@@ -116,7 +116,7 @@ class FileKeeper:
             AttachmentError: the file cannot be read to check it (the guard fails closed).
         """
         row = self._db.execute("SELECT findings FROM file_scans WHERE sha256 = ? AND scanner_version = ?",
-                               (info.sha256, SCANNER_VERSION)).fetchone()
+                               (info.sha256, str(SCANNER_VERSION))).fetchone()
         if row is not None:
             return [Finding.model_validate({**item, "source": source}) for item in json.loads(row["findings"])]
         findings = scan_file(info.path, source=source)
@@ -124,5 +124,5 @@ class FileKeeper:
         with self.ledger.transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO file_scans (sha256, scanner_version, findings, scanned_at) VALUES (?, ?, ?, ?)",
-                (info.sha256, SCANNER_VERSION, json.dumps(stored, ensure_ascii=False), self.ledger.now_text()))
+                (info.sha256, str(SCANNER_VERSION), json.dumps(stored, ensure_ascii=False), self.ledger.now_text()))
         return findings

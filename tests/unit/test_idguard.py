@@ -206,7 +206,9 @@ def test_pdf_pages_without_text_are_reported_as_not_checked(tmp_path: Path) -> N
     path = tmp_path / "scan.pdf"
     path.write_bytes(buffer.getvalue())
     [finding] = scan_file(path)
-    assert finding.kind == "not_scanned" and not finding.blocks and "page(s) 1" in finding.message
+    # One warning per page without text, so a person knows which pages to read by eye.
+    assert finding.kind == "not_scanned" and not finding.blocks and finding.page == 1
+    assert "page 1" in finding.message and "no text layer" in finding.message
 
 
 def test_docx_number_split_over_runs_is_found(tmp_path: Path) -> None:
