@@ -126,6 +126,38 @@ MultilineText = Annotated[
 
 OfficeDate = ThaiDate
 
+#: WordPress 6.1 keeps a post's title, and a media item's (an attachment's ``title``), in
+#: ``wp_posts.post_title``, a MySQL TEXT column: at most 65,535 bytes. ``wpdb`` refuses a longer
+#: value rather than cut it ("Could not insert post into the database", ``db_insert_error``), so
+#: such a request would fail on every sync. What counts is the title as the bridge sends it:
+#: UTF-8 (a Thai character is 3 bytes) after ``< > & " ' [ ]`` are written as entities.
+WP_TITLE_MAX_BYTES = 65_535
+#: Bytes of one Thai character in UTF-8 (U+0E00-U+0E7F).
+THAI_CHAR_BYTES = 3
+# The entities cms_bridge.publishing.post_body.inert_text writes (a unit test keeps them equal).
+_ENTITY_BYTES = {"&": 5, "<": 4, ">": 4, '"': 6, "'": 6, "[": 5, "]": 5}
+
+
+def stored_title_bytes(text: str) -> int:
+    """How many bytes *text* takes in WordPress's ``post_title`` once the bridge made it inert."""
+    return sum(_ENTITY_BYTES.get(ch) or len(ch.encode("utf-8")) for ch in text)
+
+
+def _fits_wordpress_title(value: str) -> str:
+    size = stored_title_bytes(value)
+    if size > WP_TITLE_MAX_BYTES:
+        raise ValueError(
+            f"is too long for WordPress, which stores a title of at most {WP_TITLE_MAX_BYTES:,} bytes: about "
+            f"{WP_TITLE_MAX_BYTES // THAI_CHAR_BYTES:,} Thai characters (3 bytes each; each < > & \" ' [ ] "
+            f"takes 4-6); this one is {len(value):,} characters, {size:,} bytes: shorten it by at least "
+            f"{-(-(size - WP_TITLE_MAX_BYTES) // THAI_CHAR_BYTES):,} Thai character(s)")
+    return value
+
+
+WordPressTitle = Annotated[Line, AfterValidator(_fits_wordpress_title)]
+"""A :data:`Line` WordPress can store as a post or media title (see :data:`WP_TITLE_MAX_BYTES`)."""
+OptionalWordPressTitle = Annotated[WordPressTitle | None, BeforeValidator(_empty_to_none)]
+
 
 def _check_relative_path(value: str) -> str:
     # Requests are written on Windows too: a backslash is a folder separator there.
@@ -163,7 +195,7 @@ class Attachment(_Model):
     """A file sent with the request, by path relative to the folder of the request file."""
 
     path: Annotated[Line, AfterValidator(_check_relative_path)]
-    title: OptionalLine = None
+    title: OptionalWordPressTitle = None
 
 
 class Decision(_Model):
@@ -221,7 +253,7 @@ class PublicationRequest(_Model):
     request_date: OfficeDate
     requester: Person
     group: Line
-    title: Line
+    title: WordPressTitle
     purpose: Line
     kind: Line
     file_count: int | None = Field(default=None, ge=0)

@@ -342,3 +342,54 @@ def test_validate_and_inspect_of_a_fifo_exit_1_without_a_traceback(tmp_path: Pat
     assert captured.out.strip() == (f"{fifo}: error: pipe.pdf: is a named pipe (FIFO), not a file; it was not "
                                     "opened (attach a regular file)")
     assert "Traceback" not in captured.err
+
+
+# --- titles WordPress can store: wp_posts.post_title is TEXT, 65,535 bytes ------------------------
+
+THAI = "ก"  # 3 bytes in UTF-8, as every Thai character
+
+
+def test_a_thai_title_up_to_wordpress_s_limit_is_accepted_and_one_more_character_is_not(tmp_path: Path) -> None:
+    write_request(tmp_path / "a", title=f'"{THAI * 21_845}"')
+    assert load(tmp_path).ok
+    write_request(tmp_path / "a", title=f'"{THAI * 21_846}"')
+    problem = only_error(load(tmp_path))
+    assert problem.field == "title" and problem.label == "เรื่อง"
+    assert problem.message == (
+        "is too long for WordPress, which stores a title of at most 65,535 bytes: about 21,845 Thai characters "
+        "(3 bytes each; each < > & \" ' [ ] takes 4-6); this one is 21,846 characters, 65,538 bytes: shorten it "
+        "by at least 1 Thai character(s)")
+
+
+def test_the_limit_counts_the_title_as_sent_with_its_markup_escaped(tmp_path: Path) -> None:
+    # "&" is sent as "&amp;" (5 bytes): 13,107 of them fill the column exactly.
+    write_request(tmp_path / "a", title=f'"{"&" * 13_107}"')
+    assert load(tmp_path).ok
+    write_request(tmp_path / "a", title=f'"{"&" * 13_108}"')
+    assert "13,108 characters, 65,540 bytes" in only_error(load(tmp_path)).message
+
+
+def test_an_attachment_title_too_long_for_the_media_library_is_a_field_error(tmp_path: Path) -> None:
+    path = write_request(tmp_path / "a")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'path = "doc.pdf"', f'path = "doc.pdf"\ntitle = "{THAI * 30_000}"'), encoding="utf-8")
+    problem = only_error(load(tmp_path))
+    assert problem.field == "attachments.0.title" and "at most 65,535 bytes" in problem.message
+
+
+def test_the_byte_count_is_that_of_the_text_the_bridge_sends() -> None:
+    from cms_bridge.intake.request import stored_title_bytes
+    from cms_bridge.publishing.post_body import inert_text
+
+    text = "ประกาศ <b>ผล</b> & \"การ\" 'สอบ' [embed] ๒๕๗๐ 😀 é"
+    assert stored_title_bytes(text) == len(inert_text(text).encode("utf-8"))
+
+
+def test_validate_names_a_title_too_long_for_wordpress(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "cms-bridge.toml"
+    config.write_text('[site]\nurl = "https://example.invalid"\nusername = "u"\n', encoding="utf-8")
+    path = write_request(tmp_path / "a", title=f'"{THAI * 22_000}"')
+    assert main(["--config", str(config), "validate", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert f"{path}: title (เรื่อง): error: is too long for WordPress" in captured.out
+    assert "Traceback" not in captured.err
