@@ -62,6 +62,9 @@ def test_soak_through_10_percent_faults(clean_site: Config, proxy: FaultProxy, t
         # Amend half (a new file each), reject a third, then converge again through the faults.
         for i in range(AMENDED):
             (inbox / f"soak-{i:03d}" / "doc.pdf").write_bytes(text_pdf([f"Soak document {i}, amended"]))
+        bridge.intake()  # each amendment is a new version, published once approved
+        for i in range(AMENDED):
+            bridge.record_decision(f"soak-{i:03d}", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
         for i in range(REQUESTS - REJECTED, REQUESTS):
             bridge.record_decision(f"soak-{i:03d}", status="rejected", by="นายสมมุติ ใจกว้าง", at=NOW)
         converge(bridge)

@@ -134,6 +134,9 @@ def test_amendment_updates_the_post_and_uploads_only_the_changed_file(bridge: Br
     assert media_before == "2"
     path.write_text(path.read_text(encoding="utf-8").replace("ประกาศ amd", "ประกาศ amd (แก้ไข)"), encoding="utf-8")
     (inbox / "amd" / "doc.pdf").write_bytes(text_pdf(["Document, corrected"]))
+    assert kinds(run(bridge, now)) == []  # the amendment waits for its own approval
+    assert site.get_post(site.find_by_keys(["pr-amd"])["pr-amd"].id).title == "ประกาศ amd"
+    bridge.record_decision("amd", status="approved", by="นางสมมุติ อนุมัติ", at=now)
     assert kinds(run(bridge, now)) == [("amd", "update")]
     post = site.get_post(site.find_by_keys(["pr-amd"])["pr-amd"].id, with_content=True)
     assert post.title == "ประกาศ amd (แก้ไข)"
