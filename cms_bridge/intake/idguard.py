@@ -291,14 +291,30 @@ def _findings(items: list[extract.Piece | extract.Unread], source: str) -> list[
     plain = [i for i in items if isinstance(i, extract.Piece) and not i.shadow]
     shadows = [i for i in items if isinstance(i, extract.Piece) and i.shadow]
     for piece in (*plain, *shadows):
-        for finding in scan_text(piece.text, source, piece.page, piece.part):
+        page = _label(piece.page) if isinstance(piece.page, str) else piece.page
+        part = _label(piece.part) if piece.part else piece.part
+        for finding in scan_text(piece.text, source, page, part):
             key = (finding.page, finding.kind, finding.masked)
             if not piece.shadow or key not in seen:
                 findings.append(finding)
             seen.add(key)
-    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=i.part, note=i.note)
-                    for i in items if isinstance(i, extract.Unread))
+    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=_label(i.part) if i.part else None,
+                            note=i.note) for i in items if isinstance(i, extract.Unread))
     return findings
+
+
+def _label(name: str) -> str:
+    """*name* (a sheet's, an embedded file's) with any ID number in it masked: it is shown in
+    the finding's message, and a sheet called after a student must not print the number."""
+    text = _normalise(name)
+    out, last = [], 0
+    for match in _ID_CANDIDATE.finditer(text):
+        start, end = match.span(1)
+        digits = re.sub(r"[^0-9]", "", match.group(1))
+        if start >= last and is_valid_id_number(digits):
+            out.append(text[last:start] + _mask_id(digits))
+            last = end
+    return "".join(out) + text[last:] if out else name
 
 
 def scan_request(request: PublicationRequest, base_dir: Path | str) -> ScanResult:
