@@ -386,8 +386,10 @@ _PROPERTIES = re.compile(r"docProps/(core|app|custom)\.xml")
 _DIGIT_GROUP = re.compile(r"\s*\d{1,5}\s*")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MEDIA = re.compile(r".*\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|webp)", re.IGNORECASE)
-# Binary parts that hold no one's text: printer set-up, fonts, thumbnails are pictures (above).
-_NO_TEXT = re.compile(r".*(printerSettings\d*\.bin|\.odttf|\.fntdata|/fonts/[^/]*)", re.IGNORECASE)
+# Binary parts that hold no one's text: printer set-up and fonts; and the preview a program
+# draws of the first page (docProps/thumbnail), whose text is read from the page itself.
+_NO_TEXT = re.compile(r".*(printerSettings\d*\.bin|\.odttf|\.fntdata|/fonts/[^/]*)|docProps/thumbnail\.\w+",
+                      re.IGNORECASE)
 
 
 def _local(tag: str) -> str:

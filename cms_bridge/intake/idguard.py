@@ -267,7 +267,7 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
     source = source or path.name
     file_type = sniff_type(path)
     if file_type in ("jpg", "png"):
-        return [Finding(kind="not_scanned", source=source, note="(a picture: not read for ID numbers, check it by hand)")]
+        return [Finding(kind="not_scanned", source=source, note="(a picture: no OCR yet, check it by hand)")]
     if file_type in ("zip", "rar"):
         return [Finding(kind="not_scanned", source=source, note=f"({file_type} archive: check its files by hand)")]
     if file_type is None and path.suffix.lower() not in TEXT_EXTENSIONS:
@@ -276,8 +276,9 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
         with path.open("rb") as stream:
             items = list(extract.extract(stream, file_type, extract.Budget(source)))
         return _findings(items, source)
-    except AttachmentError:
-        raise
+    except AttachmentError as exc:
+        # A cap's message names the zip member or embedded file, whose name may hold a number.
+        raise AttachmentError(_label(str(exc))) from None
     except Exception as exc:  # noqa: BLE001
         # Fail closed on anything a parser throws, and give only the exception's type: parser
         # messages can quote the document, and so the very number this guard must not print.

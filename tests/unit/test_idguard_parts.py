@@ -527,6 +527,13 @@ def test_files_embedded_too_deep_are_refused(tmp_path: Path, monkeypatch: pytest
         scan_file(path)
 
 
+def test_a_cap_names_the_member_with_any_number_in_its_name_masked(tmp_path: Path) -> None:
+    bomb = claims_size(docx(extra={f"customXml/{ID}.xml": "<x/>"}), f"customXml/{ID}.xml", 1024 ** 3)
+    with pytest.raises(AttachmentError, match="part size cap") as caught:
+        scan_file(write(tmp_path, "named.docx", bomb))
+    assert MASKED in str(caught.value) and ID not in re.sub(r"\D", "", str(caught.value))
+
+
 def test_xml_entities_are_refused(tmp_path: Path) -> None:
     body = '<!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa">]>'
     data = ooxml({"word/document.xml": body.encode() + f"<w:document {NS}><w:body/></w:document>".encode()})
