@@ -232,6 +232,12 @@ def _pdf(stream: IO[bytes], budget: Budget, depth: int) -> Iterator[Item]:
     yield from pdf.embedded_files()
 
 
+def _get(obj: Any, key: str) -> Any:
+    """``obj[key]`` resolved, or ``None``: pypdf's ``get`` leaves indirect references as they are."""
+    value = obj.get(key)
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
 class _PdfWalk:
     """Reads a PDF's objects beyond the pages' text, each visited once per walk and counted."""
 
@@ -273,7 +279,8 @@ class _PdfWalk:
         return data
 
     def texts(self, obj: Any, keys: tuple[str, ...]) -> str:
-        return "\n".join(t for key in keys if key in obj and (t := self.text(obj[key])))
+        # dict.fromkeys: a file name is kept twice (/F and /UF), a field's name often as /T and /TU.
+        return "\n".join(dict.fromkeys(t for key in keys if key in obj and (t := self.text(obj[key]))))
 
     def metadata(self) -> Iterator[Item]:
         info = self.reader.trailer.get("/Info")
@@ -287,31 +294,31 @@ class _PdfWalk:
 
     def annotations(self, number: int, page: Any, widgets: list[tuple[int, Any]]) -> Iterator[Item]:
         seen: set[int] = set()
-        for ref in page.get("/Annots") or []:
+        for ref in _get(page, "/Annots") or []:
             annot = self.visit(ref, seen)
             if not isinstance(annot, DictionaryObject):
                 continue
-            if annot.get("/Subtype") == "/Widget":
+            if _get(annot, "/Subtype") == "/Widget":
                 widgets.append((number, ref))  # a form field's box: read with the form
                 continue
             text = self.texts(annot, ("/Contents", "/T", "/Subj", "/RC", "/NM"))
-            action = annot.get("/A")
+            action = _get(annot, "/A")
             if isinstance(action, DictionaryObject) and "/URI" in action:
                 text += "\n" + self.text(action["/URI"])
             yield Piece(number, "annotation", text)
-            if annot.get("/Subtype") == "/FileAttachment" and "/FS" in annot:
+            if _get(annot, "/Subtype") == "/FileAttachment" and "/FS" in annot:
                 yield from self.file_spec(annot.raw_get("/FS"), page=number)
 
     def form_fields(self, widgets: list[tuple[int, Any]]) -> Iterator[Item]:
-        form = self.root.get("/AcroForm")
+        form = _get(self.root, "/AcroForm")
         values: list[str] = []
-        stack = list(reversed(form.get("/Fields") or [])) if isinstance(form, DictionaryObject) else []
+        stack = list(reversed(_get(form, "/Fields") or [])) if isinstance(form, DictionaryObject) else []
         while stack:
             field = self.visit(stack.pop(), self.fields)
             if not isinstance(field, DictionaryObject):
                 continue
             values.append(self.texts(field, ("/T", "/TU", "/TM", "/V", "/DV", "/Opt")))
-            stack.extend(reversed(field.get("/Kids") or []))
+            stack.extend(reversed(_get(field, "/Kids") or []))
         if values:
             yield Piece(None, "form field", "\n".join(values))
         # A widget the form's tree does not reach still shows its value on the page.
@@ -321,7 +328,7 @@ class _PdfWalk:
                 yield Piece(number, "form field", text)
 
     def bookmarks(self) -> Iterator[Item]:
-        outlines = self.root.get("/Outlines")
+        outlines = _get(self.root, "/Outlines")
         seen: set[int] = set()
         titles: list[str] = []
         stack = [outlines.raw_get("/First")] if isinstance(outlines, DictionaryObject) and "/First" in outlines else []
@@ -335,7 +342,7 @@ class _PdfWalk:
             yield Piece(None, "bookmarks", "\n".join(titles))
 
     def embedded_files(self) -> Iterator[Item]:
-        names = self.root.get("/Names")
+        names = _get(self.root, "/Names")
         tree = names.get("/EmbeddedFiles") if isinstance(names, DictionaryObject) else None
         seen: set[int] = set()
         stack = [tree] if tree is not None else []
@@ -343,8 +350,8 @@ class _PdfWalk:
             node = self.visit(stack.pop(), seen)
             if not isinstance(node, DictionaryObject):
                 continue
-            stack.extend(node.get("/Kids") or [])
-            pairs = list(node.get("/Names") or [])
+            stack.extend(_get(node, "/Kids") or [])
+            pairs = list(_get(node, "/Names") or [])
             for spec in pairs[1::2]:
                 yield from self.file_spec(spec)
 
@@ -355,8 +362,8 @@ class _PdfWalk:
             return
         yield Piece(page, "embedded file name", self.texts(spec, ("/UF", "/F", "/Desc")))
         name = self.text(spec.get("/UF") or spec.get("/F") or "unnamed")
-        streams = spec.get("/EF")
-        stream = (streams.get("/UF") or streams.get("/F")) if isinstance(streams, DictionaryObject) else None
+        streams = _get(spec, "/EF")
+        stream = (_get(streams, "/UF") or _get(streams, "/F")) if isinstance(streams, DictionaryObject) else None
         if stream is None:
             return
         self.budget.take_part()
@@ -379,8 +386,10 @@ _PROPERTIES = re.compile(r"docProps/(core|app|custom)\.xml")
 _DIGIT_GROUP = re.compile(r"\s*\d{1,5}\s*")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MEDIA = re.compile(r".*\.(png|jpe?g|gif|bmp|tiff?|emf|wmf|svg|webp)", re.IGNORECASE)
-# Binary parts that hold no one's text: printer set-up, fonts, thumbnails are pictures (above).
-_NO_TEXT = re.compile(r".*(printerSettings\d*\.bin|\.odttf|\.fntdata|/fonts/[^/]*)", re.IGNORECASE)
+# Binary parts that hold no one's text: printer set-up and fonts; and the preview a program
+# draws of the first page (docProps/thumbnail), whose text is read from the page itself.
+_NO_TEXT = re.compile(r".*(printerSettings\d*\.bin|\.odttf|\.fntdata|/fonts/[^/]*)|docProps/thumbnail\.\w+",
+                      re.IGNORECASE)
 
 
 def _local(tag: str) -> str:

@@ -268,7 +268,7 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
     source = source or path.name
     file_type = sniff_type(path)
     if file_type in ("jpg", "png"):
-        return [Finding(kind="not_scanned", source=source, note="(a picture: not read for ID numbers, check it by hand)")]
+        return [Finding(kind="not_scanned", source=source, note="(a picture: no OCR yet, check it by hand)")]
     if file_type in ("zip", "rar"):
         return [Finding(kind="not_scanned", source=source, note=f"({file_type} archive: check its files by hand)")]
     if file_type is None and path.suffix.lower() not in TEXT_EXTENSIONS:
@@ -277,8 +277,9 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
         with path.open("rb") as stream:
             items = list(extract.extract(stream, file_type, extract.Budget(source)))
         return _findings(items, source)
-    except AttachmentError:
-        raise
+    except AttachmentError as exc:
+        # A cap's message names the zip member or embedded file, whose name may hold a number.
+        raise AttachmentError(_label(str(exc))) from None
     except Exception as exc:  # noqa: BLE001
         # Fail closed on anything a parser throws, and give only the exception's type: parser
         # messages can quote the document, and so the very number this guard must not print.
@@ -292,13 +293,15 @@ def _findings(items: list[extract.Piece | extract.Unread], source: str) -> list[
     plain = [i for i in items if isinstance(i, extract.Piece) and not i.shadow]
     shadows = [i for i in items if isinstance(i, extract.Piece) and i.shadow]
     for piece in (*plain, *shadows):
-        for finding in scan_text(piece.text, source, piece.page, piece.part):
+        page = _label(piece.page) if isinstance(piece.page, str) else piece.page
+        part = _label(piece.part) if piece.part else piece.part
+        for finding in scan_text(piece.text, source, page, part):
             key = (finding.page, finding.kind, finding.masked)
             if not piece.shadow or key not in seen:
                 findings.append(finding)
             seen.add(key)
-    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=i.part, note=i.note)
-                    for i in items if isinstance(i, extract.Unread))
+    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=_label(i.part) if i.part else None,
+                            note=i.note) for i in items if isinstance(i, extract.Unread))
     return findings
 
 
@@ -315,6 +318,20 @@ def scan_fields(request: PublicationRequest) -> list[Finding]:
     for field, value in _texts(request.model_dump(mode="json")):
         findings.extend(scan_text(value, field))
     return findings
+
+
+def _label(name: str) -> str:
+    """*name* (a sheet's, an embedded file's) with any ID number in it masked: it is shown in
+    the finding's message, and a sheet called after a student must not print the number."""
+    text = _normalise(name)
+    out, last = [], 0
+    for match in _ID_CANDIDATE.finditer(text):
+        start, end = match.span(1)
+        digits = re.sub(r"[^0-9]", "", match.group(1))
+        if start >= last and is_valid_id_number(digits):
+            out.append(text[last:start] + _mask_id(digits))
+            last = end
+    return "".join(out) + text[last:] if out else name
 
 
 def scan_request(request: PublicationRequest, base_dir: Path | str) -> ScanResult:
