@@ -152,8 +152,9 @@ class _BodyChecker(HTMLParser):
                 self.problems.append(f"would carry a {name} attribute on <{tag}>")
             elif name in _URL_ATTRIBUTES and not (value or "").lower().startswith(("http://", "https://")):
                 self.problems.append(f"would carry a {name} that is not a web address on <{tag}>")
-            if value and any(c in value for c in "[]"):
-                self.problems.append(f"would carry a shortcode bracket in <{tag} {name}>")
+        # The tag as written: attribute values come back unescaped, and "&#91;" is inert text.
+        if any(c in (self.get_starttag_text() or "") for c in "[]"):
+            self.problems.append(f"would carry a shortcode bracket in <{tag}>")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -191,3 +191,12 @@ def test_uploaded_file_links_pass_the_inert_check(tmp_path: Path, bridge: Bridge
     post = PostInput(key="pr-lnk", title=rendered.title, content=rendered.content, excerpt=rendered.excerpt,
                      status="publish")
     gate(tmp_path).inert("lnk", post)
+
+
+def test_an_escaped_bracket_in_an_attribute_is_inert_and_a_raw_one_is_not(tmp_path: Path) -> None:
+    fine = PostInput(key="pr-x", title="t", excerpt="e", status="publish",
+                     content='<div class="wp-block-file"><object aria-label="&#91;audio&#93;"></object></div>')
+    gate(tmp_path).inert("x", fine)
+    raw = fine.model_copy(update={"content": '<div class="wp-block-file"><object aria-label="[audio]"></object></div>'})
+    with pytest.raises(GateRefusedError, match="shortcode bracket in <object>"):
+        gate(tmp_path).inert("x", raw)
