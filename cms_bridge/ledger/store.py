@@ -366,7 +366,11 @@ class Ledger:
 
     def _carry_decision(self, now: str, request_id: str, old_hash: str, new_hash: str) -> None:
         current = self.current_record(request_id)
-        if current is not None and current.version_hash == old_hash:
+        # Only a decision written before m005 (no channel) is carried: one recorded since then
+        # approved a version without files, which the gate must keep holding.
+        legacy = current is not None and self._db.execute(
+            "SELECT channel IS NULL FROM decisions WHERE id = ?", (current.id,)).fetchone()[0]
+        if current is not None and legacy and current.version_hash == old_hash:
             self._insert_decision(now, request_id, current.decision, current.decision, new_hash,
                                   "cms-bridge upgrade (files bound to the version)", channel=current.channel)
 

@@ -83,7 +83,9 @@ class PublishGate:
         record = version.decision
         if record is None or record.decision.status != "approved":
             reasons.append("not approved")
-        elif record.version_hash != version.version_hash:
+        elif record.version_hash != version.version_hash or \
+                version.request.version_hash(version.files) != record.version_hash:
+            # Recomputed, not read back: a version row edited in the ledger no longer matches.
             reasons.append("the approval is of another version of the request")
         acknowledged = request.id_number_acknowledgement is not None
         findings: list[Finding] = [f for f in scan_fields(request) if f.blocks]

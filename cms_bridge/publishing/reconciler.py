@@ -134,8 +134,13 @@ class Reconciler:
             done = len(writes)
             if progress and writes:
                 progress(done, len(actions))
+            unwritten = {a.request_id for a in writes if a.error}
             for action in actions:
                 if action.kind in ("create", "update"):
+                    continue
+                if action.kind in ("publish", "schedule") and action.request_id in unwritten:
+                    # The post still holds an older version: never make it visible.
+                    self._failed(action, "not made visible: writing the approved version failed")
                     continue
                 if action.kind == "blocked":
                     self._failed(action, action.error or "blocked")

@@ -200,3 +200,45 @@ def test_an_escaped_bracket_in_an_attribute_is_inert_and_a_raw_one_is_not(tmp_pa
     raw = fine.model_copy(update={"content": '<div class="wp-block-file"><object aria-label="[audio]"></object></div>'})
     with pytest.raises(GateRefusedError, match="shortcode bracket in <object>"):
         gate(tmp_path).inert("x", raw)
+
+
+def test_a_failed_update_never_makes_the_older_version_visible(bridge: Bridge, inbox: Path,
+                                                               site: FakeCms) -> None:
+    path = write_request(inbox, "rjv")
+    run(bridge, NOW, site)
+    bridge.record_decision("rjv", status="rejected", by="นางสมมุติ ตรวจดี", at=NOW)
+    run(bridge, NOW, site)
+    path.write_text(path.read_text(encoding="utf-8").replace("ประกาศ rjv", "ประกาศ rjv (ใหม่)"), encoding="utf-8")
+    bridge.intake()
+    bridge.record_decision("rjv", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
+    site.fail("write")
+    report = run(bridge, NOW, site)
+    assert {a.kind for a in report.failed} == {"update", "publish"}
+    assert post_of(site, "pr-rjv").status == "draft"  # the rejected content stays off
+
+
+def test_a_version_row_edited_in_the_ledger_is_held_back(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+    write_request(inbox, "edt")
+    bridge.intake()
+    db = bridge.ledger.connection
+    db.execute("DROP TRIGGER request_versions_no_update")
+    row = db.execute("SELECT version_hash, payload FROM request_versions WHERE request_id = 'edt'").fetchone()
+    db.execute("UPDATE request_versions SET payload = ? WHERE version_hash = ?",
+               (row["payload"].replace("ประกาศ edt", "UNAPPROVED"), row["version_hash"]))
+    report = bridge.sync(NOW)
+    assert "approval is of another version" in (report.actions[0].error or "")
+    assert site.find_by_keys(["pr-edt"]) == {}
+
+
+def test_an_approval_of_a_version_without_files_is_not_carried_to_files(bridge: Bridge, tmp_path: Path,
+                                                                        site: FakeCms) -> None:
+    folder = tmp_path / "nof"
+    folder.mkdir()
+    data = read_toml_text(request_toml("nof", approved_at=None), folder)
+    request = PublicationRequest.model_validate(data, context={"mappings": bridge.mappings})
+    bridge.ledger.record_request(request, source=str(folder / "request.toml"), actor="script")
+    bridge.record_decision("nof", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
+    (folder / "doc.pdf").write_bytes(b"%PDF-1.4\n")
+    bridge.ledger.record_request(request, source=str(folder / "request.toml"), actor="script",
+                                 files={"doc.pdf": "0" * 64})
+    assert bridge.ledger.site_version("nof").awaiting_approval
