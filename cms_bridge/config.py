@@ -117,6 +117,10 @@ class SyncConfig(_Section):
     heartbeat: Path | None = None
     #: Uploads sent at once (WordPress cannot batch uploads; a small server has a few workers).
     upload_workers: int = Field(default=4, ge=1, le=16)
+    #: Keep a withdrawn or superseded attachment at its public address (a risk: search engines
+    #: index PDFs, and a rejected file stays downloadable); by default it is deleted from the
+    #: site, the store keeping the bytes for a re-approval.
+    keep_withdrawn_files: bool = False
 
     @field_validator("archive_category")
     @classmethod

@@ -50,6 +50,10 @@ class SiteChecker(Protocol):
         """Published posts (title, date) in *category*, made on the site; their ids in order."""
         ...
 
+    def public_file(self, url: str) -> bytes | None:
+        """What an anonymous visitor downloads at *url*; None when it is not served (404)."""
+        ...
+
 
 
 def draft(key: str, **fields) -> PostInput:
@@ -191,6 +195,18 @@ def test_media_found_by_slug_after_upload(cms: Cms, tmp_path: Path) -> None:
     assert set(both) == {"pr-x-0123abcd"}
     found = both["pr-x-0123abcd"]
     assert found.id == media.id and found.url == media.url
+
+
+def test_deleted_media_is_gone_from_its_public_url(cms: Cms, site: SiteChecker, tmp_path: Path) -> None:
+    path = tmp_path / "b.pdf"
+    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    path.write_bytes(body)
+    media = cms.upload_media(path, filename="withdrawn.pdf", slug="pr-y-0123abcd")
+    assert site.public_file(media.url) == body  # served before
+    cms.delete_media(media.id)
+    assert site.public_file(media.url) is None
+    assert cms.find_media(["pr-y-0123abcd"]) == {}
+    cms.delete_media(media.id)  # again: already gone is not an error
 
 
 def test_rename_reparent_and_delete_a_category(cms: Cms, site: SiteChecker) -> None:

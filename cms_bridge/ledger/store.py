@@ -663,6 +663,27 @@ class Ledger:
             self._event(now, "media.uploaded", actor, request_id, before, after)
         return after
 
+    def forget_media(self, request_id: str, sha256: str, *, actor: str) -> None:
+        """Record that an upload was deleted from the site (withdrawn or superseded).
+
+        The file's bytes stay in the store; a later pass that needs the file uploads it again.
+
+        Args:
+            request_id: a recorded request.
+            sha256: the uploaded file's digest.
+            actor: who or what deleted it.
+
+        Raises:
+            LedgerError: unknown request.
+        """
+        with self.transaction():
+            before = self.media_for(request_id).get(sha256)
+            if before is None:
+                return
+            self._db.execute("DELETE FROM publication_media WHERE request_id = ? AND sha256 = ?",
+                             (request_id, sha256))
+            self._event(self._now(), "media.deleted", actor, request_id, before, None)
+
     # --- manual publications ------------------------------------------------------------------
 
     def record_manual_publication(

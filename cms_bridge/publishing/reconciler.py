@@ -32,7 +32,7 @@ from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_pos
 from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
 from cms_bridge.wordpress.protocol import Cms
 
-ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "drift", "blocked"]
+ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "remove_files", "drift", "blocked"]
 VISIBLE = ("publish", "future")
 #: WordPress keeps "publish" for dates up to a minute ahead of its clock; stay clear of that edge.
 _FUTURE_MARGIN = timedelta(minutes=2)
@@ -138,7 +138,7 @@ class Reconciler:
             for action in actions:
                 if action.kind in ("create", "update"):
                     continue
-                if action.kind in ("publish", "schedule") and action.request_id in unwritten:
+                if action.kind in ("publish", "schedule", "remove_files") and action.request_id in unwritten:
                     # The post still holds an older version: never make it visible.
                     self._failed(action, "not made visible: writing the approved version failed")
                     continue
@@ -203,12 +203,46 @@ class Reconciler:
             elif want.state == "scheduled" and not self._scheduled_as_wanted(post, want):
                 actions.append(Action(request_id=rid, kind="schedule", post_id=post_id,
                                       detail=f"for {_fmt(want.publish_at)}"))
+            actions.extend(self._remove_files_action(ctx, post_id, "superseded"))
             return actions
         # withdrawn, or absent (a decision taken back to pending)
         if post is not None and self._still_visible(ctx):
+            # The post and its files go together (see _withdraw).
+            stale = self._files_to_remove(ctx)
+            files = f"; {len(stale)} file(s) off their public address" if stale else ""
             return [Action(request_id=rid, kind="withdraw", post_id=post_id,
-                           detail=f"{want.reason}; policy {self._policy(ctx.request, want)}")]
-        return []
+                           detail=f"{want.reason}; policy {self._policy(ctx.request, want)}{files}")]
+        # Already off public view (or its post deleted), but its files may still be served.
+        return self._remove_files_action(ctx, post_id, "withdrawn")
+
+    def _files_to_remove(self, ctx: _Context) -> list[MediaRecord]:
+        """Uploads that must no longer be reachable at their public URLs.
+
+        A file stays public while a version that shows it is on the site: the approved
+        version's own files while it is scheduled or published, and all of a post's files while
+        an expired item of an "archive" kind stays published in the archive category. Every
+        other upload of the request goes: a replaced (superseded) file, and every file of a
+        rejected, revoked or expired post. The store keeps the bytes, so a re-approval uploads
+        them again. ``[sync] keep_withdrawn_files`` keeps them all (a documented risk).
+        """
+        if self.settings.keep_withdrawn_files:
+            return []
+        uploaded = self.ledger.media_for(ctx.request.request_id)
+        if ctx.desired.state in ("scheduled", "published"):
+            shown = {info.sha256 for info in ctx.infos.values()}
+        elif self._policy(ctx.request, ctx.desired) == "archive" and self.settings.archive_category:
+            return []
+        else:
+            shown = set()
+        return [record for sha, record in uploaded.items() if sha not in shown]
+
+    def _remove_files_action(self, ctx: _Context, post_id: int | None, why: str) -> list[Action]:
+        stale = self._files_to_remove(ctx)
+        if not stale:
+            return []
+        names = ", ".join(record.filename or str(record.media_id) for record in stale)
+        return [Action(request_id=ctx.request.request_id, kind="remove_files", post_id=post_id,
+                       detail=f"take {why} file(s) off their public address: {names}")]
 
     def _holding_status(self, want: Desired) -> Literal["future", "draft"]:
         """How a not-yet-open post waits: ``future`` at its time, or ``draft`` when the site's clock
@@ -279,6 +313,8 @@ class Reconciler:
                 self._set_visible(action, ctx)
             elif action.kind == "withdraw":
                 self._withdraw(action, ctx)
+            elif action.kind == "remove_files":
+                self._remove_files(ctx)
             elif action.kind == "drift":
                 modified = ctx.post.modified.isoformat() if ctx.post and ctx.post.modified else None
                 self.ledger.append_event("site.drift", actor=self.actor, request_id=action.request_id,
@@ -409,6 +445,14 @@ class Reconciler:
             post = self.cms.set_status(ctx.post.id, "draft" if policy == "archive" else policy)
         ctx.post = post
         self._record(ctx, post, "post.withdrawn", state="withdrawn")
+        self._remove_files(ctx)
+
+    def _remove_files(self, ctx: _Context) -> None:
+        # One at a time, each forgotten as soon as it is gone: a pass stopped halfway leaves the
+        # ledger naming exactly the files still to take down, and the next pass goes on.
+        for record in self._files_to_remove(ctx):
+            self.cms.delete_media(record.media_id)
+            self.ledger.forget_media(ctx.request.request_id, record.sha256, actor=self.actor)
 
     def _set_categories(self, post: Post, categories: list[int]) -> None:
         # Only the categories change: the content stays as published (and a rejected request

@@ -104,6 +104,7 @@ class StoredMedia:
     mime_type: str
     size: int
     sha256: str
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -370,9 +371,19 @@ class FakeCms:
         media_id = self._take_id()
         url = f"{self.base_url}/wp-content/uploads/{now:%Y/%m}/{quote(unique)}"
         stored = StoredMedia(id=media_id, slug=final_slug, title=title or stem, filename=unique, url=url,
-                             mime_type=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+                             mime_type=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
         self.media[media_id] = stored
         return _media(stored)
+
+    def delete_media(self, media_id: int) -> None:
+        """See :meth:`Cms.delete_media`: gone from the library and from :meth:`public_file`."""
+        self._count("delete_media")
+        self._check_fault("delete_media", media_id)
+        self.media.pop(media_id, None)
+
+    def public_file(self, url: str) -> bytes | None:
+        """What a visitor downloads at *url* (None: 404), like the uploads folder serves it."""
+        return next((m.data for m in self.media.values() if m.url == url), None)
 
     def find_media(self, slugs: Sequence[str]) -> dict[str, Media]:
         """See :meth:`Cms.find_media`."""

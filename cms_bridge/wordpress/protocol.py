@@ -78,6 +78,14 @@ class Cms(Protocol):
         """Media library items by slug; missing slugs are absent."""
         ...
 
+    def delete_media(self, media_id: int) -> None:
+        """Delete a media library item and its files for good, so its public URL answers 404.
+
+        Deleting an item that is already gone is not an error (a pass killed after the delete
+        and run again finds nothing to delete).
+        """
+        ...
+
     def ensure_category_path(self, path: str) -> Category:
         """The leaf category of ``"A / B / C"``, creating missing levels."""
         ...

@@ -32,7 +32,7 @@ from wordpress_xmlrpc.methods.taxonomies import (
     NewTerm,
 )
 
-from cms_bridge.errors import SiteError, UsageError
+from cms_bridge.errors import NotFoundError, SiteError, UsageError
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import (
@@ -175,6 +175,14 @@ class XmlRpcAdapter(AdapterBase):
             self._call(EditPost(media_id, changes))
         return Media(id=media_id, url=item["url"], mime_type=item["type"], size=path.stat().st_size,
                      title=plain_text(title or item.get("title", "")), slug=slug or "")
+
+    def delete_media(self, media_id: int) -> None:
+        """See :meth:`Cms.delete_media`. ``wp.deletePost`` on an attachment deletes it for good,
+        files included (WordPress trashes media only when ``MEDIA_TRASH`` is on)."""
+        try:
+            self._call(DeletePost(media_id))
+        except NotFoundError:
+            pass  # already gone: what was asked for holds
 
     def find_media(self, slugs: Sequence[str]) -> dict[str, Media]:
         """See :meth:`Cms.find_media`. Reads the attachment list: ``ceil(media / 500)`` requests."""

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 
 import pytest
+import requests
 
 from cms_bridge.config import Config
 from cms_bridge.wordpress import RestAdapter, XmlRpcAdapter
@@ -61,6 +62,11 @@ class RestChecker:
                                             "date_gmt": when.astimezone(timezone.utc).replace(tzinfo=None).isoformat()})
                   for title, when in posts]
         return [item["id"] for item in self.adapter.batch(writes)]
+
+    def public_file(self, url: str) -> bytes | None:
+        # As a visitor downloads it: no credentials, straight from the web server.
+        answer = requests.get(url, timeout=30)
+        return answer.content if answer.status_code == 200 else None
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import requests
 
 from cms_bridge.bridge import Bridge, SyncLockedError
 from cms_bridge.config import Config
@@ -132,16 +133,23 @@ def test_amendment_updates_the_post_and_uploads_only_the_changed_file(bridge: Br
     run(bridge, now)
     media_before = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1}).headers["X-WP-Total"]
     assert media_before == "2"
+    old_doc = next(m.url for m in bridge.ledger.media_for("amd").values() if m.filename == "doc.pdf")
+    assert requests.get(old_doc, timeout=30).status_code == 200
     path.write_text(path.read_text(encoding="utf-8").replace("ประกาศ amd", "ประกาศ amd (แก้ไข)"), encoding="utf-8")
     (inbox / "amd" / "doc.pdf").write_bytes(text_pdf(["Document, corrected"]))
     assert kinds(run(bridge, now)) == []  # the amendment waits for its own approval
     assert site.get_post(site.find_by_keys(["pr-amd"])["pr-amd"].id).title == "ประกาศ amd"
     bridge.record_decision("amd", status="approved", by="นางสมมุติ อนุมัติ", at=now)
-    assert kinds(run(bridge, now)) == [("amd", "update")]
+    assert kinds(run(bridge, now)) == [("amd", "update"), ("amd", "remove_files")]
     post = site.get_post(site.find_by_keys(["pr-amd"])["pr-amd"].id, with_content=True)
     assert post.title == "ประกาศ amd (แก้ไข)"
+    # Only the changed PDF was uploaded again, and the superseded one is gone from its address.
+    assert len(bridge.ledger.media_for("amd")) == 2
     media_after = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1}).headers["X-WP-Total"]
-    assert media_after == "3"  # only the changed PDF was uploaded again
+    assert media_after == "2"
+    assert requests.get(old_doc, timeout=30).status_code == 404 and old_doc not in post.content
+    for media in bridge.ledger.media_for("amd").values():
+        assert media.url in post.content and requests.get(media.url, timeout=30).status_code == 200
     assert kinds(run(bridge, now)) == []
 
 
@@ -149,11 +157,25 @@ def test_revoked_approval_withdraws(bridge: Bridge, inbox: Path, site: RestAdapt
     write_request(inbox, "rev", window='kind = "permanent"')
     now = datetime(2026, 10, 1, tzinfo=BKK)
     run(bridge, now)
+    url = next(iter(bridge.ledger.media_for("rev").values())).url
+    assert requests.get(url, timeout=30).status_code == 200
     bridge.record_decision("rev", status="rejected", by="นายสมมุติ ใจกว้าง", at=now)
     assert kinds(run(bridge, now + timedelta(minutes=1))) == [("rev", "withdraw")]
-    assert site.find_by_keys(["pr-rev"])["pr-rev"].status == "draft"
+    post = site.find_by_keys(["pr-rev"])["pr-rev"]
+    assert post.status == "draft"
+    # The attachment is no longer downloadable by a visitor (or a search engine).
+    assert requests.get(url, timeout=30).status_code == 404
+    assert requests.get(post.link, timeout=30).status_code == 404
     events = [e.action for e in bridge.ledger.events("rev")]
-    assert "decision.recorded" in events and "post.withdrawn" in events
+    assert "decision.recorded" in events and "post.withdrawn" in events and "media.deleted" in events
+    # Approved again: the file comes back from the store at a new address the post links.
+    (inbox / "rev" / "doc.pdf").unlink()
+    bridge.record_decision("rev", status="approved", by="นายสมมุติ ใจกว้าง", at=now + timedelta(minutes=2))
+    assert kinds(run(bridge, now + timedelta(minutes=3))) == [("rev", "update"), ("rev", "publish")]
+    again = site.get_post(post.id, with_content=True)
+    new_url = next(iter(bridge.ledger.media_for("rev").values())).url
+    assert again.status == "publish" and new_url in again.content
+    assert requests.get(new_url, timeout=30).status_code == 200
 
 
 def test_missed_schedule_is_published_by_the_bridge(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:

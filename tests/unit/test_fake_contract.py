@@ -73,6 +73,9 @@ class FakeChecker:
     def make_posts(self, posts: Sequence[tuple[str, datetime]], category: int) -> list[int]:
         return [self.fake.add_post(title=title, date=when, categories=[category]).id for title, when in posts]
 
+    def public_file(self, url: str) -> bytes | None:
+        return self.fake.public_file(url)
+
 
 @pytest.fixture
 def cms() -> FakeCms:

@@ -181,6 +181,7 @@ def test_amendment_stays_off_the_site_until_approved_then_uploads_only_the_chang
     path = write_request(inbox, "amd", attachments=("doc.pdf", "annex.pdf"))
     run(bridge, NOW, site)
     assert len(site.media) == 2
+    old_doc = next(m for m in site.media.values() if m.filename == "doc.pdf")
     path.write_text(path.read_text(encoding="utf-8").replace("ประกาศ amd", "ประกาศ amd (แก้ไข)"), encoding="utf-8")
     (inbox / "amd" / "doc.pdf").write_bytes(text_pdf(["Document, corrected"]))
     # The file still carries the old [decision]: that approved the old version, not this one.
@@ -190,10 +191,16 @@ def test_amendment_stays_off_the_site_until_approved_then_uploads_only_the_chang
     assert bridge.status(NOW)[0].decision == "amended, awaiting approval"
     bridge.record_decision("amd", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
     report = run(bridge, NOW, site)
-    assert [(a.kind, a.detail) for a in report.actions] == [("update", "amended request")]
+    assert [(a.kind, a.detail) for a in report.actions] == [
+        ("update", "amended request"),
+        ("remove_files", "take superseded file(s) off their public address: doc.pdf")]
     post = site.get_post(post_of(site, "pr-amd").id, with_content=True)
     assert post.title == "ประกาศ amd (แก้ไข)"
-    assert len(site.media) == 3  # only the changed PDF was uploaded again
+    assert site.requests["upload_media"] == 3  # only the changed PDF was uploaded again
+    # The superseded file is no longer served; the post links the new one and the annex.
+    assert site.public_file(old_doc.url) is None and len(site.media) == 2
+    assert old_doc.url not in post.content
+    assert all(m.url in post.content for m in site.media.values())
     assert kinds(run(bridge, NOW, site)) == []
 
 
@@ -449,3 +456,85 @@ def test_a_rejected_item_of_an_archived_kind_leaves_public_view_and_returns_when
     run(bridge, NOW + timedelta(minutes=4), site)
     post = post_of(site, "pr-rej")
     assert post.status == "publish" and post.categories == own
+
+
+# -- a withdrawn or superseded file is no longer served ------------------------------------------
+
+
+def served(site: FakeCms, rid: str) -> list[bytes]:
+    """What a visitor downloads from the addresses the request's post links."""
+    post = site.get_post(post_of(site, f"pr-{rid}").id, with_content=True)
+    return [data for m in list(site.media.values()) if m.url in post.content
+            if (data := site.public_file(m.url)) is not None]
+
+
+def test_a_rejected_post_takes_its_files_down_and_a_reapproval_uploads_them_again_from_the_store(
+        bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+    write_request(inbox, "gone", attachments=("doc.pdf", "annex.pdf"), images=("photo.png",))
+    run(bridge, NOW, site)
+    urls = [m.url for m in site.media.values()]
+    approved = {m.sha256 for m in site.media.values()}
+    assert len(urls) == 3 and all(site.public_file(u) for u in urls)
+    bridge.record_decision("gone", status="rejected", by="นายสมมุติ ใจกว้าง", at=NOW)
+    report = run(bridge, NOW + timedelta(minutes=1), site)
+    assert kinds(report) == [("gone", "withdraw")] and "3 file(s)" in report.actions[0].detail
+    assert post_of(site, "pr-gone").status == "draft"
+    assert site.media == {} and not any(site.public_file(u) for u in urls)
+    assert bridge.ledger.media_for("gone") == {}
+    assert [e.action for e in bridge.ledger.events("gone")].count("media.deleted") == 3
+    # The inbox copy is removed too: the store alone brings the approved bytes back.
+    for name in ("doc.pdf", "annex.pdf", "photo.png"):
+        (inbox / "gone" / name).unlink()
+    bridge.record_decision("gone", status="approved", by="นายสมมุติ ใจกว้าง", at=NOW + timedelta(minutes=2))
+    report = run(bridge, NOW + timedelta(minutes=3), site)
+    assert [a.kind for a in report.actions] == ["update", "publish"], report.actions
+    assert post_of(site, "pr-gone").status == "publish"
+    assert {m.sha256 for m in site.media.values()} == approved
+    assert len(served(site, "gone")) == 3
+
+
+def test_files_already_off_view_are_taken_down_on_the_next_pass_when_a_delete_failed(
+        bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+    write_request(inbox, "retry", attachments=("doc.pdf", "annex.pdf"))
+    run(bridge, NOW, site)
+    bridge.record_decision("retry", status="rejected", by="นายสมมุติ ใจกว้าง", at=NOW)
+    site.fail("delete_media", when=lambda media_id: site.media[media_id].filename == "annex.pdf")
+    report = run(bridge, NOW + timedelta(minutes=1), site)
+    assert report.failed and post_of(site, "pr-retry").status == "draft"
+    assert [m.filename for m in site.media.values()] == ["annex.pdf"]  # doc.pdf went before the failure
+    report = run(bridge, NOW + timedelta(minutes=2), site)
+    assert [(a.kind, a.detail) for a in report.actions] == [
+        ("remove_files", "take withdrawn file(s) off their public address: annex.pdf")]
+    assert site.media == {}
+    assert kinds(run(bridge, NOW + timedelta(minutes=3), site)) == []
+
+
+def test_an_expired_item_kept_in_the_archive_keeps_its_files(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+    write_request(inbox, "arch", window='kind = "fiscal_year"\nfiscal_year = 2570', kind="procurement")
+    run(bridge, datetime(2026, 10, 2, tzinfo=BKK), site)
+    assert kinds(run(bridge, datetime(2027, 10, 2, tzinfo=BKK), site)) == [("arch", "withdraw")]
+    assert post_of(site, "pr-arch").status == "publish"  # in the archive category, still findable
+    assert len(served(site, "arch")) == 1
+
+
+def test_keep_withdrawn_files_leaves_them_served(config: Config, tmp_path: Path, inbox: Path,
+                                                 site: FakeCms) -> None:
+    with Bridge(make_config(config, tmp_path, inbox, keep_withdrawn_files=True), cms=site,
+                clock=lambda: NOW) as bridge:
+        write_request(inbox, "keep")
+        run(bridge, NOW, site)
+        url = next(iter(site.media.values())).url
+        bridge.record_decision("keep", status="rejected", by="นายสมมุติ ใจกว้าง", at=NOW)
+        assert kinds(run(bridge, NOW + timedelta(minutes=1), site)) == [("keep", "withdraw")]
+        assert site.public_file(url) is not None and site.requests.get("delete_media", 0) == 0
+
+
+def test_a_plan_shows_the_files_it_would_take_down_and_changes_nothing(bridge: Bridge, inbox: Path,
+                                                                      site: FakeCms) -> None:
+    write_request(inbox, "dry")
+    run(bridge, NOW, site)
+    bridge.record_decision("dry", status="rejected", by="นายสมมุติ ใจกว้าง", at=NOW)
+    bridge.intake()
+    report = bridge.plan(NOW + timedelta(minutes=1))
+    assert [a.kind for a in report.actions] == ["withdraw"] and "1 file(s)" in report.actions[0].detail
+    assert len(site.media) == 1 and site.requests.get("delete_media", 0) == 0
