@@ -131,11 +131,15 @@ def _jpeg() -> bytes:
 def request_toml(request_id: str, *, title: str | None = None, group: str = "ict", kind: str = "other",
                  window: str = 'kind = "permanent"', attachments: Sequence[str] = ("doc.pdf",),
                  images: Sequence[str] = (), request_date: str = "2026-09-01",
-                 approved_at: str | None = "2026-09-01T10:00:00+07:00") -> str:
+                 approved_at: str | None = "2026-09-01T10:00:00+07:00",
+                 checked_by_hand: Sequence[str] | None = None) -> str:
     """The text of an approved (or, with ``approved_at=None``, pending) request file, for tests,
-    benchmarks and demos; made-up people."""
+    benchmarks and demos; made-up people. *checked_by_hand* lists the files a person looked at
+    (default: the images, which the ID scan cannot read)."""
     files = "".join(f'\n[[attachments]]\npath = "{path}"\n' for path in attachments)
     files += "".join(f'\n[[images]]\npath = "{path}"\n' for path in images)
+    checks = images if checked_by_hand is None else checked_by_hand
+    files += "".join(f'\n[[checked_by_hand]]\npath = "{path}"\nby = "นางสาวตรวจตา ละเอียด"\n' for path in checks)
     decision = ('status = "pending"' if approved_at is None else
                 f'status = "approved"\nby = "นายสมมุติ ใจกว้าง"\nat = {approved_at}')
     return f'''request_id = "{request_id}"

@@ -163,13 +163,23 @@ class ScanResult(BaseModel):
         """The findings that are only reported."""
         return tuple(f for f in self.findings if not f.blocks)
 
+    def unread(self, request: PublicationRequest) -> tuple[Finding, ...]:
+        """The parts the scan could not read in files no person has checked by hand.
+
+        Args:
+            request: the request the scan was made for (its ``checked_by_hand`` list).
+        """
+        checked = {check.path for check in request.checked_by_hand}
+        return tuple(f for f in self.findings if f.kind == "not_scanned" and f.source not in checked)
+
     def blocks(self, request: PublicationRequest) -> bool:
-        """Return True when an ID number was found and *request* does not acknowledge it.
+        """Return True when *request* may not be published as scanned: an ID number it does
+        not acknowledge, or a part the scan could not read in a file nobody checked by hand.
 
         Args:
             request: the request the scan was made for.
         """
-        return bool(self.id_numbers) and request.id_number_acknowledgement is None
+        return (bool(self.id_numbers) and request.id_number_acknowledgement is None) or bool(self.unread(request))
 
     def messages(self) -> list[str]:
         """One line per finding, blocking ones first."""

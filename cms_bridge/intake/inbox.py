@@ -297,6 +297,17 @@ def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, 
         else:
             problems.append(Problem(file=source, row=row, severity="warning",
                                     message=f"{finding.message} (acknowledged by {acknowledgement.by if acknowledgement else '?'})"))
+    unread = set(result.unread(request))
+    checked = {check.path: check.by for check in request.checked_by_hand}
     for finding in result.warnings:
-        problems.append(Problem(file=source, row=row, severity="warning", message=finding.message))
+        if finding in unread:
+            problems.append(Problem(file=source, row=row, field="checked_by_hand",
+                                    message=f"{finding.message}: publishing it is blocked until a person looks at "
+                                            f"it; add [[checked_by_hand]] with path = \"{finding.source}\" and by"))
+        elif finding.kind == "not_scanned":
+            problems.append(Problem(file=source, row=row, severity="warning",
+                                    message=f"{finding.source}: the ID scan cannot read it {finding.note or ''}; "
+                                            f"checked by hand by {checked[finding.source]}".replace("  ", " ")))
+        else:
+            problems.append(Problem(file=source, row=row, severity="warning", message=finding.message))
     return not blocked

@@ -52,6 +52,7 @@ __all__ = [
     "Channel",
     "Decision",
     "Endorsement",
+    "HandCheck",
     "IdNumberAcknowledgement",
     "Person",
     "PublicationRequest",
@@ -92,6 +93,7 @@ FIELD_LABELS: dict[str, str] = {
     "decision.at": "วันเวลาที่สั่ง",
     "decision.note": "หมายเหตุ",
     "id_number_acknowledgement": "รับทราบว่ามีเลขประจำตัวประชาชน",
+    "checked_by_hand": "ตรวจด้วยตาแล้วว่าไม่มีเลขประจำตัวประชาชน",
 }
 
 _LINE_BREAKS_AND_CONTROLS = ("Cc", "Zl", "Zp")
@@ -147,7 +149,7 @@ def _fits_wordpress_title(value: str) -> str:
     size = stored_title_bytes(value)
     if size > WP_TITLE_MAX_BYTES:
         raise ValueError(
-            f"is too long for WordPress, which stores a title of at most {WP_TITLE_MAX_BYTES:,} bytes: about "
+            f"is too long for WordPress, which stores a title or excerpt of at most {WP_TITLE_MAX_BYTES:,} bytes: about "
             f"{WP_TITLE_MAX_BYTES // THAI_CHAR_BYTES:,} Thai characters (3 bytes each; each < > & \" ' [ ] "
             f"takes 4-6); this one is {len(value):,} characters, {size:,} bytes: shorten it by at least "
             f"{-(-(size - WP_TITLE_MAX_BYTES) // THAI_CHAR_BYTES):,} Thai character(s)")
@@ -224,6 +226,18 @@ class IdNumberAcknowledgement(_Model):
     reason: Line
 
 
+class HandCheck(_Model):
+    """A person's statement that they looked at a file the ID scan cannot read -- a picture, a
+    scanned page without a text layer, an archive -- and that it carries no national ID number.
+
+    Without one, such a file keeps its request off the site: the scan cannot vouch for it.
+    """
+
+    path: Annotated[Line, AfterValidator(_check_relative_path)]
+    by: Line
+    note: OptionalLine = None
+
+
 class PublicationRequest(_Model):
     """A request to publish information (บันทึกข้อความ ขออนุญาตเผยแพร่ข้อมูลต่อสาธารณะ).
 
@@ -246,6 +260,8 @@ class PublicationRequest(_Model):
         endorsement: the group director's signature.
         decision: the committee's order.
         id_number_acknowledgement: lifts the national-ID block (see ``cms_bridge.intake.idguard``).
+        checked_by_hand: files a person looked at because the scan cannot read them (pictures,
+            scanned pages, archives); each must be one of the request's attachments or images.
     """
 
     request_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -254,7 +270,8 @@ class PublicationRequest(_Model):
     requester: Person
     group: Line
     title: WordPressTitle
-    purpose: Line
+    # The post's excerpt: wp_posts.post_excerpt is TEXT too, so the title's limit holds.
+    purpose: WordPressTitle
     kind: Line
     file_count: int | None = Field(default=None, ge=0)
     page_count: int | None = Field(default=None, ge=0)
@@ -267,6 +284,7 @@ class PublicationRequest(_Model):
     endorsement: Endorsement | None = None
     decision: Decision = Field(default_factory=Decision)
     id_number_acknowledgement: IdNumberAcknowledgement | None = None
+    checked_by_hand: tuple[HandCheck, ...] = ()
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -310,6 +328,9 @@ class PublicationRequest(_Model):
         duplicates = sorted({p for p in paths if paths.count(p) > 1})
         if duplicates:
             raise ValueError(f"attachment listed twice: {', '.join(duplicates)}")
+        if strays := [check.path for check in self.checked_by_hand if check.path not in paths]:
+            raise ValueError(f"checked_by_hand names {', '.join(strays)}, which is not an attachment or image "
+                             "of this request")
         if self.file_count is not None and self.file_count != len(paths):
             raise ValueError(
                 f"the form says {self.file_count} file(s) (จำนวน… ไฟล์) but {len(paths)} are attached"

@@ -10,7 +10,8 @@ approve or what carries a national ID number. It refuses (:class:`GateRefusedErr
    fields and the sha256 of every file);
 2. every file of that version is in the file store with those very bytes (re-hashed when it is
    uploaded) and was scanned clean by the current scanner, or its ID numbers are acknowledged by
-   a named person in that version;
+   a named person in that version; a part the scan cannot read (a picture, a page without a text
+   layer, an archive) needs a person's ``checked_by_hand`` entry for that file in that version;
 3. the request's own text carries no ID number (or the same acknowledgement);
 4. what will be written is inert: the title, excerpt and media titles hold no markup or
    shortcode bracket, and the body is made only of the markup :mod:`post_body` writes (core
@@ -20,13 +21,15 @@ approve or what carries a national ID number. It refuses (:class:`GateRefusedErr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import re
+from collections.abc import Collection, Iterable
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
 from cms_bridge.errors import AttachmentError, GateRefusedError, LedgerError
 from cms_bridge.intake.attachments import AttachmentInfo
-from cms_bridge.intake.idguard import Finding, scan_fields
+from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import SiteVersion
 from cms_bridge.wordpress.models import PostInput
@@ -39,7 +42,14 @@ _TAGS = {"p": set(), "br": set(), "strong": set(), "em": set(), "ul": set(), "li
          "object": {"class", "data", "type", "style", "aria-label"},
          "figure": {"class"}, "img": {"src", "alt", "class"}}
 _URL_ATTRIBUTES = {"href", "src", "data"}
+#: Attributes whose value is fixed wherever the bridge writes them.
+_FIXED = {("object", "type"): "application/pdf", ("object", "style"): "width:100%;height:600px",
+          ("a", "download"): ""}
 _MARKUP = ("<", ">", "[", "]")
+#: The blocks post_body writes, and the keys of each one's attributes (JSON in the comment).
+_BLOCKS: dict[str, set[str]] = {"paragraph": set(), "list": set(), "file": {"id", "href", "displayPreview"},
+                                "image": {"id"}, "gallery": {"linkTo"}}
+_BLOCK_COMMENT = re.compile(r" (/?)wp:([a-z]+)(?: (\{[^{}]*\}))? ")
 
 
 class PublishGate:
@@ -88,7 +98,7 @@ class PublishGate:
             # Recomputed, not read back: a version row edited in the ledger no longer matches.
             reasons.append("the approval is of another version of the request")
         acknowledged = request.id_number_acknowledgement is not None
-        findings: list[Finding] = [f for f in scan_fields(request) if f.blocks]
+        findings: list[Finding] = list(scan_fields(request))
         infos: dict[str, AttachmentInfo] = {}
         try:
             infos = self.files(version)
@@ -96,11 +106,14 @@ class PublishGate:
             reasons.extend(exc.reasons)
         for path, info in infos.items():
             try:
-                findings.extend(f for f in self.keeper.scan(info, path) if f.blocks)
+                findings.extend(self.keeper.scan(info, path))
             except AttachmentError as exc:
                 reasons.append(f"cannot be checked for ID numbers: {exc}")
-        if findings and not acknowledged:
-            reasons.extend(f"{f.message}: remove it, or acknowledge it in the request" for f in findings)
+        result = ScanResult(findings=tuple(findings))
+        if result.id_numbers and not acknowledged:
+            reasons.extend(f"{f.message}: remove it, or acknowledge it in the request" for f in result.id_numbers)
+        reasons.extend(f"{f.message}: a person must look at it and say so in [[checked_by_hand]]"
+                       for f in result.unread(request))
         if reasons:
             raise GateRefusedError(request.request_id, reasons)
         return infos
@@ -117,9 +130,17 @@ class PublishGate:
             raise GateRefusedError(info.name, [str(exc)]) from None
         return info
 
-    def inert(self, request_id: str, post: PostInput, media_titles: Iterable[str | None] = ()) -> None:
+    def inert(self, request_id: str, post: PostInput, media_titles: Iterable[str | None] = (),
+              urls: Collection[str] = ()) -> None:
         """Check that what will be written runs nothing: no markup in plain-text places, and a
         body of the bridge's own markup only.
+
+        Args:
+            request_id: for the message.
+            post: what is about to be written.
+            media_titles: the titles its uploads carry.
+            urls: the addresses of the request's own uploads, the only ones the body may link,
+                embed or show.
 
         Raises:
             GateRefusedError: naming the place and what was found.
@@ -129,7 +150,7 @@ class PublishGate:
                             *(("media title", t or "") for t in media_titles)):
             if found := [c for c in _MARKUP if c in text]:
                 reasons.append(f"the {place} would carry raw {' '.join(found)}")
-        checker = _BodyChecker()
+        checker = _BodyChecker(set(urls))
         checker.feed(post.content)
         checker.close()
         reasons.extend(f"the body {problem}" for problem in checker.problems)
@@ -140,8 +161,9 @@ class PublishGate:
 class _BodyChecker(HTMLParser):
     """Collects everything in a body that is not the markup :mod:`post_body` writes."""
 
-    def __init__(self) -> None:
+    def __init__(self, urls: set[str]) -> None:
         super().__init__(convert_charrefs=False)
+        self.urls = urls
         self.problems: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -152,8 +174,13 @@ class _BodyChecker(HTMLParser):
         for name, value in attrs:
             if name not in allowed:
                 self.problems.append(f"would carry a {name} attribute on <{tag}>")
-            elif name in _URL_ATTRIBUTES and not (value or "").lower().startswith(("http://", "https://")):
-                self.problems.append(f"would carry a {name} that is not a web address on <{tag}>")
+            elif name in _URL_ATTRIBUTES and (value or "") not in self.urls:
+                what = "a web address" if (value or "").lower().startswith(("http://", "https://")) else \
+                    "not a web address"
+                self.problems.append(f"would carry a {name} that is {what} of none of the request's uploads "
+                                     f"on <{tag}>")
+            elif (tag, name) in _FIXED and (value or "") != _FIXED[(tag, name)]:
+                self.problems.append(f"would carry a {name} other than the bridge's own on <{tag}>")
         # The tag as written: attribute values come back unescaped, and "&#91;" is inert text.
         if any(c in (self.get_starttag_text() or "") for c in "[]"):
             self.problems.append(f"would carry a shortcode bracket in <{tag}>")
@@ -166,8 +193,34 @@ class _BodyChecker(HTMLParser):
             self.problems.append("would carry a raw shortcode bracket")
 
     def handle_comment(self, data: str) -> None:
-        if not data.strip().startswith(("wp:", "/wp:")):
-            self.problems.append("would carry a comment that is not a block delimiter")
+        # Only the delimiters of the blocks post_body writes. "--" anywhere is refused: a browser
+        # ends a comment at "--!>", which this parser does not, so markup could hide in one.
+        match = _BLOCK_COMMENT.fullmatch(data)
+        if "--" in data or match is None:
+            self.problems.append("would carry a comment that is not a block delimiter the bridge writes")
+            return
+        closing, name, attributes = match.groups()
+        allowed = _BLOCKS.get(name)
+        if allowed is None:
+            self.problems.append(f"would carry a wp:{name} block, which the bridge never writes")
+            return
+        if attributes is None:
+            return
+        if closing:
+            self.problems.append(f"would carry attributes on the closing wp:{name} delimiter")
+            return
+        try:
+            values = json.loads(attributes)
+        except ValueError:
+            self.problems.append(f"would carry wp:{name} attributes that are not JSON")
+            return
+        if not isinstance(values, dict) or set(values) - allowed:
+            self.problems.append(f"would carry wp:{name} attributes the bridge never writes")
+        elif "href" in values and values["href"] not in self.urls:
+            self.problems.append(f"would carry a wp:{name} href of none of the request's uploads")
+        elif any(not isinstance(values[k], int) or isinstance(values[k], bool) for k in ("id",) if k in values) \
+                or values.get("displayPreview", True) is not True or values.get("linkTo", "none") != "none":
+            self.problems.append(f"would carry wp:{name} attribute values the bridge never writes")
 
     def unknown_decl(self, data: str) -> None:
         self.problems.append("would carry a markup declaration")

@@ -390,7 +390,8 @@ class Reconciler:
 
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
         request, want = ctx.request, ctx.desired
-        rendered = render_post(request, self._upload_attachments(ctx, on_site), ctx.infos)
+        uploads = self._upload_attachments(ctx, on_site)
+        rendered = render_post(request, uploads, ctx.infos)
         titles = [_title_of(request, ref.path) for ref in (*request.attachments, *request.images)]
         status: PostStatus
         if want.state == "scheduled":
@@ -400,7 +401,7 @@ class Reconciler:
         post = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
                          excerpt=rendered.excerpt, status=status, date=date,
                          categories=tuple(self._categories(request)), featured_media=rendered.featured_media)
-        self.gate.inert(request.request_id, post, titles)
+        self.gate.inert(request.request_id, post, titles, urls={u.url for u in uploads.values()})
         return post
 
     def _upload(self, info: AttachmentInfo, title: str | None, slug: str) -> Media:

@@ -211,10 +211,13 @@ def test_id_number_blocks_unless_acknowledged(tmp_path: Path) -> None:
 def test_examples_report_exactly_the_planted_problems(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     report = load(tmp_path / "examples")
-    # The activity photos are said to be unread (no OCR yet), one line per picture.
+    # The activity photos and the zip are said to be unread by the scan and checked by hand, one
+    # line per file; only the PDF with an ID number is an error.
     assert [(p.severity, Path(p.file).parent.name) for p in report.problems] == [
         ("warning", "2570-admin-001"), ("warning", "2570-admin-001"),
         ("error", "2570-personnel-002"), ("warning", "2570-supervision-001")]
+    assert "activity-1.png: the ID scan cannot read it (a picture" in report.problems[0].message
+    assert report.problems[0].message.endswith("checked by hand by นางสาวกานดา ตัวอย่าง")
     assert len(report.requests) == 11
     decisions = {r.request.decision.status for r in report.requests}
     windows = {r.request.window.kind for r in report.requests}
@@ -356,7 +359,7 @@ def test_a_thai_title_up_to_wordpress_s_limit_is_accepted_and_one_more_character
     problem = only_error(load(tmp_path))
     assert problem.field == "title" and problem.label == "เรื่อง"
     assert problem.message == (
-        "is too long for WordPress, which stores a title of at most 65,535 bytes: about 21,845 Thai characters "
+        "is too long for WordPress, which stores a title or excerpt of at most 65,535 bytes: about 21,845 Thai characters "
         "(3 bytes each; each < > & \" ' [ ] takes 4-6); this one is 21,846 characters, 65,538 bytes: shorten it "
         "by at least 1 Thai character(s)")
 
@@ -367,6 +370,15 @@ def test_the_limit_counts_the_title_as_sent_with_its_markup_escaped(tmp_path: Pa
     assert load(tmp_path).ok
     write_request(tmp_path / "a", title=f'"{"&" * 13_108}"')
     assert "13,108 characters, 65,540 bytes" in only_error(load(tmp_path)).message
+
+
+def test_a_purpose_too_long_for_the_excerpt_is_a_field_error(tmp_path: Path) -> None:
+    # The purpose (เพื่อ) becomes the post's excerpt, wp_posts.post_excerpt: TEXT as the title.
+    path = write_request(tmp_path / "a")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'purpose = "', f'purpose = "{THAI * 21_846}'), encoding="utf-8")
+    problem = only_error(load(tmp_path))
+    assert problem.field == "purpose" and problem.label == "เพื่อ" and "65,535 bytes" in problem.message
 
 
 def test_an_attachment_title_too_long_for_the_media_library_is_a_field_error(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.publishing.gate import PublishGate
 from cms_bridge.publishing.post_body import UploadedFile, render_post
-from cms_bridge.samples import request_toml
+from cms_bridge.samples import png, request_toml, text_pdf
 from cms_bridge.tomlfile import read_toml
 from cms_bridge.wordpress.fake import FakeCms
 from cms_bridge.wordpress.models import PostInput
@@ -166,8 +166,19 @@ def test_the_bridges_own_rendering_of_hostile_text_passes_the_inert_check(tmp_pa
     ("content", '<p><a href="javascript:x()">y</a></p>', "not a web address"),
     ("content", '<p><img src="http://a/b.png" onerror="x()"></p>', "onerror attribute"),
     ("content", "<p>[embed]http://a[/embed]</p>", "shortcode bracket"),
-    ("content", "<!-- wp:html --><p>x</p><!-- /wp:html -->", None),
+    ("content", "<!-- wp:paragraph --><p>x</p><!-- /wp:paragraph -->", None),
+    ("content", "<!-- wp:html --><p>x</p><!-- /wp:html -->", "wp:html block"),
     ("content", "<p>x</p><!-- anything -->", "comment"),
+    # A browser ends a comment at "--!>": what follows would be live markup.
+    ("content", "<!-- wp:paragraph --!><script>x()</script> -->", "comment"),
+    ("content", "<!--><img src=x onerror=alert(1)>-->", "comment"),
+    ("content", '<!-- wp:file {"id":1,"href":"http://evil.example/x.pdf"} -->', "href of none"),
+    ("content", '<!-- wp:file {"id":1,"onload":"x()"} -->', "attributes the bridge never writes"),
+    ("content", '<!-- wp:image {"id":"1"} -->', "attribute values"),
+    ("content", '<p><a href="http://evil.example/phish.pdf">y</a></p>', "web address of none"),
+    ("content", '<div class="wp-block-file"><object type="text/html"></object></div>', "type other than"),
+    ("content", '<div class="wp-block-file"><object type="application/pdf" '
+                'style="position:fixed;top:0;width:100%;height:100%"></object></div>', "style other than"),
 ])
 def test_the_inert_check_refuses_markup_the_bridge_never_writes(tmp_path: Path, place: str, value: str,
                                                                 said: str | None) -> None:
@@ -190,7 +201,11 @@ def test_uploaded_file_links_pass_the_inert_check(tmp_path: Path, bridge: Bridge
     rendered = render_post(request, files, {})
     post = PostInput(key="pr-lnk", title=rendered.title, content=rendered.content, excerpt=rendered.excerpt,
                      status="publish")
-    gate(tmp_path).inert("lnk", post)
+    urls = {f.url for f in files.values()}
+    gate(tmp_path).inert("lnk", post, urls=urls)
+    # The same body pointing at an address that is not one of the request's uploads is refused.
+    with pytest.raises(GateRefusedError, match="of none of the request's uploads"):
+        gate(tmp_path).inert("lnk", post, urls=urls - {files["cover.png"].url})
 
 
 def test_an_escaped_bracket_in_an_attribute_is_inert_and_a_raw_one_is_not(tmp_path: Path) -> None:
@@ -242,3 +257,55 @@ def test_an_approval_of_a_version_without_files_is_not_carried_to_files(bridge: 
     bridge.ledger.record_request(request, source=str(folder / "request.toml"), actor="script",
                                  files={"doc.pdf": "0" * 64})
     assert bridge.ledger.site_version("nof").awaiting_approval
+
+
+# -- what the scan cannot read needs a person's look ------------------------------------------
+
+
+def picture_request(inbox: Path, rid: str, *, checked: bool) -> Path:
+    folder = inbox / rid
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "doc.pdf").write_bytes(text_pdf(["Document"]))
+    (folder / "photo.png").write_bytes(png(40, 30))
+    path = folder / "request.toml"
+    path.write_text(request_toml(rid, images=["photo.png"], checked_by_hand=None if checked else []),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_picture_nobody_checked_keeps_its_request_off_the_site(bridge: Bridge, inbox: Path,
+                                                                 site: FakeCms) -> None:
+    picture_request(inbox, "pic", checked=False)
+    report = bridge.intake()
+    errors = [p for p in report.problems if p.severity == "error"]
+    assert [(p.field, "photo.png" in p.message, "[[checked_by_hand]]" in p.message) for p in errors] == [
+        ("checked_by_hand", True, True)]
+    assert kinds(bridge.sync(NOW)) == [] and site.find_by_keys(["pr-pic"]) == {} and not site.media
+    picture_request(inbox, "pic", checked=True)
+    assert kinds(run(bridge, NOW, site)) == [("pic", "create")]
+    assert post_of(site, "pr-pic").status == "publish"
+
+
+def test_a_hand_check_must_name_a_file_of_the_request(bridge: Bridge, inbox: Path) -> None:
+    path = picture_request(inbox, "stray", checked=True)
+    path.write_text(path.read_text(encoding="utf-8").replace('path = "photo.png"\nby', 'path = "other.png"\nby'),
+                    encoding="utf-8")
+    problems = [p for p in bridge.intake().problems if p.severity == "error"]
+    assert len(problems) == 1 and "checked_by_hand names other.png" in problems[0].message
+
+
+def test_the_gate_refuses_an_unread_file_recorded_around_intake(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+    path = picture_request(inbox, "byp2", checked=True)
+    bridge.intake()  # the files are kept and scanned
+    version = bridge.ledger.site_version("byp2")
+    # A script records the same files without anyone's look, and approves that version itself.
+    data = read_toml_text(path.read_text(encoding="utf-8"), path.parent)
+    data.pop("checked_by_hand")
+    data["decision"] = {"status": "pending"}
+    unchecked = PublicationRequest.model_validate(data, context={"mappings": bridge.mappings})
+    bridge.ledger.record_request(unchecked, source=None, actor="script", files=version.files)
+    bridge.record_decision("byp2", status="approved", by="สคริปต์ อนุมัติเอง", at=NOW)
+    report = bridge.sync(NOW)
+    assert [a.kind for a in report.actions] == ["blocked"]
+    assert "photo.png" in (report.actions[0].error or "") and "checked_by_hand" in (report.actions[0].error or "")
+    assert site.find_by_keys(["pr-byp2"]) == {} and not site.media
