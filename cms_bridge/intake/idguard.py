@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from cms_bridge.errors import AttachmentError
 from cms_bridge.intake import extract
@@ -33,6 +33,7 @@ from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import to_arabic_digits
 
 __all__ = [
+    "mask_id_numbers",
     "SCANNER_VERSION",
     "TEXT_EXTENSIONS",
     "Finding",
@@ -125,6 +126,12 @@ class Finding(BaseModel):
         """True for a national ID number."""
         return self.kind == "id_number"
 
+    @field_validator("source", "part")
+    @classmethod
+    def _masked_place(cls, value: str | None) -> str | None:
+        # A file or part named with an ID number is named masked, in every output.
+        return mask_id_numbers(value) if value else value
+
     @property
     def message(self) -> str:
         """One line for people: where, what, and the masked value."""
@@ -169,7 +176,7 @@ class ScanResult(BaseModel):
         Args:
             request: the request the scan was made for (its ``checked_by_hand`` list).
         """
-        checked = {check.path for check in request.checked_by_hand}
+        checked = {mask_id_numbers(check.path) for check in request.checked_by_hand}
         return tuple(f for f in self.findings if f.kind == "not_scanned" and f.source not in checked)
 
     def blocks(self, request: PublicationRequest) -> bool:
@@ -289,7 +296,7 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
         return _findings(items, source)
     except AttachmentError as exc:
         # A cap's message names the zip member or embedded file, whose name may hold a number.
-        raise AttachmentError(_label(str(exc))) from None
+        raise AttachmentError(mask_id_numbers(str(exc))) from None
     except Exception as exc:  # noqa: BLE001
         # Fail closed on anything a parser throws, and give only the exception's type: parser
         # messages can quote the document, and so the very number this guard must not print.
@@ -303,14 +310,14 @@ def _findings(items: list[extract.Piece | extract.Unread], source: str) -> list[
     plain = [i for i in items if isinstance(i, extract.Piece) and not i.shadow]
     shadows = [i for i in items if isinstance(i, extract.Piece) and i.shadow]
     for piece in (*plain, *shadows):
-        page = _label(piece.page) if isinstance(piece.page, str) else piece.page
-        part = _label(piece.part) if piece.part else piece.part
+        page = mask_id_numbers(piece.page) if isinstance(piece.page, str) else piece.page
+        part = mask_id_numbers(piece.part) if piece.part else piece.part
         for finding in scan_text(piece.text, source, page, part):
             key = (finding.page, finding.kind, finding.masked)
             if not piece.shadow or key not in seen:
                 findings.append(finding)
             seen.add(key)
-    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=_label(i.part) if i.part else None,
+    findings.extend(Finding(kind="not_scanned", source=source, page=i.page, part=mask_id_numbers(i.part) if i.part else None,
                             note=i.note) for i in items if isinstance(i, extract.Unread))
     return findings
 
@@ -330,9 +337,16 @@ def scan_fields(request: PublicationRequest) -> list[Finding]:
     return findings
 
 
-def _label(name: str) -> str:
-    """*name* (a sheet's, an embedded file's) with any ID number in it masked: it is shown in
-    the finding's message, and a sheet called after a student must not print the number."""
+def mask_id_numbers(name: str) -> str:
+    """Return *name* with every national ID number in it masked (``1-1017-xxxxx-xx-0``).
+
+    For every text a message shows that the scan did not write itself: a sheet's or embedded
+    file's name, an attachment's path, a parser's error. A file called after a student must not
+    print the number.
+
+    Args:
+        name: any text.
+    """
     text = _normalise(name)
     out, last = [], 0
     for match in _ID_CANDIDATE.finditer(text):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
@@ -27,7 +27,7 @@ from cms_bridge.intake.attachments import (
 )
 from cms_bridge.config import IntakeConfig
 from cms_bridge.errors import AttachmentError, IntakeError, TableError
-from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields, scan_file
+from cms_bridge.intake.idguard import Finding, ScanResult, mask_id_numbers, scan_fields, scan_file
 from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
@@ -72,6 +72,13 @@ class Problem(BaseModel):
     severity: Literal["error", "warning"] = "error"
     field: str | None = None
     row: int | None = None
+
+    @field_validator("file", "message")
+    @classmethod
+    def _no_id_number(cls, value: str) -> str:
+        # Whatever went into the text (a folder or file named with an ID number, a value
+        # quoted by a validator), an ID number is never printed whole.
+        return mask_id_numbers(value)
 
     @property
     def label(self) -> str | None:
@@ -298,7 +305,7 @@ def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, 
             problems.append(Problem(file=source, row=row, severity="warning",
                                     message=f"{finding.message} (acknowledged by {acknowledgement.by if acknowledgement else '?'})"))
     unread = set(result.unread(request))
-    checked = {check.path: check.by for check in request.checked_by_hand}
+    checked = {mask_id_numbers(check.path): check.by for check in request.checked_by_hand}
     for finding in result.warnings:
         if finding in unread:
             problems.append(Problem(file=source, row=row, field="checked_by_hand",

@@ -235,6 +235,19 @@ def test_validate_command_exit_codes_and_json(tmp_path: Path, capsys: pytest.Cap
     assert data["problems"][0]["label"] == "เอกสารหรือไฟล์อิเล็กทรอนิกส์ที่แนบมา"
 
 
+def test_an_id_number_in_a_file_or_folder_name_is_never_printed_whole(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # A clerk names the folder and the scan after the person: "๑๑๐๑๗ ๐๐๒๐๓ ๔๕ ๐.pdf" and digits.
+    folder = tmp_path / "1101700203450"
+    write_request(folder, attachment="สำเนา 1-1017-00203-45-0.pdf", attachment_bytes=text_pdf(["clean"]))
+    assert main(["validate", str(tmp_path)]) == 1
+    assert main(["validate", "--json", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "1-1017-xxxxx-xx-0" in text  # the masked form says where
+    assert "1101700203450" not in text and "1-1017-00203-45-0" not in text
+
+
 def test_inspect_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.docx").write_bytes(docx(["ติดต่อ 081-234-5678"]))
     assert main(["inspect", str(tmp_path / "a.docx")]) == 0
