@@ -31,7 +31,9 @@ log = logging.getLogger("cms_bridge.daemon")
 MAX_WAIT = timedelta(seconds=60)
 #: How intake says a request is blocked for an unacknowledged national ID number: the field of
 #: the problem, and words of its message (a malformed acknowledgement table is merely invalid).
-_ID_NUMBER_FIELD, _BLOCKED_WORDS = "id_number_acknowledgement", "publishing it is blocked"
+#: Intake problems that hold a valid request back (an unacknowledged ID number, a file nobody
+#: checked by hand), as inbox.py words them.
+_BLOCKING_FIELDS, _BLOCKED_WORDS = ("id_number_acknowledgement", "checked_by_hand"), "publishing it is blocked"
 
 
 class _Syncable(Protocol):
@@ -42,10 +44,12 @@ class _Syncable(Protocol):
 def needs_attention(report: Any) -> dict[str, dict[str, Any]]:
     """What a pass's report leaves for a person: blocked, invalid and failed requests.
 
-    ``blocked``: requests whose files carry a national ID number nobody acknowledged (by file,
-    and row of an export); ``invalid``: request files or rows intake refused (by file and row);
-    ``failed``: requests whose action failed or could not be planned this pass (by request id).
-    Each has a ``count``; the heartbeat's outcome is ``ok`` only when all three are 0.
+    ``blocked``: requests held back for their content -- at intake, a national ID number
+    nobody acknowledged or a file nobody checked by hand (``files``: by file, and row of an
+    export); at the publish gate (``ids``: by request id, the reasons in the pass's actions);
+    ``invalid``: request files or rows intake refused (by file and row); ``failed``: requests
+    whose action failed or could not be planned this pass (by request id). Each has a
+    ``count``; the heartbeat's outcome is ``ok`` only when all three are 0.
 
     Args:
         report: a :class:`~cms_bridge.publishing.reconciler.SyncReport` (``intake_problems`` is
@@ -57,19 +61,20 @@ def needs_attention(report: Any) -> dict[str, dict[str, Any]]:
         if problem.severity != "error":
             continue
         where = problem.file + (f", row {problem.row}" if problem.row is not None else "")
-        is_blocked = problem.field == _ID_NUMBER_FIELD and _BLOCKED_WORDS in problem.message
+        is_blocked = problem.field in _BLOCKING_FIELDS and _BLOCKED_WORDS in problem.message
         bucket = blocked if is_blocked else invalid
         if where not in bucket:
             bucket.append(where)
     invalid = [where for where in invalid if where not in blocked]
-    failed = list(dict.fromkeys(a.request_id for a in report.failed))
-    return {"blocked": {"count": len(blocked), "files": blocked},
+    held = list(dict.fromkeys(a.request_id for a in report.actions if a.kind == "blocked"))
+    failed = list(dict.fromkeys(a.request_id for a in report.failed if a.kind != "blocked"))
+    return {"blocked": {"count": len(blocked) + len(held), "files": blocked, "ids": held},
             "invalid": {"count": len(invalid), "files": invalid},
             "failed": {"count": len(failed), "ids": failed}}
 
 
 def _summary(attention: dict[str, dict[str, Any]]) -> str:
-    return ", ".join(f"{item['count']} {name} ({', '.join(item.get('ids') or item.get('files') or [])})"
+    return ", ".join(f"{item['count']} {name} ({', '.join([*item.get('files', []), *item.get('ids', [])])})"
                      for name, item in attention.items() if item["count"])
 
 

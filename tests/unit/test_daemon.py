@@ -143,7 +143,9 @@ def test_heartbeat_is_attention_while_requests_are_blocked_invalid_or_failed(tmp
         def sync(self, as_of: datetime | None = None, **_: object) -> SyncReport:
             return SyncReport(as_of=as_of or self.clock(), dry_run=False, actions=[
                 Action(request_id="2570-t-001", kind="create", detail="new", error="site down"),
-                Action(request_id="2570-t-005", kind="publish", detail="window opens", done=True)])
+                Action(request_id="2570-t-005", kind="publish", detail="window opens", done=True),
+                Action(request_id="2570-t-006", kind="blocked", detail="held back by the publish gate",
+                       error="photo.png: not checked for ID numbers")])
 
     config = config_with_inbox(tmp_path)
     inbox = tmp_path / "inbox"
@@ -157,9 +159,9 @@ def test_heartbeat_is_attention_while_requests_are_blocked_invalid_or_failed(tmp
         Daemon(bridge, interval_minutes=15, heartbeat=heartbeat, clock=bridge.clock).run_pass()
     beat = json.loads(heartbeat.read_text(encoding="utf-8"))
     assert beat["outcome"] == "attention" and beat["ok"] is False
-    assert beat["actions"] == 1 and beat["failed"] == 1
+    assert beat["actions"] == 1 and beat["failed"] == 2
     assert beat["needs_attention"] == {
-        "blocked": {"count": 1, "files": [str(inbox / "blocked" / "request.toml")]},
+        "blocked": {"count": 2, "files": [str(inbox / "blocked" / "request.toml")], "ids": ["2570-t-006"]},
         "invalid": {"count": 1, "files": [str(inbox / "invalid" / "request.toml")]},
         "failed": {"count": 1, "ids": ["2570-t-001"]},
     }
