@@ -165,6 +165,38 @@ def _office_type(path: Path) -> str:
     return next((office for part, office in _OFFICE_PARTS if part in names), "zip")
 
 
+def stat_attachment(path: Path, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> os.stat_result:
+    """The file system's answer for an attachment, refused unless it is a regular file of a
+    size intake accepts; the file is never opened (see :func:`special_file_kind`).
+
+    Args:
+        path: the file.
+        name: the name to give in messages (default: the path's own).
+        max_bytes: the largest size accepted.
+
+    Raises:
+        AttachmentError: naming the file, when it does not exist or cannot be asked about; is a
+            named pipe, socket, device or anything else that is not a regular file; is empty;
+            or is larger than *max_bytes*.
+    """
+    name = name or path.name
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise AttachmentError(f"{name}: no such file ({path})" if isinstance(exc, FileNotFoundError)
+                              else f"{name}: cannot be read: {exc.strerror or exc}") from None
+    if kind := next((kind for test, kind in _SPECIAL_KINDS if test(info.st_mode)), None):
+        raise AttachmentError(_special_message(name, kind))
+    if not stat.S_ISREG(info.st_mode):
+        raise AttachmentError(f"{name}: not a regular file")
+    if info.st_size == 0:
+        raise AttachmentError(f"{name}: the file is empty (0 bytes)")
+    if info.st_size > max_bytes:
+        raise AttachmentError(f"{name}: {_megabytes(info.st_size)} is larger than the limit of "
+                              f"{_megabytes(max_bytes)}")
+    return info
+
+
 def inspect_attachment(
     path: Path | str,
     *,
@@ -193,17 +225,7 @@ def inspect_attachment(
     allowed = frozenset(allowed_types)
     if unknown := allowed - set(MEDIA_TYPES):
         raise UsageError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
-    if not path.exists():
-        raise AttachmentError(f"{name}: no such file ({path})")
-    if kind := special_file_kind(path):
-        raise AttachmentError(_special_message(name, kind))
-    if not path.is_file():
-        raise AttachmentError(f"{name}: not a regular file")
-    size = path.stat().st_size
-    if size == 0:
-        raise AttachmentError(f"{name}: the file is empty (0 bytes)")
-    if size > max_bytes:
-        raise AttachmentError(f"{name}: {_megabytes(size)} is larger than the limit of {_megabytes(max_bytes)}")
+    size = stat_attachment(path, name=name, max_bytes=max_bytes).st_size
 
     extension = PurePosixPath(name).suffix.lower().lstrip(".")
     expected = EXTENSIONS.get(extension)

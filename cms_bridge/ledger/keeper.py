@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from cms_bridge.errors import AttachmentError
-from cms_bridge.intake.attachments import MEDIA_TYPES, AttachmentInfo, inspect_attachment
+from cms_bridge.intake.attachments import MEDIA_TYPES, AttachmentInfo, inspect_attachment, stat_attachment
 from cms_bridge.intake.idguard import SCANNER_VERSION, Finding, scan_file
 from cms_bridge.ledger.store import Ledger
 
@@ -53,21 +51,12 @@ class FileKeeper:
             LedgerError: the store cannot be written.
         """
         allowed = frozenset(allowed_types)
-        try:
-            # stat, never open, first: opening a FIFO or a device could block or have effects.
-            info = os.stat(path)
-        except OSError as exc:
-            raise AttachmentError(f"{path.name}: no such file ({path})" if isinstance(exc, FileNotFoundError)
-                                  else f"{path.name}: cannot be read: {exc.strerror or exc}") from None
-        if not stat.S_ISREG(info.st_mode):
-            raise AttachmentError(f"{path.name}: not a regular file")
+        # stat, never open, first: opening a FIFO or a device could block or have effects; and an
+        # oversized file is refused before it is copied.
+        info = stat_attachment(path, max_bytes=max_bytes)
         known = self._known(path, info)
-        if known is not None and known.file_type in allowed and known.size <= max_bytes \
-                and self.ledger.files.has(known.sha256):
+        if known is not None and known.file_type in allowed and self.ledger.files.has(known.sha256):
             return known
-        if info.st_size > max_bytes:
-            # Checked before copying, so an oversized file is not copied only to be refused.
-            return inspect_attachment(path, allowed_types=allowed, max_bytes=max_bytes)
         kept = self.ledger.files.put(path)
         described = inspect_attachment(kept.path, allowed_types=allowed, max_bytes=max_bytes, name=path.name)
         with self.ledger.transaction():
