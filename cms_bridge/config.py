@@ -121,6 +121,9 @@ class SyncConfig(_Section):
     #: index PDFs, and a rejected file stays downloadable); by default it is deleted from the
     #: site, the store keeping the bytes for a re-approval.
     keep_withdrawn_files: bool = False
+    #: Let visitors comment on the bridge's posts (and send pings); closed by default, since an
+    #: official notice is not a discussion and comments need moderating.
+    comments_open: bool = False
 
     @field_validator("archive_category")
     @classmethod

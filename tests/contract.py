@@ -197,6 +197,15 @@ def test_media_found_by_slug_after_upload(cms: Cms, tmp_path: Path) -> None:
     assert found.id == media.id and found.url == media.url
 
 
+def test_comments_are_closed_unless_asked_for(cms: Cms, site: SiteChecker) -> None:
+    closed = cms.create_post(draft("pr-cmt-1", status="publish"))
+    assert site.get_post(closed.id).comments_open is False
+    opened = cms.update_post(closed.id, draft("pr-cmt-1", status="publish", comments_open=True))
+    assert opened.comments_open is True and site.get_post(closed.id).comments_open is True
+    hand_made = site.add_post(title="ข่าวที่ทำเอง", slug="hand-made-cmt", status="publish")
+    assert site.get_post(hand_made).comments_open is True  # the site's own default, untouched
+
+
 def test_deleted_media_is_gone_from_its_public_url(cms: Cms, site: SiteChecker, tmp_path: Path) -> None:
     path = tmp_path / "b.pdf"
     body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

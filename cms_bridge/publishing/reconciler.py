@@ -400,7 +400,8 @@ class Reconciler:
             status, date = "publish", self._publish_date(want)
         post = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
                          excerpt=rendered.excerpt, status=status, date=date,
-                         categories=tuple(self._categories(request)), featured_media=rendered.featured_media)
+                         categories=tuple(self._categories(request)), featured_media=rendered.featured_media,
+                         comments_open=self.settings.comments_open)
         self.gate.inert(request.request_id, post, titles, urls={u.url for u in uploads.values()})
         return post
 

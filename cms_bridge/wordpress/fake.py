@@ -82,6 +82,8 @@ class StoredPost:
     desired_slug: str = ""
     #: A draft's date that was never set: publishing it dates it "now".
     floating_date: bool = False
+    #: WordPress's default_comment_status is "open"; the bridge closes its own posts.
+    comments_open: bool = True
 
 
 @dataclass
@@ -247,6 +249,7 @@ class FakeCms:
         stored = self._insert(post.key, title=post.title, content=post.content, excerpt=post.excerpt,
                               status=post.status, date=post.date, categories=list(post.categories),
                               tags=list(post.tags), featured_media=post.featured_media, author=self.author)
+        stored.comments_open = post.comments_open
         if stored.slug != post.key:
             del self.posts[stored.id]
             raise ConflictError(f"the slug {post.key!r} is already used by another post on the site",
@@ -266,6 +269,7 @@ class FakeCms:
         stored.categories = self._valid_categories(post.categories)
         stored.tags = list(post.tags)
         stored.featured_media = post.featured_media or None
+        stored.comments_open = post.comments_open
         if post.date is not None:
             stored.date, stored.floating_date = _second(post.date), False
         self._set_status(stored, post.status, slug=post.key)
@@ -592,7 +596,8 @@ class FakeCms:
                     status=stored.status, date=stored.date, modified=stored.modified,
                     categories=tuple(stored.categories), tags=tuple(stored.tags),
                     featured_media=stored.featured_media, link=f"{self.base_url}/?p={stored.id}",
-                    author=stored.author, content=stored.content if with_content else None)
+                    author=stored.author, content=stored.content if with_content else None,
+                    comments_open=stored.comments_open)
 
     def _category(self, term: StoredTerm) -> Category:
         count = sum(1 for p in self.posts.values() if p.status == "publish" and term.id in p.categories)

@@ -134,6 +134,8 @@ class PostInput(_Model):
     categories: tuple[int, ...] = ()
     tags: tuple[int, ...] = ()
     featured_media: int | None = None
+    #: Comments and pings: closed unless asked for (an official notice is not a discussion).
+    comments_open: bool = False
 
     @field_validator("key")
     @classmethod
@@ -164,6 +166,7 @@ class Post(_Model):
     link: str = ""
     author: int | None = None
     content: str | None = Field(default=None, description="Raw content, when it was asked for.")
+    comments_open: bool | None = Field(default=None, description="Whether visitors may comment, when known.")
 
 
 class Media(_Model):

@@ -45,7 +45,7 @@ TRASHED = "__trashed"  # WordPress appends this to the slug of a post moved to t
 API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
 _TERM_FIELDS = "id,name,parent,slug,count"
 _MEDIA_FIELDS = "id,slug,source_url,mime_type,title,media_details"
-_POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author"
+_POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author,comment_status"
 
 
 class RestAdapter(AdapterBase):
@@ -360,6 +360,8 @@ class RestAdapter(AdapterBase):
             "slug": post.key, "title": post.title, "content": post.content, "excerpt": post.excerpt,
             "status": post.status, "categories": list(post.categories), "tags": list(post.tags),
             "featured_media": post.featured_media or 0,
+            "comment_status": "open" if post.comments_open else "closed",
+            "ping_status": "open" if post.comments_open else "closed",
         }
         if post.date is not None:
             body["date_gmt"] = _gmt(post.date)
@@ -376,6 +378,7 @@ class RestAdapter(AdapterBase):
             featured_media=item.get("featured_media") or None, link=item.get("link", ""),
             author=item.get("author"),
             content=_raw(item["content"]) if "content" in item else None,
+            comments_open=item["comment_status"] == "open" if "comment_status" in item else None,
         )
 
 

@@ -53,7 +53,7 @@ from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 KEY_FIELD = "cms_bridge_key"
 PAGE = 500
 _FIELDS = ["post_id", "post_title", "post_status", "post_date_gmt", "post_modified_gmt", "post_name",
-           "link", "post_author", "post_thumbnail", "terms", "custom_fields"]
+           "link", "post_author", "post_thumbnail", "terms", "custom_fields", "comment_status"]
 
 
 class XmlRpcAdapter(AdapterBase):
@@ -275,6 +275,8 @@ class XmlRpcAdapter(AdapterBase):
             "post_status": post.status,
             "terms": {"category": list(post.categories), "post_tag": list(post.tags)},
             "post_thumbnail": post.featured_media or "",
+            "comment_status": "open" if post.comments_open else "closed",
+            "ping_status": "open" if post.comments_open else "closed",
         }
         if post.date is not None:
             struct["post_date_gmt"] = _xmlrpc_date(post.date)
@@ -301,6 +303,7 @@ def _post(item: Mapping[str, Any]) -> Post:
         featured_media=int(thumbnail["attachment_id"]) if isinstance(thumbnail, Mapping) and thumbnail else None,
         link=str(item.get("link", "")), author=int(item["post_author"]) if item.get("post_author") else None,
         content=str(item["post_content"]) if "post_content" in item else None,
+        comments_open=item["comment_status"] == "open" if "comment_status" in item else None,
     )
 
 

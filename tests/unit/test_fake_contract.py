@@ -39,7 +39,8 @@ class FakeChecker:
     def _as_post(self, stored, with_content: bool = False) -> Post:
         return Post(id=stored.id, key=key_from_slug(stored.slug), slug=stored.slug, title=plain_text(stored.title),
                     status=stored.status, date=stored.date, modified=stored.modified,
-                    categories=tuple(stored.categories), content=stored.content if with_content else None)
+                    categories=tuple(stored.categories), content=stored.content if with_content else None,
+                    comments_open=stored.comments_open)
 
     def get_post(self, post_id: int, *, with_content: bool = False) -> Post:
         return self._as_post(self.fake.posts[post_id], with_content)

@@ -538,3 +538,17 @@ def test_a_plan_shows_the_files_it_would_take_down_and_changes_nothing(bridge: B
     report = bridge.plan(NOW + timedelta(minutes=1))
     assert [a.kind for a in report.actions] == ["withdraw"] and "1 file(s)" in report.actions[0].detail
     assert len(site.media) == 1 and site.requests.get("delete_media", 0) == 0
+
+
+def test_bridge_posts_are_closed_to_comments_unless_the_office_opens_them(config: Config, tmp_path: Path,
+                                                                        inbox: Path, site: FakeCms) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with Bridge(make_config(config, tmp_path / "a", inbox), cms=site, clock=lambda: NOW) as bridge:
+        write_request(inbox, "cmt")
+        run(bridge, NOW, site)
+        assert site.posts[post_of(site, "pr-cmt").id].comments_open is False
+    with Bridge(make_config(config, tmp_path / "b", inbox, comments_open=True), cms=FakeCms(clock=site.clock),
+                clock=lambda: NOW) as bridge:
+        run(bridge, NOW)
+        assert bridge.cms.find_by_keys(["pr-cmt"])["pr-cmt"].comments_open is True
