@@ -81,11 +81,14 @@ def test_range_lifecycle_scheduled_published_withdrawn(bridge: Bridge, inbox: Pa
     # WP-Cron is off on the test site, as on a quiet real one: nothing publishes it but the bridge.
     assert kinds(run(bridge, start + timedelta(seconds=1))) == [("rng", "publish")]
     assert site.find_by_keys([key])[key].status == "publish"
+    url = next(iter(bridge.ledger.media_for("rng").values())).url
+    assert requests.get(url, timeout=30).status_code == 200
     # The end day is included: still published at its 23:59:59, withdrawn at the next 00:00.
     end = last_day + timedelta(days=1)
     assert kinds(run(bridge, end - timedelta(seconds=1))) == []
     assert kinds(run(bridge, end)) == [("rng", "withdraw")]
     assert site.find_by_keys([key])[key].status == "draft"  # kind "other": policy draft
+    assert requests.get(url, timeout=30).status_code == 404  # the expired item's file is gone too
     assert kinds(run(bridge, end + timedelta(days=1))) == []
     assert bridge.status(end + timedelta(days=1))[0].state == "withdrawn"
 
