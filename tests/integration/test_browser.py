@@ -9,6 +9,7 @@ theme's whole page in a browser, where a payload that got through would execute.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,3 +185,73 @@ def test_the_home_page_renders_the_theme_with_the_post_listed(browser: WebDriver
     titles = [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".wp-block-post-template .wp-block-post-title")]
     assert f"ประกาศ {HOSTILE}" in titles, titles
     assert_inert(browser)
+
+
+# -- what a visitor sees of an ordinary notice --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def notice(hostile_post: Published, wordpress_site: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An ordinary Thai notice with a PDF and a photo, published on the same site; its address."""
+    from cms_bridge.samples import png
+
+    work = tmp_path_factory.mktemp("notice")
+    folder = work / "notice"
+    folder.mkdir()
+    (folder / "announcement.pdf").write_bytes(text_pdf(["Announcement of the procurement result"]))
+    (folder / "photo.png").write_bytes(png(320, 200))
+    config: Config = load_config(wordpress_site, environ={"CMS_BRIDGE_SYNC_LEDGER": str(work / "ledger.sqlite3")})
+    request = {
+        "request_id": "notice-browser-001",
+        "request_date": "2026-09-01",
+        "group": "finance",
+        "kind": "procurement",
+        "title": "ประกาศผลการจัดซื้อวัสดุสำนักงาน ประจำเดือนกันยายน ๒๕๖๙",
+        "purpose": "เพื่อเผยแพร่ผลการจัดซื้อจัดจ้างต่อสาธารณะ",
+        "body": "สำนักงานได้ดำเนินการจัดซื้อวัสดุสำนักงานเรียบร้อยแล้ว รายละเอียดตามเอกสารแนบ",
+        "channels": ["website"],
+        "window": {"kind": "permanent"},
+        "requester": {"name": "นางสาวทดลอง ใจดี", "position": "นักวิชาการพัสดุ"},
+        "attachments": [{"path": "announcement.pdf", "title": "ประกาศผลการจัดซื้อ"}],
+        "images": [{"path": "photo.png"}],
+        "checked_by_hand": [{"path": "photo.png", "by": "นางสาวทดลอง ใจดี"}],
+    }
+    with Bridge(config, actor="browser-test") as bridge:
+        bridge.submit(request, base_dir=folder)
+        bridge.record_decision("notice-browser-001", status="approved", by="นายสมมุติ ใจกว้าง")
+        report = bridge.sync()
+        assert [a.error for a in report.actions if a.error] == []
+        [row] = [r for r in bridge.status() if r.request_id == "notice-browser-001"]
+    assert row.state == "published" and row.url, row
+    return row.url
+
+
+def test_a_published_notice_shows_its_files_and_a_screenshot_is_taken(browser: WebDriver, notice: str,
+                                                                      tmp_path: Path) -> None:
+    open_page(browser, notice)
+    assert browser.find_element(By.CSS_SELECTOR, "main h1").text == \
+        "ประกาศผลการจัดซื้อวัสดุสำนักงาน ประจำเดือนกันยายน ๒๕๖๙"
+    main = browser.find_element(By.TAG_NAME, "main")
+    addresses = {
+        "link": [a.get_attribute("href") for a in main.find_elements(By.CSS_SELECTOR, "a[href*='/wp-content/uploads/']")],
+        "PDF embed": [o.get_attribute("data") for o in main.find_elements(By.CSS_SELECTOR, "object[type='application/pdf']")],
+        "image": [i.get_attribute("src") for i in main.find_elements(By.CSS_SELECTOR, "img[src*='/wp-content/uploads/']")],
+    }
+    for what, urls in addresses.items():
+        assert urls, f"the post shows no {what}"
+        for url in set(urls):
+            answer = requests.get(str(url), timeout=30)
+            assert answer.status_code == 200 and answer.content, (what, url)
+    # The photo really displays (decoded by the browser), not a broken-image box.
+    assert browser.execute_script(
+        "return [...document.querySelectorAll('main img')].every(i => i.complete && i.naturalWidth > 0)")
+    # The screenshot is kept where a person can look at it (CI keeps the test's folder).
+    target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path) / "published-notice.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The whole page, not only the first screen (the theme shows the photo full width on top).
+    height = int(browser.execute_script("return document.documentElement.scrollHeight"))
+    browser.set_window_size(1280, min(height, 6000))
+    try:
+        assert browser.save_screenshot(str(target)) and target.stat().st_size > 10_000
+    finally:
+        browser.set_window_size(1280, 1024)
