@@ -19,6 +19,7 @@ the command line or the configuration must change -- and 1 for the rest)::
     ├── IntakeError                      a request built in code is invalid (.problems)
     ├── TableError                       a CSV/XLSX export or one of its rows cannot be read
     ├── AttachmentError                  an attachment is missing, unreadable, wrong type, too big
+    │   └── OcrError                     a picture or scanned page OCR could not read
     ├── RequestError                     a request cannot be used as asked (e.g. not approved)
     ├── LedgerError                      the ledger cannot do what was asked
     ├── SyncLockedError                  another sync holds the ledger's lock
@@ -154,6 +155,11 @@ class TableError(CmsBridgeError):
 
 class AttachmentError(CmsBridgeError):
     """An attachment is missing, unreadable, of the wrong or a disallowed type, or too large."""
+
+
+class OcrError(AttachmentError):
+    """A picture or scanned page could not be read by OCR (Tesseract missing, timed out, or the
+    image is bad); the ID guard reports such a page unread, never clean."""
 
 
 class RequestError(CmsBridgeError):

@@ -30,6 +30,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from cms_bridge.errors import AttachmentError
+from cms_bridge.intake import ocr
 from cms_bridge.thaidate import to_arabic_digits
 
 __all__ = ["LIMITS", "TEXT_EXTENSIONS", "Budget", "Limits", "Piece", "Unread", "extract", "sniff_bytes"]
@@ -77,6 +78,9 @@ class Piece:
     part: str | None
     text: str
     shadow: bool = False
+    #: Read by OCR from a picture or a scanned page: a digit may be misread, so a 13-digit
+    #: number whose check digit fails is still worth a person's look.
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Budget:
         self.parts = 0
         self.bytes = 0
         self.objects = 0
+        self.ocr_pages = 0
 
     def refuse(self, why: str) -> NoReturn:
         """Raise the error that stops the file: *why* names the cap, never document text."""
@@ -119,6 +124,11 @@ class Budget:
             self.refuse(f"more than {self.limits.total_bytes:,} bytes unpacked in all (total size cap)")
         self.bytes += size
         return min(self.limits.member_bytes, self.limits.total_bytes - self.bytes + size)
+
+    def take_ocr_page(self) -> bool:
+        """Account for one picture or page read by OCR; False once :data:`ocr.MAX_PAGES` were."""
+        self.ocr_pages += 1
+        return self.ocr_pages <= ocr.MAX_PAGES
 
     def take_object(self) -> None:
         self.objects += 1
@@ -195,7 +205,7 @@ def _embedded(name: str, data: bytes, budget: Budget, depth: int) -> Iterator[It
     if file_type is None and PurePosixPath(name.lower()).suffix in TEXT_EXTENSIONS:
         file_type = "text"
     if file_type in ("jpg", "png"):
-        yield Unread(None, label, "(a picture: not read, check it by hand)")
+        yield from picture(data, None, label, budget)
         return
     if file_type not in ("pdf", "docx", "xlsx", "pptx", "text"):
         yield Unread(None, label, f"({file_type or 'unknown type'}: cannot be read, check it by hand)")
@@ -219,17 +229,80 @@ def _pdf(stream: IO[bytes], budget: Budget, depth: int) -> Iterator[Item]:
     pdf = _PdfWalk(reader, budget, depth)
     yield from pdf.metadata()
     widgets: list[tuple[int, Any]] = []
+    scanned: list[int] = []
     for number, page in enumerate(reader.pages, 1):
         budget.take_object()
         text = page.extract_text() or ""
         if text.strip():
             yield Piece(number, None, text)
         else:
-            yield Unread(number, None, "(no text layer: a scanned image, check it by hand)")
+            scanned.append(number)
         yield from pdf.annotations(number, page, widgets)
+    yield from _scanned_pages(stream, scanned, budget)
     yield from pdf.form_fields(widgets)
     yield from pdf.bookmarks()
     yield from pdf.embedded_files()
+
+
+def _scanned_pages(stream: IO[bytes], numbers: list[int], budget: Budget) -> Iterator[Item]:
+    """Pages with no text layer (scans), read by OCR where it is installed, within the caps."""
+    if not numbers:
+        return
+    if not ocr.available():
+        for number in numbers:
+            yield Unread(number, None, "(no text layer: a scanned image, and OCR is not installed; check it by hand)")
+        return
+    allowed = [n for n in numbers if budget.take_ocr_page()]
+    for number in numbers[len(allowed):]:
+        yield Unread(number, None, f"(no text layer, past the {ocr.MAX_PAGES} pages OCR reads in one file; "
+                                   "check it by hand)")
+    try:
+        for number, result in ocr.read_pdf_pages(stream, allowed):
+            if isinstance(result, ocr.OcrError):
+                yield Unread(number, None, f"(no text layer, and OCR could not read it: {result}; check it by hand)")
+            elif not result:
+                # A scanned page is a document page: no text read from it at all more likely
+                # means a faint or skewed scan than a blank page.
+                yield Unread(number, None, "(no text layer, and OCR read no text on it: check it by hand)")
+            else:
+                yield from _ocr_pieces(result, number, None)
+    except ocr.OcrError as exc:
+        for number in allowed:
+            yield Unread(number, None, f"(no text layer, and OCR could not read it: {exc}; check it by hand)")
+
+
+def picture(data: bytes, page: int | str | None, label: str | None, budget: Budget) -> Iterator[Item]:
+    """A picture (JPEG or PNG) read by OCR where it is installed, within the caps.
+
+    Args:
+        data: the picture's bytes.
+        page: the page, sheet or slide it is on, if any.
+        label: the part it is (``picture media/image1.png``, ``embedded file 'x.jpg'``), or
+            ``None`` for a picture that is the whole file.
+        budget: the caps left for the file.
+    """
+    if not ocr.available():
+        yield Unread(page, label, "(a picture, and OCR is not installed: check it by hand)")
+        return
+    if not budget.take_ocr_page():
+        yield Unread(page, label, f"(a picture past the {ocr.MAX_PAGES} OCR reads in one file: check it by hand)")
+        return
+    try:
+        lines = ocr.read_image(data)
+    except ocr.OcrError as exc:
+        yield Unread(page, label, f"(a picture OCR could not read: {exc}; check it by hand)")
+        return
+    yield from _ocr_pieces(lines, page, label)
+
+
+def _ocr_pieces(lines: list[ocr.OcrLine], page: int | str | None, label: str | None) -> Iterator[Piece]:
+    # Each line on its own, so a finding says where it is; and the whole text as a shadow, for a
+    # number the lines split (one digit per box of a form), reported only when no line held it.
+    for line in lines:
+        yield Piece(page, f"{label}, {line.position}" if label else line.position, line.text, ocr=True)
+    if lines:
+        yield Piece(page, f"{label}, OCR" if label else "OCR", "\n".join(line.text for line in lines),
+                    shadow=True, ocr=True)
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -502,13 +575,18 @@ class _Package:
                 if text.strip():
                     yield Piece(None, f"part {name}", text)
             elif _MEDIA.fullmatch(name):
-                pictures += 1
+                data = self.raw(name)
+                if sniff_bytes(data[:16]) in ("jpg", "png"):
+                    yield from picture(data, None, f"picture {name}", self.budget)
+                else:
+                    pictures += 1  # drawings and other formats OCR does not take
             else:
                 file_name = name.rpartition("/")[2]
                 yield Piece(None, "embedded file name", file_name)
                 yield from _embedded(file_name, self.raw(name), self.budget, self.depth)
         if pictures:
-            yield Unread(None, "pictures", f"({pictures} picture(s) inside: not read, check them by hand)")
+            yield Unread(None, "pictures", f"({pictures} picture(s) inside, of a kind OCR does not read "
+                                           "(drawings, GIF, TIFF...): check them by hand)")
 
     # --- DOCX ---
 

@@ -49,9 +49,10 @@ __all__ = [
 # (sha256 of the file, SCANNER_VERSION) are read again by a newer scanner and never trusted stale.
 # 1: page text, DOCX body/headers/footers/notes/comments, XLSX cells, PPTX slides.
 # 2: every part that can carry text (cms_bridge.intake.extract), caps, pictures reported.
-SCANNER_VERSION = 2
+# 3: pictures and scanned pages read by OCR (cms_bridge.intake.ocr); near misses reported.
+SCANNER_VERSION = 3
 
-FindingKind = Literal["id_number", "phone", "email", "not_scanned"]
+FindingKind = Literal["id_number", "possible_id_number", "phone", "email", "not_scanned"]
 
 _DIGIT = "[0-9]"  # Thai digits are made Arabic first (see _normalise).
 # Between two digits of one number: any run of spaces (line breaks included: a PDF wraps a
@@ -145,6 +146,8 @@ class Finding(BaseModel):
             "phone": "phone number",
             "email": "e-mail address",
             "not_scanned": "not checked for ID numbers",
+            "possible_id_number": "possible Thai national ID number (read by OCR, its check digit does not hold: "
+                                  "a digit may be misread; look at it)",
         }[self.kind]
         detail = self.masked if self.masked is not None else self.note
         return f"{where}: {what}" + (f" {detail}" if detail else "")
@@ -177,7 +180,8 @@ class ScanResult(BaseModel):
             request: the request the scan was made for (its ``checked_by_hand`` list).
         """
         checked = {mask_id_numbers(check.path) for check in request.checked_by_hand}
-        return tuple(f for f in self.findings if f.kind == "not_scanned" and f.source not in checked)
+        return tuple(f for f in self.findings if f.kind in ("not_scanned", "possible_id_number")
+                     and f.source not in checked)
 
     def blocks(self, request: PublicationRequest) -> bool:
         """Return True when *request* may not be published as scanned: an ID number it does
@@ -193,7 +197,8 @@ class ScanResult(BaseModel):
         return [f.message for f in (*self.id_numbers, *self.warnings)]
 
 
-def scan_text(text: str, source: str, page: int | str | None = None, part: str | None = None) -> list[Finding]:
+def scan_text(text: str, source: str, page: int | str | None = None, part: str | None = None, *,
+              near_misses: bool = False) -> list[Finding]:
     """Find ID numbers, phone numbers and e-mail addresses in *text*.
 
     Args:
@@ -201,6 +206,8 @@ def scan_text(text: str, source: str, page: int | str | None = None, part: str |
         source: what to call the text's origin in findings.
         page: the page, sheet or slide it came from, if any.
         part: the part of the page or file it came from (``footer``, ``comment B4``), if any.
+        near_misses: also report 13 digits written like an ID whose check digit fails, as a
+            ``possible_id_number`` (for text read by OCR, where one digit may be misread).
     """
     text = _normalise(text)
     findings: list[Finding] = []
@@ -208,9 +215,15 @@ def scan_text(text: str, source: str, page: int | str | None = None, part: str |
     for match in _ID_CANDIDATE.finditer(text):
         start, end = match.span(1)
         digits = re.sub(r"[^0-9]", "", match.group(1))
-        if (is_valid_id_number(digits) and _written_like_one_number(match.group(1))
-                and not any(start < e and s < end for s, e in id_spans)):
+        if not _written_like_one_number(match.group(1)) or any(start < e and s < end for s, e in id_spans):
+            continue
+        if is_valid_id_number(digits):
             findings.append(Finding(kind="id_number", source=source, page=page, part=part, masked=_mask_id(digits)))
+            id_spans.append((start, end))
+        elif near_misses and digits[0] in "12345678":
+            # An ID starts with 1-8 (the person's category); a misread digit leaves that.
+            findings.append(Finding(kind="possible_id_number", source=source, page=page, part=part,
+                                    masked=_mask_id(digits)))
             id_spans.append((start, end))
     for match in _PHONE_CANDIDATE.finditer(text):
         digits = re.sub(r"[^0-9]", "", match.group())
@@ -284,15 +297,16 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
     path = Path(path)
     source = source or path.name
     file_type = sniff_type(path)
-    if file_type in ("jpg", "png"):
-        return [Finding(kind="not_scanned", source=source, note="(a picture: no OCR yet, check it by hand)")]
     if file_type in ("zip", "rar"):
         return [Finding(kind="not_scanned", source=source, note=f"({file_type} archive: check its files by hand)")]
     if file_type is None and path.suffix.lower() not in TEXT_EXTENSIONS:
         return [Finding(kind="not_scanned", source=source, note="(unknown file type)")]
     try:
-        with path.open("rb") as stream:
-            items = list(extract.extract(stream, file_type, extract.Budget(source)))
+        if file_type in ("jpg", "png"):
+            items = list(extract.picture(path.read_bytes(), None, None, extract.Budget(source)))
+        else:
+            with path.open("rb") as stream:
+                items = list(extract.extract(stream, file_type, extract.Budget(source)))
         return _findings(items, source)
     except AttachmentError as exc:
         # A cap's message names the zip member or embedded file, whose name may hold a number.
@@ -312,7 +326,7 @@ def _findings(items: list[extract.Piece | extract.Unread], source: str) -> list[
     for piece in (*plain, *shadows):
         page = mask_id_numbers(piece.page) if isinstance(piece.page, str) else piece.page
         part = mask_id_numbers(piece.part) if piece.part else piece.part
-        for finding in scan_text(piece.text, source, page, part):
+        for finding in scan_text(piece.text, source, page, part, near_misses=piece.ocr):
             key = (finding.page, finding.kind, finding.masked)
             if not piece.shadow or key not in seen:
                 findings.append(finding)

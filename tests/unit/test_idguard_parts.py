@@ -290,10 +290,13 @@ def test_new_parts_go_through_the_same_normalisation(tmp_path: Path) -> None:
     assert [(f.part, f.masked) for f in found(scan_file(path))] == [("footer", MASKED), ("footer", MASKED)]
 
 
-def test_pictures_inside_a_document_are_reported_as_not_checked(tmp_path: Path) -> None:
-    path = write(tmp_path, "p.docx", docx(extra={"word/media/image1.png": png(2, 2)}))
+def test_drawings_inside_a_document_that_ocr_cannot_take_are_reported_as_not_checked(tmp_path: Path) -> None:
+    # A PNG or JPEG inside is read by OCR (tests/unit/test_ocr.py); a vector drawing is not.
+    path = write(tmp_path, "p.docx", docx(extra={"word/media/image1.emf": b"\x01\x00\x00\x00 EMF drawing",
+                                                 "word/media/image2.png": png(2, 2)}))
     [finding] = scan_file(path)
     assert finding.kind == "not_scanned" and not finding.blocks and "1 picture" in finding.message
+    assert "OCR does not read" in finding.message
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -445,10 +448,14 @@ def test_a_number_in_any_part_of_a_pptx_is_found_and_the_part_named(tmp_path: Pa
 
 
 @pytest.mark.parametrize("kind", ["png", "jpg"])
-def test_a_picture_is_reported_as_not_checked(tmp_path: Path, kind: str) -> None:
+def test_a_picture_is_reported_as_not_checked_where_ocr_is_not_installed(tmp_path: Path, kind: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from cms_bridge.intake import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
     [finding] = scan_file(write(tmp_path, f"photo.{kind}", sample_file(kind)))
     assert finding.kind == "not_scanned" and not finding.blocks
-    assert finding.message.startswith(f"photo.{kind}: not checked") and "picture" in finding.message
+    assert finding.message.startswith(f"photo.{kind}: not checked") and "OCR is not installed" in finding.message
 
 
 # --- caps: a file too large, too many parts or too deep is refused, fast ---------------------

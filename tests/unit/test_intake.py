@@ -211,13 +211,12 @@ def test_id_number_blocks_unless_acknowledged(tmp_path: Path) -> None:
 def test_examples_report_exactly_the_planted_problems(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     report = load(tmp_path / "examples")
-    # The activity photos and the zip are said to be unread by the scan and checked by hand, one
-    # line per file; only the PDF with an ID number is an error.
+    # The activity photos are read by OCR (no text in them); the zip cannot be read and was
+    # checked by hand, which is said; only the PDF with an ID number is an error.
     assert [(p.severity, Path(p.file).parent.name) for p in report.problems] == [
-        ("warning", "2570-admin-001"), ("warning", "2570-admin-001"),
         ("error", "2570-personnel-002"), ("warning", "2570-supervision-001")]
-    assert "activity-1.png: the ID scan cannot read it (a picture" in report.problems[0].message
-    assert report.problems[0].message.endswith("checked by hand by นางสาวกานดา ตัวอย่าง")
+    assert "supervision-report-2569.zip: the ID scan cannot read it (zip archive" in report.problems[1].message
+    assert report.problems[1].message.endswith("checked by hand by นายทดสอบ ตรวจทาน")
     assert len(report.requests) == 11
     decisions = {r.request.decision.status for r in report.requests}
     windows = {r.request.window.kind for r in report.requests}

@@ -17,7 +17,7 @@ from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.publishing.gate import PublishGate
 from cms_bridge.publishing.post_body import UploadedFile, render_post
-from cms_bridge.samples import png, request_toml, text_pdf
+from cms_bridge.samples import request_toml, sample_file, text_pdf
 from cms_bridge.tomlfile import read_toml
 from cms_bridge.wordpress.fake import FakeCms
 from cms_bridge.wordpress.models import PostInput
@@ -266,9 +266,10 @@ def picture_request(inbox: Path, rid: str, *, checked: bool) -> Path:
     folder = inbox / rid
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "doc.pdf").write_bytes(text_pdf(["Document"]))
-    (folder / "photo.png").write_bytes(png(40, 30))
+    # An arithmetic-coded JPEG: valid, shown by browsers, but OCR (Pillow) cannot decode it.
+    (folder / "photo.jpg").write_bytes(sample_file("jpg"))
     path = folder / "request.toml"
-    path.write_text(request_toml(rid, images=["photo.png"], checked_by_hand=None if checked else []),
+    path.write_text(request_toml(rid, images=["photo.jpg"], checked_by_hand=None if checked else []),
                     encoding="utf-8")
     return path
 
@@ -278,7 +279,7 @@ def test_a_picture_nobody_checked_keeps_its_request_off_the_site(bridge: Bridge,
     picture_request(inbox, "pic", checked=False)
     report = bridge.intake()
     errors = [p for p in report.problems if p.severity == "error"]
-    assert [(p.field, "photo.png" in p.message, "[[checked_by_hand]]" in p.message) for p in errors] == [
+    assert [(p.field, "photo.jpg" in p.message, "[[checked_by_hand]]" in p.message) for p in errors] == [
         ("checked_by_hand", True, True)]
     assert kinds(bridge.sync(NOW)) == [] and site.find_by_keys(["pr-pic"]) == {} and not site.media
     picture_request(inbox, "pic", checked=True)
@@ -288,7 +289,7 @@ def test_a_picture_nobody_checked_keeps_its_request_off_the_site(bridge: Bridge,
 
 def test_a_hand_check_must_name_a_file_of_the_request(bridge: Bridge, inbox: Path) -> None:
     path = picture_request(inbox, "stray", checked=True)
-    path.write_text(path.read_text(encoding="utf-8").replace('path = "photo.png"\nby', 'path = "other.png"\nby'),
+    path.write_text(path.read_text(encoding="utf-8").replace('path = "photo.jpg"\nby', 'path = "other.png"\nby'),
                     encoding="utf-8")
     problems = [p for p in bridge.intake().problems if p.severity == "error"]
     assert len(problems) == 1 and "checked_by_hand names other.png" in problems[0].message
@@ -307,5 +308,5 @@ def test_the_gate_refuses_an_unread_file_recorded_around_intake(bridge: Bridge, 
     bridge.record_decision("byp2", status="approved", by="สคริปต์ อนุมัติเอง", at=NOW)
     report = bridge.sync(NOW)
     assert [a.kind for a in report.actions] == ["blocked"]
-    assert "photo.png" in (report.actions[0].error or "") and "checked_by_hand" in (report.actions[0].error or "")
+    assert "photo.jpg" in (report.actions[0].error or "") and "checked_by_hand" in (report.actions[0].error or "")
     assert site.find_by_keys(["pr-byp2"]) == {} and not site.media
