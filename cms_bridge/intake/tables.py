@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from cms_bridge.errors import TableError
 from cms_bridge.intake.request import FIELD_LABELS
+from cms_bridge.mappings import Mappings
 from cms_bridge.thaidate import BE_YEARS, OFFICE_TZ, be_to_ce
 
 #: Fields whose cell holds a list, split on the configured separator.
@@ -337,3 +338,150 @@ def _xlsx_rows(path: Path, formats: dict[tuple[int, int], str]) -> list[list[Any
         return rows
     finally:
         book.close()
+
+
+# --- the template a clerk fills in ---------------------------------------------------------------
+
+#: The columns ``cms-bridge template`` writes, in the form's order (decisions are left out: the
+#: committee records them with ``cms-bridge decide``).
+TEMPLATE_FIELDS: tuple[str, ...] = (
+    "request_id", "document_number", "request_date", "requester.name", "requester.position", "group",
+    "title", "purpose", "kind", "channels", "window.kind", "window.fiscal_year", "window.start",
+    "window.end", "file_count", "page_count", "attachments", "body", "source", "images",
+    "endorsement.name", "endorsement.position", "endorsement.date",
+)
+#: Columns with a drop-down list, and the sheet column of the list on the choices sheet.
+_CHOICE_FIELDS = ("group", "kind", "window.kind", "channels")
+CHOICES_SHEET = "ตัวเลือก"
+
+
+def template_rows(mappings: Mappings, separator: str = ";", today: date | None = None) -> list[list[Any]]:
+    """The template's header and its example row (a made-up person), as cells.
+
+    Args:
+        mappings: groups and kinds (the example names the first of each).
+        separator: what separates the items of a list cell (``[intake] list_separator``).
+        today: the example's date (default: today in Bangkok).
+    """
+    from cms_bridge.channels import CHANNEL_LABELS
+    from cms_bridge.thaidate import fiscal_year_of, format_thai_date
+    from cms_bridge.windows import WINDOW_KIND_LABELS
+
+    day = today or datetime.now(OFFICE_TZ).date()
+    group = next(iter(mappings.groups.values()))
+    kind = next(iter(mappings.kinds.values()))
+    example: dict[str, Any] = {
+        "request_id": f"{EXAMPLE_ID_PREFIX}{fiscal_year_of(day)}-0001",
+        "document_number": "ศธ 0000/123",
+        "request_date": format_thai_date(day, month="abbr"),
+        "requester.name": "นางสาวสมใจ ตัวอย่าง",
+        "requester.position": "นักวิชาการศึกษา",
+        "group": group.name,
+        "title": "ประกาศรับสมัครตัวอย่าง (แถวตัวอย่าง แทนที่ด้วยคำขอจริง)",
+        "purpose": "เพื่อประชาสัมพันธ์ให้ผู้สนใจทราบ",
+        "kind": kind.name,
+        "channels": f"{CHANNEL_LABELS['website']}{separator} {CHANNEL_LABELS['social']}",
+        "window.kind": WINDOW_KIND_LABELS["fiscal_year"],
+        "window.fiscal_year": fiscal_year_of(day),
+        "file_count": 1,
+        "page_count": 2,
+        "attachments": "ประกาศ.pdf",
+        "body": "รายละเอียดโดยย่อของประกาศ",
+        "source": group.name,
+        "endorsement.name": "นายสมมุติ ตัวอย่าง",
+        "endorsement.position": "ผู้อำนวยการกลุ่ม",
+        "endorsement.date": format_thai_date(day, month="abbr"),
+    }
+    return [[TABLE_HEADERS[name] for name in TEMPLATE_FIELDS], [example.get(name) for name in TEMPLATE_FIELDS]]
+
+
+def write_template(path: Path, mappings: Mappings, *, separator: str = ";", today: date | None = None) -> Path:
+    """Write the request template a clerk fills in: an XLSX (``.xlsx``) or a CSV (any other name).
+
+    The XLSX has the form's Thai labels as headers, drop-down lists for group, kind, window and
+    channels (from the mappings, on a hidden sheet), text columns formatted as Text (so Excel
+    keeps ``1.10`` as typed), and a filled example row; the CSV has the header and the example
+    row, UTF-8 with a byte-order mark (what Excel opens as Thai). Reading the filled-in file
+    back with ``validate`` or the inbox gives the requests.
+
+    Args:
+        path: the file to write.
+        mappings: groups and kinds for the drop-downs.
+        separator: what separates the items of a list cell.
+        today: the example row's date (default: today).
+
+    Returns:
+        *path*.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    rows = template_rows(mappings, separator, today)
+    if path.suffix.lower() != ".xlsx":
+        out = io.StringIO()
+        csv.writer(out).writerows([[("" if c is None else c) for c in row] for row in rows])
+        path.write_text(out.getvalue(), encoding="utf-8-sig")
+        return path
+    _write_xlsx_template(path, rows, mappings, separator)
+    return path
+
+
+def _write_xlsx_template(path: Path, rows: list[list[Any]], mappings: Mappings, separator: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from cms_bridge.channels import CHANNEL_LABELS
+    from cms_bridge.windows import WINDOW_KIND_LABELS
+
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    book = Workbook()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
+    sheet.title = "คำขอ"
+    for row in rows:
+        sheet.append(row)
+    last_row = 500  # the rows the drop-downs and the Text format cover
+    for index, name in enumerate(TEMPLATE_FIELDS, start=1):
+        letter = _column_letter(index - 1)
+        head = sheet.cell(row=1, column=index)
+        head.font = Font(bold=True)
+        head.fill = PatternFill("solid", fgColor="DDEBF7")
+        head.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[letter].width = 40 if name in ("title", "purpose", "body", "kind", "group") else 18
+        if name not in NUMBER_FIELDS:
+            # Text, so Excel keeps what is typed (1.10, 0123, 1/10/2569) instead of a number.
+            for number in range(2, last_row + 1):
+                sheet.cell(row=number, column=index).number_format = "@"
+    for cell in sheet[2]:
+        cell.font = Font(italic=True, color="808080")
+    sheet.freeze_panes = "B2"
+    choices = book.create_sheet(CHOICES_SHEET)
+    lists = {
+        "group": [g.name for g in mappings.groups.values()],
+        "kind": [k.name for k in mappings.kinds.values()],
+        "window.kind": list(WINDOW_KIND_LABELS.values()),
+        "channels": list(CHANNEL_LABELS.values()),
+    }
+    for column, name in enumerate(_CHOICE_FIELDS, start=1):
+        choices.cell(row=1, column=column, value=TABLE_HEADERS[name]).font = Font(bold=True)
+        for number, value in enumerate(lists[name], start=2):
+            choices.cell(row=number, column=column, value=value)
+        letter = _column_letter(column - 1)
+        source = f"'{CHOICES_SHEET}'!${letter}$2:${letter}${len(lists[name]) + 1}"
+        target = _column_letter(TEMPLATE_FIELDS.index(name))
+        check = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+        check.promptTitle = TABLE_HEADERS[name][:32]
+        if name == "channels":
+            # Several channels go in one cell, separated: the list suggests, it does not refuse.
+            check.errorStyle = "information"
+            check.prompt = f"เลือก หรือพิมพ์หลายช่องทางคั่นด้วย {separator}"
+        else:
+            check.errorStyle = "stop"
+            check.error = "เลือกจากรายการ"
+            check.prompt = "เลือกจากรายการ"
+        check.add(f"{target}2:{target}{last_row}")
+        sheet.add_data_validation(check)
+    choices.sheet_state = "hidden"
+    book.save(path)
