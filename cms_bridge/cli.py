@@ -273,7 +273,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
     apply   create every missing category of the mappings (and of --ita YEAR lists).
     """
     years: list[int] = args.ita
-    with _bridge(args) as bridge:
+    with _bridge(args, needs_ledger=False) as bridge:  # the site only
         if args.action == "apply":
             created = bridge.mappings_apply(ita_years=years)
             print(f"{len(created)} mapped categories are on the site")

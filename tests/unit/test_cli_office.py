@@ -332,3 +332,21 @@ def test_progress_only_on_a_terminal_and_never_with_json(office: dict[str, objec
     assert capsys.readouterr().err.endswith("] 4/4\n")
     assert main(["--config", str(office["config"]), "status", "--json"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_commands_without_a_ledger_do_not_ask_for_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    class Report:
+        ok = True
+
+        def render_text(self) -> str:
+            return "all mapped categories are on the site"
+
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "site.toml"
+    config.write_text('[site]\nurl = "https://www.example-office.go.th"\nusername = "bridge"\n', encoding="utf-8")
+    monkeypatch.setattr("cms_bridge.bridge.Bridge.mappings_check",
+                        lambda self, **kw: Report())
+    assert main(["--config", str(config), "mappings", "check"]) == 0
+    assert capsys.readouterr().out.strip() == "all mapped categories are on the site"
+    assert list(tmp_path.iterdir()) == [config]
