@@ -132,11 +132,12 @@ class Bridge:
         if self._ledger is not None:
             self._ledger.close()
 
-    def intake(self, paths: Iterable[Path | str] | None = None) -> IntakeReport:
+    def intake(self, paths: Iterable[Path | str] | None = None, *, progress: Progress | None = None) -> IntakeReport:
         """Read request files into the ledger; invalid ones are reported and left out.
 
         Args:
             paths: folders/files/exports (default: ``[intake] inbox``).
+            progress: called with (files read, files to read) after each file.
 
         Raises:
             ConfigError: no paths and no inbox configured.
@@ -146,7 +147,7 @@ class Bridge:
                 raise ConfigError("no [intake] inbox configured and no path given")
             paths = [self.config.intake.inbox]
         report = load_requests(paths, mappings=self.mappings, settings=self.config.intake,
-                               keeper=FileKeeper(self.ledger))
+                               keeper=FileKeeper(self.ledger), progress=progress)
         for loaded in report.requests:
             outcome = self.ledger.record_request(loaded.request, source=loaded.origin, actor=self.actor,
                                                  files=_files(loaded))
@@ -189,12 +190,14 @@ class Bridge:
                                    else "")) from None
         self.ledger.record_decision(request_id, decision, actor=actor or self.actor)
 
-    def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None) -> PlanReport:
+    def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None,
+             progress: Progress | None = None) -> PlanReport:
         """What ``intake`` + ``sync`` would do at *as_of* (default now); nothing is changed.
 
         Args:
             as_of: the time to plan for.
             paths: request files to include as if read in (default: the inbox, if configured).
+            progress: called with (files read, files to read) while the inbox is read.
 
         Returns:
             The actions (a request the publish gate holds back is a ``blocked`` action with its
@@ -206,7 +209,7 @@ class Bridge:
         try:
             intake = None
             if paths is not None or self.config.intake.inbox is not None:
-                intake = scratch.intake(paths)
+                intake = scratch.intake(paths, progress=progress)
             report = scratch._reconciler().run(as_of or self.clock(), dry_run=True)
             return PlanReport(as_of=report.as_of, actions=report.actions, dry_run=True,
                               requests_sent=report.requests_sent,

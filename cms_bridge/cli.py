@@ -165,7 +165,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         held: list[Any] = []
         problems: list[Any] = []
         if bridge.config.intake.inbox is not None:
-            intake = bridge.intake()
+            intake = bridge.intake(progress=_progress_bar(quiet=args.json))
             held, problems = intake.held, intake.problems
             if not args.json:
                 _print_problems(problems, args.lang)
@@ -182,7 +182,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     the inbox (invalid, or blocked for a national ID number).
     """
     with _bridge(args) as bridge:
-        report = bridge.plan(_as_of(args))
+        report = bridge.plan(_as_of(args), progress=_progress_bar(quiet=args.json))
         if not args.json:
             _print_problems(report.intake_problems, args.lang)
         _print_report(report, args.json, args.lang, report.held)

@@ -332,6 +332,11 @@ def test_progress_only_on_a_terminal_and_never_with_json(office: dict[str, objec
     assert capsys.readouterr().err.endswith("] 4/4\n")
     assert main(["--config", str(office["config"]), "status", "--json"]) == 0
     assert capsys.readouterr().err == ""
+    assert main(["--config", str(office["config"]), "plan"]) == 0
+    err = capsys.readouterr().err
+    assert "] 4/4\n" in err and err.index("] 4/4") < err.index("2570-bad-001")  # then the problems
+    assert main(["--config", str(office["config"]), "plan", "--json"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_commands_without_a_ledger_do_not_ask_for_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
