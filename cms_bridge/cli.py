@@ -454,7 +454,7 @@ def _print_report(report: Any, as_json: bool, lang: i18n.Lang = "en", held: Sequ
     for a in report.actions:
         mark = i18n.text("plan.failed_mark", lang) if a.error and a.kind != "blocked" else ""
         line = i18n.text("plan.action", lang, mark=mark, id=a.request_id, kind=i18n.label(a.kind, lang),
-                         detail=a.detail)
+                         detail=i18n.detail(a.detail, lang))
         print(line + (i18n.text("plan.post", lang, post=a.post_id) if a.post_id else "")
               + (f": {a.error}" if a.error else ""))
     if report.actions:

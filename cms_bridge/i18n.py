@@ -21,13 +21,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from cms_bridge.thaidate import OFFICE_TZ, format_thai_date
 
-__all__ = ["LANGUAGES", "MESSAGES", "STATE_LABELS", "Lang", "choose_language", "label", "problem_line",
-           "text", "when"]
+__all__ = ["LANGUAGES", "MESSAGES", "STATE_LABELS", "Lang", "choose_language", "detail", "label", "problem_line",
+           "reason", "text", "when"]
 
 Lang = Literal["en", "th"]
 LANGUAGES: tuple[Lang, ...] = ("en", "th")
@@ -175,6 +175,38 @@ def reason(message: str, lang: Lang) -> str:
         if pattern.match(message):
             return pattern.sub(thai, message)
     return message
+
+
+# A plan's or a sync's action details (cms_bridge/publishing/reconciler.py), in Thai.
+_DETAILS_TH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^held back by the publish gate$"), "ระงับไว้ ไม่ผ่านการตรวจก่อนเผยแพร่ (publish gate)"),
+    (re.compile(r"^skipped this pass: it cannot be planned$"), "ข้ามรอบนี้: วางแผนไม่ได้"),
+    (re.compile(r"^amended request$"), "คำขอที่แก้ไขแล้ว"),
+    (re.compile(r"^adopt post found by key$"), "รับโพสต์ที่พบจากคีย์มาดูแล"),
+    (re.compile(r"^upload again: "), "อัปโหลดใหม่: "),
+    (re.compile(r"^restore: "), "คืนค่า: "),
+    (re.compile(r"^for (?=\d{4}-)"), "สำหรับ "),
+    (re.compile(r"^(published|scheduled) at "), "{state} เมื่อ "),
+)
+_ISO_MINUTE = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2})")
+
+
+def detail(message: str, lang: Lang) -> str:
+    """An action's detail in *lang*: its common forms in Thai, every date as a BE date."""
+    if lang != "th":
+        return message
+    for pattern, thai in _DETAILS_TH:
+        found = pattern.match(message)
+        if found:
+            replacement = thai.format(state=label(found[1], lang)) if "{state}" in thai else thai
+            message = replacement + message[found.end():]
+            break
+
+    def be(match: re.Match[str]) -> str:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+        return f"{format_thai_date(day, month='abbr')} {match[4]}"
+
+    return _ISO_MINUTE.sub(be, message)
 
 
 def problem_line(problem: Any, lang: Lang) -> str:

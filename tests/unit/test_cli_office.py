@@ -293,7 +293,8 @@ def test_plan_and_validate_in_thai(office: dict[str, object], tmp_path: Path,
                                    capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(office["config"]), "--lang", "th", "plan", "--as-of", "2026-10-01T09:00"]) == 0
     captured = capsys.readouterr()
-    assert "2570-ok-001: สร้างโพสต์ (" in captured.out and "รายการที่จะทำ" in captured.out
+    assert "2570-ok-001: สร้างโพสต์ (เผยแพร่แล้ว เมื่อ 1 ก.ย. 2569 10:00)" in captured.out
+    assert "รายการที่จะทำ" in captured.out
     assert "คำขอ 2 รายการถูกระงับ จะไม่ขึ้นเว็บไซต์จนกว่าจะแก้ไข:" in captured.out
     assert "รับทราบว่ามีเลขประจำตัวประชาชน (id_number_acknowledgement): ข้อผิดพลาด:" in captured.err
     (tmp_path / "bad.csv").write_text("รหัสคำขอ,เรื่อง\n2570-x-001,\n", encoding="utf-8")
