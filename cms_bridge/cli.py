@@ -612,7 +612,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:  # a mistyped command line: one line, exit 2, like any usage error
-        print(i18n.text("error", lang, message=exc), file=sys.stderr)
+        print(i18n.text("error", lang, message=i18n.reason(str(exc), lang)), file=sys.stderr)
         return EXIT_CONFIG
     args.lang = lang = i18n.choose_language(args.lang)
     if not getattr(args, "func", None):
@@ -624,7 +624,7 @@ def _main(argv: Sequence[str] | None) -> int:
         func: Command = args.func
         return func(args)
     except CmsBridgeError as exc:
-        print(i18n.text("error", lang, message=exc), file=sys.stderr)
+        print(i18n.text("error", lang, message=i18n.reason(str(exc), lang)), file=sys.stderr)
         return EXIT_CONFIG if isinstance(exc, _USAGE_ERRORS) else EXIT_PROBLEMS
     except BrokenPipeError:
         raise

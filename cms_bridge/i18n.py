@@ -120,6 +120,15 @@ _REASONS_TH: dict[str, str] = {
 }
 _REASON_PATTERNS_TH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^([^:]+): no such file \((.*)\)$"), r"\1: ไม่มีไฟล์นี้ (\2)"),
+    # errors a command line commonly meets (printed after "cms-bridge: ข้อผิดพลาด:")
+    (re.compile(r"^(.*): cannot read the config file: (.*)$"), r"\1: อ่านไฟล์การตั้งค่าไม่ได้: \2"),
+    (re.compile(r"^(.*): no WordPress site configured: .*$"),
+     r"\1: ยังไม่ได้ตั้งค่าเว็บไซต์ WordPress: ให้เพิ่มตาราง [site] (url, username) หรือตั้ง CMS_BRIDGE_SITE_URL "
+     r"และ CMS_BRIDGE_SITE_USERNAME"),
+    (re.compile(r"^another sync is running \(pid (\w+)\); wait for it to finish$"),
+     r"มี sync อื่นกำลังทำงานอยู่ (pid \1) รอให้เสร็จก่อน"),
+    (re.compile(r"^argument --fiscal-year: (\d+) looks like a Christian Era \(CE\) year; .*did you mean (\d+)\?(.*)$"),
+     r"--fiscal-year: \1 ดูเหมือนปี ค.ศ. ปีในคำสั่งนี้เป็นปี พ.ศ.: หมายถึง \2 หรือไม่?\3"),
     (re.compile(r"^([^:]+): the file is empty \(0 bytes\)$"), r"\1: ไฟล์ว่างเปล่า (0 ไบต์)"),
     (re.compile(r"^cell (\w+) holds the number (\S+), read as the text (.+?);.*$"),
      r"ช่อง \1 เป็นตัวเลข \2 ใน Excel อ่านเป็นข้อความ \3 หากพิมพ์ไว้ต่างจากนี้ (เช่น 1.10 หรือมี 0 นำหน้า) "

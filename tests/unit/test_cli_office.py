@@ -310,6 +310,13 @@ def test_common_errors_in_thai(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                  "--by", "นายสมมุติ ใจกว้าง"]) == 1
     assert capsys.readouterr().err.strip() == \
         "cms-bridge: ข้อผิดพลาด: ไม่มีคำขอ 2570-x-404 ในบัญชีคุม ให้รัน sync หรือ validate ก่อน"
+    assert main(["--lang", "th", "report", "--fiscal-year", "2027", "--round", "1", "--all"]) == 2
+    assert capsys.readouterr().err.strip() == ("cms-bridge: ข้อผิดพลาด: --fiscal-year: 2027 ดูเหมือนปี ค.ศ. "
+                                               "ปีในคำสั่งนี้เป็นปี พ.ศ.: หมายถึง 2570 หรือไม่? "
+                                               "(see: cms-bridge report --help)")
+    missing = tmp_path / "absent.toml"
+    assert main(["--lang", "th", "--config", str(missing), "status"]) == 2
+    assert capsys.readouterr().err.startswith(f"cms-bridge: ข้อผิดพลาด: {missing}: อ่านไฟล์การตั้งค่าไม่ได้: ")
     monkeypatch.chdir(tmp_path)
     assert main(["--lang=th", "status", "--bogus"]) == 2
     assert capsys.readouterr().err.startswith("cms-bridge: ข้อผิดพลาด: unrecognized arguments: --bogus")
