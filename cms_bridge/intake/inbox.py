@@ -30,6 +30,7 @@ from cms_bridge.errors import AttachmentError, IntakeError, TableError
 from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields, scan_file
 from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
+from cms_bridge.windows import WINDOW_KIND_LABELS
 from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
 from cms_bridge.intake.tables import EXAMPLE_ID_PREFIX, known_columns, read_sheet, row_to_request_data
 
@@ -373,7 +374,13 @@ def _validate(data: dict[str, Any], source: str, row: int | None, mappings: Mapp
     except ValidationError as exc:
         for problem in field_problems(
                 exc, unknown="not a field of a request (check the spelling against docs/request-format.md)"):
-            problems.append(Problem(file=source, row=row, field=_field_path(problem.loc), message=problem.message))
+            message = problem.message
+            if problem.kind == "extra_forbidden" and len(problem.loc) == 3 and problem.loc[0] == "window" \
+                    and problem.loc[1] in _WINDOW_KINDS:
+                # A cell left filled from another kind of window (ปีงบประมาณ beside ถาวร): say so.
+                message = (f"not used by a {WINDOW_KIND_LABELS[str(problem.loc[1])]} ({problem.loc[1]}) window; "
+                           f"leave it empty, or choose the kind of window that uses it")
+            problems.append(Problem(file=source, row=row, field=_field_path(problem.loc), message=message))
         return None
 
 

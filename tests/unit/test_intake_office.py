@@ -109,6 +109,14 @@ decision = {{ status = "{word}", by = "นายสมมุติ ใจกว�
     assert request.decision.status == status and request.window.fiscal_year == 2570 and request.page_count == 3
 
 
+def test_a_cell_left_from_another_kind_of_window_is_explained(folder: Path) -> None:
+    row = THAI_ROW | {"window.kind": "ถาวร"}  # ปีงบประมาณ still filled in
+    [problem] = load(write_csv(folder / "requests.csv", [row])).problems
+    assert (problem.row, problem.field) == (2, "window.fiscal_year")
+    assert problem.message == ("not used by a ถาวร (permanent) window; leave it empty, or choose the kind of "
+                               "window that uses it")
+
+
 # --- Excel turned text into numbers -----------------------------------------------------------
 
 @pytest.mark.parametrize(("number_format", "text"), [("0.00", "1.10"), ("General", "1.1")])
