@@ -102,10 +102,9 @@ def cmd_template(args: argparse.Namespace) -> int:
     Put the filled-in file in the inbox folder, or check it with: cms-bridge validate FILE.
     """
     from cms_bridge.intake.tables import write_template
-
-    config = load_config(args.config)
     from cms_bridge.mappings import load_mappings
 
+    config = load_config(args.config)
     out = Path(args.out)
     fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
     if out.suffix.lower() != f".{fmt}":
