@@ -27,7 +27,14 @@ from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
 from cms_bridge.errors import ConfigError, DecisionError, SyncLockedError
 from cms_bridge.validation import field_problems
-from cms_bridge.intake.inbox import IntakeReport, LoadedRequest, Problem, load_requests, parse_request
+from cms_bridge.intake.inbox import (
+    HeldRequest,
+    IntakeReport,
+    LoadedRequest,
+    Problem,
+    load_requests,
+    parse_request,
+)
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
@@ -48,15 +55,30 @@ Progress = Callable[[int, int], None]
 
 
 class RequestStatus(BaseModel):
-    """One line of ``cms-bridge status``."""
+    """One line of ``cms-bridge status``.
 
-    request_id: str
-    title: str
+    A request the inbox holds but the ledger refused (``held``: ``invalid``, or ``blocked`` for
+    a national ID number) has a row too, with ``decision`` ``"not recorded"``; a recorded one the
+    publish gate holds back is ``blocked`` with the gate's reasons. ``source`` names the file
+    (and row) a held row comes from.
+    """
+
+    request_id: str | None
+    title: str | None
     decision: str
     desired: str
     state: str
     url: str | None
     next_change: datetime | None
+    held: Literal["blocked", "invalid"] | None = None
+    reasons: list[str] = []
+    source: str | None = None
+
+
+class PlanReport(SyncReport):
+    """What :meth:`Bridge.plan` found: the sync's actions, and the inbox's requests held back."""
+
+    held: list[HeldRequest] = []
 
 
 class Bridge:
@@ -110,11 +132,12 @@ class Bridge:
         if self._ledger is not None:
             self._ledger.close()
 
-    def intake(self, paths: Iterable[Path | str] | None = None) -> IntakeReport:
+    def intake(self, paths: Iterable[Path | str] | None = None, *, progress: Progress | None = None) -> IntakeReport:
         """Read request files into the ledger; invalid ones are reported and left out.
 
         Args:
             paths: folders/files/exports (default: ``[intake] inbox``).
+            progress: called with (files read, files to read) after each file.
 
         Raises:
             ConfigError: no paths and no inbox configured.
@@ -124,7 +147,7 @@ class Bridge:
                 raise ConfigError("no [intake] inbox configured and no path given")
             paths = [self.config.intake.inbox]
         report = load_requests(paths, mappings=self.mappings, settings=self.config.intake,
-                               keeper=FileKeeper(self.ledger))
+                               keeper=FileKeeper(self.ledger), progress=progress)
         for loaded in report.requests:
             outcome = self.ledger.record_request(loaded.request, source=loaded.origin, actor=self.actor,
                                                  files=_files(loaded))
@@ -167,19 +190,31 @@ class Bridge:
                                    else "")) from None
         self.ledger.record_decision(request_id, decision, actor=actor or self.actor)
 
-    def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None) -> SyncReport:
+    def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None,
+             progress: Progress | None = None) -> PlanReport:
         """What ``intake`` + ``sync`` would do at *as_of* (default now); nothing is changed.
 
         Args:
             as_of: the time to plan for.
             paths: request files to include as if read in (default: the inbox, if configured).
+            progress: called with (files read, files to read) while the inbox is read.
+
+        Returns:
+            The actions (a request the publish gate holds back is a ``blocked`` action with its
+            reasons), the inbox's problems in ``intake_problems``, and its requests left out
+            (invalid, or blocked for an ID number) in ``held``.
         """
         scratch = Bridge(self.config, cms=self.cms, ledger=self.ledger.scratch_copy(), mappings=self.mappings,
                          clock=self.clock, actor=self.actor)
         try:
+            intake = None
             if paths is not None or self.config.intake.inbox is not None:
-                scratch.intake(paths)
-            return scratch._reconciler().run(as_of or self.clock(), dry_run=True)
+                intake = scratch.intake(paths, progress=progress)
+            report = scratch._reconciler().run(as_of or self.clock(), dry_run=True)
+            return PlanReport(as_of=report.as_of, actions=report.actions, dry_run=True,
+                              requests_sent=report.requests_sent,
+                              intake_problems=intake.problems if intake else [],
+                              held=intake.held if intake else [])
         finally:
             scratch.close()
 
@@ -213,21 +248,58 @@ class Bridge:
             group_key=self.mappings.group(group).key, channel=channel, title=title, published_on=published_on,
             recorded_by=recorded_by, request_id=request_id, note=note)
 
-    def status(self, as_of: datetime | None = None) -> list[RequestStatus]:
-        """Each request: decision, what it should be now, what was last done, its URL, next change."""
+    def status(self, as_of: datetime | None = None, *, inbox: bool = True,
+               progress: Progress | None = None) -> list[RequestStatus]:
+        """Each request: decision, what it should be now, what was last done, its URL, next change.
+
+        Requests held back are listed with their reasons: those the publish gate would refuse
+        (``held="blocked"``), and, with *inbox*, the inbox's requests the ledger did not take
+        (invalid, or blocked for a national ID number), read as ``validate`` reads them.
+
+        Args:
+            as_of: the time to ask about (default now).
+            inbox: also read ``[intake] inbox`` (when configured) for requests held back there.
+            progress: called with (files read, files to read) while the inbox is read.
+        """
+        from cms_bridge.errors import GateRefusedError
+        from cms_bridge.publishing.gate import PublishGate
+
         moment = as_of or self.clock()
-        rows = []
+        gate = PublishGate(FileKeeper(self.ledger))
+        rows: dict[str, RequestStatus] = {}
         for request_id in self.ledger.list_request_ids():
             version = self.ledger.site_version(request_id)
             request = version.request
             want = desired_state(request, moment)
             publication = self.ledger.get_publication(request_id)
-            rows.append(RequestStatus(
+            row = RequestStatus(
                 request_id=request_id, title=request.title,
                 decision="amended, awaiting approval" if version.awaiting_approval else request.decision.status,
                 desired=want.state, state=publication.state if publication else "not on the site",
-                url=publication.url if publication else None, next_change=want.next_change))
-        return rows
+                url=publication.url if publication else None, next_change=want.next_change)
+            if want.state in ("scheduled", "published"):
+                try:
+                    gate.admit(version)
+                except GateRefusedError as exc:
+                    row = row.model_copy(update={"held": "blocked", "reasons": list(exc.reasons)})
+            rows[request_id] = row
+        listed = list(rows.values())
+        if inbox and self.config.intake.inbox is not None:
+            held = load_requests([self.config.intake.inbox], mappings=self.mappings, settings=self.config.intake,
+                                 progress=progress).held
+            for item in held:
+                known = rows.get(item.request_id or "")
+                if known is not None:
+                    # The ledger has an earlier version; the file's newest one is what is held.
+                    listed[listed.index(known)] = known.model_copy(update={
+                        "held": known.held or item.held, "reasons": [*known.reasons, *item.reasons],
+                        "source": item.source})
+                else:
+                    listed.append(RequestStatus(request_id=item.request_id, title=item.title, decision="not recorded",
+                                                desired="absent", state="not on the site", url=None,
+                                                next_change=None, held=item.held, reasons=item.reasons,
+                                                source=item.source))
+        return listed
 
     def validate(self, paths: Iterable[Path | str]) -> IntakeReport:
         """Check request files and exports without recording anything.

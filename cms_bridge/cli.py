@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from cms_bridge import i18n
 from cms_bridge.version import __version__
 from cms_bridge.channels import CHANNELS
 from cms_bridge.config import load_config
@@ -64,24 +65,55 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check request files and exports, reporting every problem at once.
 
-    PATH may be a folder (searched for *.toml request files), a request file, or a CSV/XLSX
-    export. Each problem names the file (and row), the field with the form's Thai label, and what
-    to do. Attachments are inspected (type from content, size, pages) and scanned for Thai
-    national ID numbers. Exits 1 when there is any error; warnings alone exit 0.
+    PATH may be a folder (searched for *.toml request files and *.csv/*.xlsx exports), a request
+    file, or a CSV/XLSX export (headers: the form's Thai labels, as `cms-bridge template`
+    writes them, or dotted field names). Each problem names the file (and row), the field with
+    the form's Thai label, and what to do; a request's attachments are checked even when its
+    fields are wrong. Attachments are inspected (type from content, size, pages) and scanned for
+    Thai national ID numbers. Exits 1 when there is any error; warnings alone exit 0.
     """
-    with _bridge(args) as bridge:
-        report = bridge.validate(args.paths)
+    from cms_bridge.intake.inbox import load_requests
+
+    with _bridge(args, needs_ledger=False) as bridge:
+        report = load_requests(args.paths, mappings=bridge.mappings, settings=bridge.config.intake,
+                               progress=_progress_bar(quiet=args.json))
     if args.json:
         print(json.dumps({"valid": [r.request.request_id for r in report.requests],
-                          "problems": [p.model_dump() | {"label": p.label} for p in report.problems]},
+                          "problems": [p.model_dump() | {"label": p.label} for p in report.problems],
+                          "held": [h.model_dump(mode="json") for h in report.held]},
                          ensure_ascii=False, indent=2))
     else:
         for problem in report.problems:
-            print(problem)
+            print(i18n.problem_line(problem, args.lang))
         errors = sum(p.severity == "error" for p in report.problems)
-        print(f"{len(report.requests)} valid request(s), {errors} error(s), "
-              f"{len(report.problems) - errors} warning(s)")
+        print(i18n.text("validate.summary", args.lang, valid=len(report.requests), errors=errors,
+                        warnings=len(report.problems) - errors))
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write the request spreadsheet a clerk fills in: one row per request.
+
+    The XLSX has the request form's Thai labels as headers, drop-down lists for the group, the
+    kind of information, the window and the channels (from the mappings), columns kept as Text
+    (so Excel leaves 1.10 and Thai dates as typed) and an example row (a made-up person: replace
+    it; a row whose request id starts with "example-" is skipped). --format csv (or an OUT
+    ending in .csv) writes the same header and example as CSV (UTF-8, what Excel opens as Thai).
+    Put the filled-in file in the inbox folder, or check it with: cms-bridge validate FILE.
+    """
+    from cms_bridge.intake.tables import write_template
+    from cms_bridge.mappings import load_mappings
+
+    config = load_config(args.config)
+    out = Path(args.out)
+    fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
+    if out.suffix.lower() != f".{fmt}":
+        out = out.with_name(out.name + f".{fmt}") if out.suffix.lower() not in (".csv", ".xlsx") else \
+            out.with_suffix(f".{fmt}")
+    write_template(out, load_mappings(override_dir=config.office.mappings_dir),
+                   separator=config.intake.list_separator)
+    print(i18n.text("template.written", args.lang, path=out))
+    return EXIT_OK
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -129,32 +161,61 @@ def cmd_sync(args: argparse.Namespace) -> int:
     any point is finished by the next. Exits 1 when an action failed (it is retried next time).
     """
     with _bridge(args) as bridge:
+        held: list[Any] = []
+        problems: list[Any] = []
         if bridge.config.intake.inbox is not None:
-            _print_problems(bridge.intake().problems, args.json)
-        report = bridge.sync(_as_of(args), dry_run=args.dry_run, progress=_progress_bar())
-        _print_report(report, args.json)
+            intake = bridge.intake(progress=_progress_bar(quiet=args.json))
+            held, problems = intake.held, intake.problems
+            if not args.json:
+                _print_problems(problems, args.lang)
+        report = bridge.sync(_as_of(args), dry_run=args.dry_run, progress=_progress_bar(quiet=args.json))
+        report.intake_problems = problems
+        _print_report(report, args.json, args.lang, held)
         return EXIT_PROBLEMS if report.failed else EXIT_OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    """Show what sync would change (inbox included); change nothing, on the site or in the ledger."""
+    """Show what sync would change (inbox included); change nothing, on the site or in the ledger.
+
+    Requests held back are listed with their reasons: blocked by the publish gate, or left out of
+    the inbox (invalid, or blocked for a national ID number).
+    """
     with _bridge(args) as bridge:
-        report = bridge.plan(_as_of(args))
-        _print_report(report, args.json)
+        report = bridge.plan(_as_of(args), progress=_progress_bar(quiet=args.json))
+        if not args.json:
+            _print_problems(report.intake_problems, args.lang)
+        _print_report(report, args.json, args.lang, report.held)
         return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    """List every request: decision, what it should be now, what is on the site, URL, next change."""
+    """List every request: decision, what it should be now, what is on the site, URL, next change.
+
+    Requests held back are listed too, each with its reasons: those the publish gate refuses
+    (not approved as is, a national ID number, a file gone) and those of the inbox the ledger
+    did not take (invalid, or blocked for an ID number). --json: one object per request, with
+    "held" ("blocked", "invalid" or null), "reasons" and "source".
+    """
+    lang = args.lang
     with _bridge(args) as bridge:
-        rows = bridge.status(_as_of(args))
+        rows = bridge.status(_as_of(args), progress=_progress_bar(quiet=args.json))
         if args.json:
             print(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
             return EXIT_OK
+        if not rows:
+            print(i18n.text("status.none", lang))
         for r in rows:
-            when = r.next_change.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M") if r.next_change else "-"
-            print(f"{r.request_id:<24} {r.decision:<9} should be {r.desired:<10} is {r.state:<17} "
-                  f"next {when:<16} {r.url or ''}")
+            rid = r.request_id or "?"
+            if r.decision != "not recorded":
+                print(i18n.text("status.row", lang, id=rid, decision=i18n.label(r.decision, lang),
+                                desired=i18n.label(r.desired, lang), state=i18n.label(r.state, lang),
+                                when=i18n.when(r.next_change, lang), url=r.url or "").rstrip())
+            if r.held is not None:
+                key = "status.held" if r.decision == "not recorded" else \
+                    "status.held_newer" if r.source else "status.held_recorded"
+                print(i18n.text(key, lang, id=rid, held=i18n.label(r.held, lang), source=r.source or ""))
+                for reason in r.reasons:
+                    print(i18n.text("status.reason", lang, reason=i18n.reason(reason, lang)))
         return EXIT_OK
 
 
@@ -185,7 +246,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         except LedgerError:
             if args.request_id in bridge.ledger.list_request_ids():
                 raise
-            raise DecisionError(f"no request {args.request_id} in the ledger; run sync or validate first") from None
+            raise DecisionError(i18n.text("decide.unknown", args.lang, id=args.request_id)) from None
         print(f"{args.request_id}: {status} by {args.by}")
     return EXIT_OK
 
@@ -211,7 +272,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
     apply   create every missing category of the mappings (and of --ita YEAR lists).
     """
     years: list[int] = args.ita
-    with _bridge(args) as bridge:
+    with _bridge(args, needs_ledger=False) as bridge:  # the site only
         if args.action == "apply":
             created = bridge.mappings_apply(ita_years=years)
             print(f"{len(created)} mapped categories are on the site")
@@ -297,12 +358,32 @@ def _print_migration(changes: list[Any]) -> None:
     print(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")
 
 
-def _bridge(args: argparse.Namespace) -> Any:
+def _bridge(args: argparse.Namespace, *, needs_ledger: bool = True) -> Any:
     from cms_bridge.bridge import Bridge
 
     config = load_config(args.config)
+    if needs_ledger:
+        _require_ledger(config, getattr(args, "lang", "en"))
     args.ledger_path = config.sync.ledger  # for a message, should the ledger's disk be full
     return Bridge(config, actor=getattr(args, "actor", None) or "cms-bridge")
+
+
+def _require_ledger(config: Any, lang: i18n.Lang) -> None:
+    """Refuse to work on a ledger whose place nobody chose (it would be made in the current folder).
+
+    Raises:
+        ConfigError: no configuration at all, or one without ``[sync] ledger``.
+    """
+    if "ledger" in config.sync.model_fields_set:
+        return
+    if config.source == "environment":
+        message = i18n.text("ledger.no_config", lang)
+    else:
+        message = i18n.text("ledger.no_path", lang, source=config.source)
+    here = Path(config.sync.ledger)
+    if here.is_file():
+        message += i18n.text("ledger.found_here", lang, path=here, absolute=here.resolve())
+    raise ConfigError(message)
 
 
 def _be_year(text: str) -> int:
@@ -341,8 +422,9 @@ def _as_of(args: argparse.Namespace, name: str = "as_of") -> Any:
     return moment if moment.tzinfo else moment.replace(tzinfo=OFFICE_TZ)
 
 
-def _progress_bar() -> Any:
-    if not sys.stderr.isatty():
+def _progress_bar(*, quiet: bool = False) -> Any:
+    # On a terminal only, on stderr: a pipe, a log file or --json (quiet) gets no progress.
+    if quiet or not sys.stderr.isatty():
         return None
 
     def show(done: int, total: int) -> None:
@@ -354,24 +436,35 @@ def _progress_bar() -> Any:
     return show
 
 
-def _print_problems(problems: list[Any], as_json: bool) -> None:
+def _print_problems(problems: list[Any], lang: i18n.Lang) -> None:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(i18n.problem_line(problem, lang), file=sys.stderr)
 
 
-def _print_report(report: Any, as_json: bool) -> None:
+def _print_report(report: Any, as_json: bool, lang: i18n.Lang = "en", held: Sequence[Any] = ()) -> None:
+    """A sync's or a plan's report; *held*: the inbox's requests left out (shown, never "nothing to do")."""
     if as_json:
-        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        data = report.model_dump(mode="json")
+        data["held"] = [h.model_dump(mode="json") for h in held]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    verb = "would" if report.dry_run else "did"
-    if not report.actions:
-        print(f"nothing to do as of {report.as_of.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}")
+    if not report.actions and not held:
+        print(i18n.text("plan.nothing", lang, when=i18n.when(report.as_of, lang)))
     for a in report.actions:
-        mark = "FAILED " if a.error else ""
-        print(f"{mark}{a.request_id}: {a.kind} ({a.detail})" + (f" -> post {a.post_id}" if a.post_id else "")
+        mark = i18n.text("plan.failed_mark", lang) if a.error and a.kind != "blocked" else ""
+        line = i18n.text("plan.action", lang, mark=mark, id=a.request_id, kind=i18n.label(a.kind, lang),
+                         detail=i18n.detail(a.detail, lang))
+        print(line + (i18n.text("plan.post", lang, post=a.post_id) if a.post_id else "")
               + (f": {a.error}" if a.error else ""))
     if report.actions:
-        print(f"{len(report.actions)} action(s) {verb} run, {len(report.failed)} failed")
+        verb = i18n.text("plan.would" if report.dry_run else "plan.did", lang)
+        print(i18n.text("plan.summary", lang, n=len(report.actions), verb=verb, failed=len(report.failed)))
+    if held:
+        print(i18n.text("plan.held", lang, n=len(held)))
+        for item in held:
+            print(f"  {item.request_id or '?'}: {i18n.label(item.held, lang)}: {item.source}")
+            for reason in item.reasons:
+                print(f"    {i18n.reason(reason, lang)}")
 
 
 class _JsonFormatter(logging.Formatter):
@@ -418,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log verbosity on stderr (default WARNING; the daemon logs at INFO)")
     parser.add_argument("--log-format", default="text", choices=["text", "json"],
                         help="json: one JSON object per line, for log collectors")
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES),
+                        help="language of messages and labels: th (Thai, BE dates) or en; default: the "
+                             "locale (LANG=th_TH.UTF-8 gives Thai), else English")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = _add(commands, "check", cmd_check)
     check.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -427,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", metavar="PATH", help="folder, .toml request, .csv or .xlsx")
     validate.add_argument("--json", action="store_true", help="print the problems as JSON")
     _add(commands, "inspect", cmd_inspect).add_argument("files", nargs="+", metavar="FILE")
+    template = _add(commands, "template", cmd_template)
+    template.add_argument("out", metavar="OUT", help="the file to write (e.g. requests.xlsx)")
+    template.add_argument("--format", choices=["xlsx", "csv"], help="default: from OUT's suffix, else xlsx")
     _add(commands, "schema", cmd_schema)
     sync = _add(commands, "sync", cmd_sync)
     sync.add_argument("--dry-run", action="store_true", help="plan only: change nothing")
@@ -506,11 +605,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    asked = next((words[i + 1] for i, w in enumerate(words[:-1]) if w == "--lang"), None)
+    lang = i18n.choose_language(next((w.split("=", 1)[1] for w in words if w.startswith("--lang=")), asked))
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:  # a mistyped command line: one line, exit 2, like any usage error
-        print(f"cms-bridge: error: {exc}", file=sys.stderr)
+        print(i18n.text("error", lang, message=i18n.reason(str(exc), lang)), file=sys.stderr)
         return EXIT_CONFIG
+    args.lang = lang = i18n.choose_language(args.lang)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_CONFIG
@@ -520,7 +623,7 @@ def _main(argv: Sequence[str] | None) -> int:
         func: Command = args.func
         return func(args)
     except CmsBridgeError as exc:
-        print(f"cms-bridge: error: {exc}", file=sys.stderr)
+        print(i18n.text("error", lang, message=i18n.reason(str(exc), lang)), file=sys.stderr)
         return EXIT_CONFIG if isinstance(exc, _USAGE_ERRORS) else EXIT_PROBLEMS
     except BrokenPipeError:
         raise
@@ -538,7 +641,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"cms-bridge: error: {_disk_full(args, None, ledger=True)}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
-        print("cms-bridge: interrupted", file=sys.stderr)
+        print(i18n.text("interrupted", lang), file=sys.stderr)
         return 130
 
 

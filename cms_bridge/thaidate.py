@@ -340,3 +340,20 @@ def _date_from_text(value: Any) -> Any:
 
 ThaiDate = Annotated[date, BeforeValidator(_date_from_text)]
 """A ``date`` field of a pydantic model that also accepts every form :func:`parse_thai_date` reads."""
+
+
+def _int_from_text(value: Any) -> Any:
+    # A number typed on a Thai keyboard ("๒๕๗๐") or with the era written before it ("พ.ศ. 2570")
+    # is the same number; anything else is left for pydantic to refuse in its usual words.
+    if isinstance(value, str):
+        cleaned = re.sub(r"\s+", "", to_arabic_digits(unicodedata.normalize("NFC", value)))
+        cleaned = cleaned.removeprefix("พ.ศ.").removeprefix("ปีงบประมาณ")
+        if cleaned.isascii() and cleaned.isdigit():
+            return int(cleaned)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a spreadsheet keeps every number as a float
+    return value
+
+
+ThaiNumber = Annotated[int, BeforeValidator(_int_from_text)]
+"""An ``int`` field of a pydantic model that also accepts Thai digits (``"๒๕๗๐"``, ``"พ.ศ. ๒๕๗๐"``)."""

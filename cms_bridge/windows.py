@@ -17,10 +17,12 @@ t" take the approval time and start the window at the later of the two.
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from cms_bridge.errors import UsageError
 from cms_bridge.thaidate import (
@@ -29,6 +31,7 @@ from cms_bridge.thaidate import (
     CE_LOOKALIKE,
     OFFICE_TZ,
     ThaiDate,
+    ThaiNumber,
     ce_to_be,
     fiscal_year_bounds,
     format_thai_date,
@@ -36,6 +39,7 @@ from cms_bridge.thaidate import (
 )
 
 __all__ = [
+    "WINDOW_KIND_LABELS",
     "FiscalYearWindow",
     "PermanentWindow",
     "RangeWindow",
@@ -70,7 +74,7 @@ class FiscalYearWindow(_WindowBase):
     """Visible for the whole of one Thai fiscal year, named by its Buddhist Era year."""
 
     kind: Literal["fiscal_year"] = "fiscal_year"
-    fiscal_year: int
+    fiscal_year: ThaiNumber
 
     @field_validator("fiscal_year")
     @classmethod
@@ -104,8 +108,46 @@ class RangeWindow(_WindowBase):
         return self
 
 
-Window = Annotated[PermanentWindow | FiscalYearWindow | RangeWindow, Field(discriminator="kind")]
-"""Any window; validate untrusted data with ``pydantic.TypeAdapter(Window)``."""
+#: The request form's words for each kind of window, accepted wherever a kind is given.
+WINDOW_KIND_LABELS: dict[str, str] = {
+    "permanent": "ถาวร",
+    "fiscal_year": "ตลอดปีงบประมาณ",
+    "range": "ช่วงวันที่",
+}
+# Other ways the form's boxes are written ("เผยแพร่แบบถาวร", "ตั้งแต่วันที่ … ถึงวันที่ …").
+_KIND_WORDS = {**{label: kind for kind, label in WINDOW_KIND_LABELS.items()},
+               "เผยแพร่แบบถาวร": "permanent", "แบบถาวร": "permanent", "ปีงบประมาณ": "fiscal_year",
+               "ตามปีงบประมาณ": "fiscal_year", "ช่วงเวลา": "range", "ตั้งแต่วันที่": "range",
+               "ตั้งแต่วันที่ถึงวันที่": "range", "ตั้งแต่ถึง": "range"}
+
+
+def _thai_kind(value: Any) -> Any:
+    # The form's own words for the kind, and "ตลอดปีงบประมาณ ๒๕๗๐" in one cell, so a window can
+    # be typed as the paper says it.
+    if isinstance(value, str):
+        value = {"kind": value}
+    if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
+        return value
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value["kind"])).strip()
+    compact = text.replace(" ", "").replace("…", "").replace("...", "")
+    if text in WINDOW_KIND_LABELS or text.lower() in WINDOW_KIND_LABELS:
+        return {**value, "kind": text.lower()}
+    if compact in _KIND_WORDS:
+        return {**value, "kind": _KIND_WORDS[compact]}
+    year = re.fullmatch(r"(?:ตลอด|ตาม)?ปีงบประมาณ(?:พ\.ศ\.)?([0-9๐-๙]{4})", compact)
+    if year and "fiscal_year" not in value:
+        return {**value, "kind": "fiscal_year", "fiscal_year": year[1]}
+    raise ValueError(f"{text!r} is not a kind of window; write "
+                     + ", ".join(f"{label} ({kind})" for kind, label in WINDOW_KIND_LABELS.items()))
+
+
+Window = Annotated[PermanentWindow | FiscalYearWindow | RangeWindow, Field(discriminator="kind"),
+                   BeforeValidator(_thai_kind)]
+"""Any window; validate untrusted data with ``pydantic.TypeAdapter(Window)``.
+
+``kind`` may be given in the form's words (:data:`WINDOW_KIND_LABELS`); a fiscal-year window may
+be written in one text, ``"ตลอดปีงบประมาณ ๒๕๗๐"``.
+"""
 
 
 class WindowState(enum.Enum):

@@ -11,7 +11,7 @@ checks the copy (:mod:`cms_bridge.ledger.keeper`), so what was checked is what i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -30,8 +30,9 @@ from cms_bridge.errors import AttachmentError, IntakeError, TableError
 from cms_bridge.intake.idguard import Finding, ScanResult, mask_id_numbers, scan_fields, scan_file
 from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
+from cms_bridge.windows import WINDOW_KIND_LABELS
 from cms_bridge.intake.request import FIELD_LABELS, PublicationRequest
-from cms_bridge.intake.tables import read_table, row_to_request_data
+from cms_bridge.intake.tables import EXAMPLE_ID_PREFIX, known_columns, read_sheet, row_to_request_data
 
 REQUEST_SUFFIX = ".toml"
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -91,6 +92,13 @@ class Problem(BaseModel):
                 return label
         return None
 
+    @property
+    def reason(self) -> str:
+        """The problem without its file and row: ``field (label): message``."""
+        if not self.field:
+            return self.message
+        return f"{self.field}" + (f" ({self.label})" if self.label else "") + f": {self.message}"
+
     def __str__(self) -> str:
         where = self.file + (f", row {self.row}" if self.row is not None else "")
         if self.field:
@@ -114,6 +122,26 @@ class LoadedRequest(BaseModel):
         return str(self.origin)
 
 
+class HeldRequest(BaseModel):
+    """A request of the input left out because of an error: refused (``invalid``) or held back
+    because its text or a file carries a national ID number (``blocked``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    origin: Origin
+    #: As written, when the input names one (it may be the very thing that is wrong).
+    request_id: str | None
+    title: str | None
+    held: Literal["invalid", "blocked"]
+    #: The errors, each one line (``field (label): message``).
+    reasons: list[str]
+
+    @property
+    def source(self) -> str:
+        """Where it came from, as messages say it."""
+        return str(self.origin)
+
+
 class IntakeReport(BaseModel):
     """Everything :func:`load_requests` found."""
 
@@ -121,6 +149,8 @@ class IntakeReport(BaseModel):
 
     requests: list[LoadedRequest]
     problems: list[Problem]
+    #: The requests left out, each with its errors (``problems`` has them too).
+    held: list[HeldRequest] = []
 
     @property
     def ok(self) -> bool:
@@ -148,87 +178,188 @@ def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Ma
     mappings = mappings or load_mappings()
     settings = settings or IntakeConfig()
     keeper = keeper or InPlace()
+    base = Path(base_dir)
     request = _validate(dict(data), source, None, mappings, problems)
-    if request is not None:
-        base = Path(base_dir)
+    if request is None:
+        _check_raw_attachments(data, base, source, None, settings, problems)
+    else:
         attachments = _check_attachments(request, base, source, None, settings, problems, keeper)
-        if attachments is not None and _check_personal_data(request, attachments, source, None, problems, keeper):
+        clean = _check_personal_data(request, attachments, source, None, problems, keeper)
+        if clean and len(attachments) == len(request.attachments) + len(request.images):
             return LoadedRequest(request=request, origin=Origin.of_folder(base), base_dir=base,
                                  attachments=attachments)
     raise IntakeError(problems)
 
 
+Progress = Callable[[int, int], None]
+
+
 def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: IntakeConfig,
-                  keeper: Keeper | None = None) -> IntakeReport:
+                  keeper: Keeper | None = None, progress: Progress | None = None) -> IntakeReport:
     """Read and check every request under *paths* (folders, .toml files, .csv/.xlsx exports).
 
-    A request with any error is left out of ``requests``; all problems are in ``problems``.
+    A request with any error is left out of ``requests`` (and listed in ``held``); all problems
+    are in ``problems``. A request's attachments are checked even when its fields are not valid,
+    so one run lists everything to fix.
 
     Args:
-        paths: files or folders; folders are searched recursively for ``*.toml``.
+        paths: files or folders; folders are searched recursively for ``*.toml``, ``*.csv`` and
+            ``*.xlsx`` (a spreadsheet that a request names as its attachment is not read as
+            requests).
         mappings: groups and kinds, to check and resolve ``group`` and ``kind``.
         settings: allowed attachment types, size limit, CSV/XLSX columns.
         keeper: where attachments are taken in (default: checked in place, kept nowhere).
+        progress: called with (files read, files to read) after each file.
     """
     keeper = keeper or InPlace()
     problems: list[Problem] = []
     loaded: list[LoadedRequest] = []
+    held: list[HeldRequest] = []
     seen: dict[str, Origin] = {}
-    for path, data, row in _records(paths, settings, problems):
+    referenced: set[Path] = set()
+    for path, data, row in _records(paths, settings, problems, referenced, progress):
         origin, source, base_dir = Origin.of_file(path, row), str(path), path.parent
+        before = len(problems)
+        referenced.update(_named_files(data, base_dir))
         request = _validate(data, source, row, mappings, problems)
         if request is None:
+            # The fields are wrong; the files named can still be checked now, so that fixing a
+            # request does not take one run per kind of mistake.
+            _check_raw_attachments(data, base_dir, source, row, settings, problems)
+            held.append(_held(origin, data, problems[before:]))
             continue
         if request.request_id in seen:
             problems.append(Problem(file=source, row=row, field="request_id",
                                     message=f"{request.request_id!r} is already used by {seen[request.request_id]}"))
+            held.append(_held(origin, data, problems[before:]))
             continue
         seen[request.request_id] = origin
         attachments = _check_attachments(request, base_dir, source, row, settings, problems, keeper)
-        if attachments is not None and _check_personal_data(request, attachments, source, row, problems, keeper):
+        clean = _check_personal_data(request, attachments, source, row, problems, keeper)
+        if attachments is not None and len(attachments) == len(request.attachments) + len(request.images) and clean:
             loaded.append(LoadedRequest(request=request, origin=origin, base_dir=base_dir, attachments=attachments))
-    return IntakeReport(requests=loaded, problems=problems)
+        else:
+            held.append(_held(origin, data, problems[before:]))
+    return IntakeReport(requests=loaded, problems=problems, held=held)
 
 
-def _records(paths: Iterable[Path | str], settings: IntakeConfig,
-             problems: list[Problem]) -> Iterator[tuple[Path, dict[str, Any], int | None]]:
-    for path in _expand(paths, problems):
-        if path.suffix.lower() in TABLE_SUFFIXES:
+def _held(origin: Origin, data: Mapping[str, Any], problems: Sequence[Problem]) -> HeldRequest:
+    errors = [p for p in problems if p.severity == "error"]
+    blocked = any(p.field == "id_number_acknowledgement" for p in errors)
+    rid, title = data.get("request_id"), data.get("title")
+    return HeldRequest(origin=origin, request_id=str(rid).strip() if rid not in (None, "") else None,
+                       title=str(title).strip() if title not in (None, "") else None,
+                       held="blocked" if blocked else "invalid", reasons=[p.reason for p in errors])
+
+
+def _named_files(data: Mapping[str, Any], base_dir: Path) -> set[Path]:
+    # Every attachment and image path a request names, as written, valid or not.
+    found = set()
+    for group in ("attachments", "images"):
+        refs = data.get(group)
+        for ref in refs if isinstance(refs, list) else []:
+            path = ref.get("path") if isinstance(ref, dict) else ref
+            if isinstance(path, str) and path.strip():
+                found.add((base_dir / path.strip().replace("\\", "/")).resolve())
+    return found
+
+
+def _check_raw_attachments(data: Mapping[str, Any], base_dir: Path, source: str, row: int | None,
+                           settings: IntakeConfig, problems: list[Problem]) -> None:
+    """Check the files an invalid request names, in place (nothing is kept for it)."""
+    keeper = InPlace()
+    for group in ("attachments", "images"):
+        refs = data.get(group)
+        for index, ref in enumerate(refs if isinstance(refs, list) else []):
+            path = ref.get("path") if isinstance(ref, dict) else ref
+            if not isinstance(path, str) or not path.strip():
+                continue  # validation named it already
+            field = f"{group}.{index}"
+            if any(p.field is not None and p.field.startswith(field) and p.row == row and p.file == source
+                   for p in problems):
+                continue  # its path itself is wrong (absolute, '..'): said already
             try:
-                rows = read_table(path)
-            except TableError as exc:
-                # The problem names the file already; the message need not say it again.
-                problems.append(Problem(file=str(path), message=str(exc).removeprefix(f"{path}: ")))
+                info = keeper.take_in(resolve_attachment(base_dir, path), allowed_types=settings.allowed_types,
+                                      max_bytes=settings.max_attachment_mb * 1024 * 1024)
+                findings = keeper.scan(info, path)
+            except AttachmentError as exc:
+                problems.append(Problem(file=source, row=row, field=field, message=str(exc)))
                 continue
-            for number, row in rows:
-                try:
-                    data = row_to_request_data(row, settings.columns, settings.list_separator)
-                except TableError as exc:
-                    problems.append(Problem(file=str(path), row=number, message=str(exc)))
-                    continue
-                yield path, data, number
+            for finding in findings:
+                if finding.blocks:
+                    problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
+                                            message=f"{finding.message}: publishing it is blocked; remove the "
+                                                    "number, or add [id_number_acknowledgement] with by and reason"))
+
+
+def _records(paths: Iterable[Path | str], settings: IntakeConfig, problems: list[Problem], referenced: set[Path],
+             progress: Progress | None) -> Iterator[tuple[Path, dict[str, Any], int | None]]:
+    # Request files first: a spreadsheet found in a folder is read as requests only when no
+    # request read before names it as an attachment.
+    files = list(_expand(paths, problems))
+    files.sort(key=lambda item: item[0].suffix.lower() in TABLE_SUFFIXES)
+    for done, (path, in_folder) in enumerate(files, start=1):
+        if path.suffix.lower() in TABLE_SUFFIXES:
+            if not (in_folder and path.resolve() in referenced):
+                yield from _table_records(path, in_folder, settings, problems)
         else:
             found = _read_request_file(path, problems)
             if found is not None:
                 yield path, found, None
+        if progress is not None:
+            progress(done, len(files))
 
 
-def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[Path]:
+def _table_records(path: Path, in_folder: bool, settings: IntakeConfig,
+                   problems: list[Problem]) -> Iterator[tuple[Path, dict[str, Any], int | None]]:
+    try:
+        table = read_sheet(path)
+    except TableError as exc:
+        # The problem names the file already; the message need not say it again.
+        problems.append(Problem(file=str(path), message=str(exc).removeprefix(f"{path}: ")))
+        return
+    if in_folder and not known_columns(list(table.columns), settings.columns):
+        problems.append(Problem(file=str(path), severity="warning",
+                                message="a spreadsheet in the inbox with none of the request columns: not read "
+                                        "as requests (write one with: cms-bridge template)"))
+        return
+    for number, row in table.rows:
+        try:
+            data, notes = row_to_request_data(row, settings.columns, settings.list_separator,
+                                              table=table, number=number)
+        except TableError as exc:
+            problems.append(Problem(file=str(path), row=number, message=str(exc)))
+            continue
+        if str(data.get("request_id", "")).startswith(EXAMPLE_ID_PREFIX):
+            problems.append(Problem(file=str(path), row=number, field="request_id", severity="warning",
+                                    message="the template's example row: skipped (delete it, or give it a "
+                                            "request id of its own)"))
+            continue
+        for note in notes:
+            problems.append(Problem(file=str(path), row=number, field=note.field, severity="warning",
+                                    message=note.message))
+        yield path, data, number
+
+
+def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tuple[Path, bool]]:
     # A named pipe, socket or device is never opened (opening a FIFO waits forever for a
     # writer): it is skipped with a problem naming it, so one odd entry cannot hang a pass.
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for found in sorted(p for p in path.rglob(f"*{REQUEST_SUFFIX}") if not p.name.startswith(".")):
-                if kind := special_file_kind(found):
-                    problems.append(Problem(file=str(found), message=f"is {kind}, not a file: skipped without "
-                                                                     "opening it (remove it from the inbox)"))
-                else:
-                    yield found
+            found = (p for suffix in (REQUEST_SUFFIX, *TABLE_SUFFIXES) for p in path.rglob(f"*{suffix}"))
+            # Hidden files, and Excel's lock file of an open workbook (~$name.xlsx), are no requests.
+            for item in sorted(p for p in found if not p.name.startswith((".", "~$"))
+                               and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                if kind := special_file_kind(item):
+                    problems.append(Problem(file=str(item), message=f"is {kind}, not a file: skipped without "
+                                                                    "opening it (remove it from the inbox)"))
+                elif item.is_file():
+                    yield item, True
         elif kind := special_file_kind(path):
             problems.append(Problem(file=str(path), message=f"is {kind}, not a file: skipped without opening it"))
         elif path.is_file() and path.suffix.lower() in (REQUEST_SUFFIX, *TABLE_SUFFIXES):
-            yield path
+            yield path, False
         elif path.exists():
             problems.append(Problem(file=str(path), message="not a request file (.toml), export (.csv, .xlsx) or folder"))
         else:
@@ -250,7 +381,13 @@ def _validate(data: dict[str, Any], source: str, row: int | None, mappings: Mapp
     except ValidationError as exc:
         for problem in field_problems(
                 exc, unknown="not a field of a request (check the spelling against docs/request-format.md)"):
-            problems.append(Problem(file=source, row=row, field=_field_path(problem.loc), message=problem.message))
+            message = problem.message
+            if problem.kind == "extra_forbidden" and len(problem.loc) == 3 and problem.loc[0] == "window" \
+                    and problem.loc[1] in _WINDOW_KINDS:
+                # A cell left filled from another kind of window (ปีงบประมาณ beside ถาวร): say so.
+                message = (f"not used by a {WINDOW_KIND_LABELS[str(problem.loc[1])]} ({problem.loc[1]}) window; "
+                           f"leave it empty, or choose the kind of window that uses it")
+            problems.append(Problem(file=source, row=row, field=_field_path(problem.loc), message=message))
         return None
 
 
@@ -266,9 +403,9 @@ def _field_path(loc: Sequence[Any]) -> str | None:
 
 def _check_attachments(request: PublicationRequest, base_dir: Path, source: str, row: int | None,
                        settings: IntakeConfig, problems: list[Problem],
-                       keeper: Keeper) -> dict[str, AttachmentInfo] | None:
+                       keeper: Keeper) -> dict[str, AttachmentInfo]:
+    """The files that passed, by path (a failed one is a problem and is missing here)."""
     infos: dict[str, AttachmentInfo] = {}
-    failed = False
     refs = [("attachments", i, ref) for i, ref in enumerate(request.attachments)] + \
            [("images", i, ref) for i, ref in enumerate(request.images)]
     for group, index, ref in refs:
@@ -278,8 +415,7 @@ def _check_attachments(request: PublicationRequest, base_dir: Path, source: str,
                                              max_bytes=settings.max_attachment_mb * 1024 * 1024)
         except AttachmentError as exc:
             problems.append(Problem(file=source, row=row, field=f"{group}.{index}", message=str(exc)))
-            failed = True
-    return None if failed else infos
+    return infos
 
 
 def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, AttachmentInfo], source: str,

@@ -42,11 +42,12 @@ from pydantic import (
 from cms_bridge.channels import CHANNEL_LABELS, Channel
 from cms_bridge.errors import RequestError, UnknownMappingError
 from cms_bridge.mappings import Mappings
-from cms_bridge.thaidate import OFFICE_TZ, ThaiDate
+from cms_bridge.thaidate import OFFICE_TZ, ThaiDate, ThaiNumber
 from cms_bridge.windows import Window
 
 __all__ = [
     "CHANNEL_LABELS",
+    "DECISION_LABELS",
     "FIELD_LABELS",
     "Attachment",
     "Channel",
@@ -200,10 +201,27 @@ class Attachment(_Model):
     title: OptionalWordPressTitle = None
 
 
+#: The form's words for each decision (คำสั่ง), accepted wherever a decision's status is given.
+DECISION_LABELS: dict[str, str] = {
+    "pending": "รอพิจารณา",
+    "approved": "อนุญาต",
+    "rejected": "ไม่อนุญาต",
+}
+_DECISION_WORDS = {**{label: key for key, label in DECISION_LABELS.items()},
+                   "อนุญาตให้เผยแพร่": "approved", "ไม่อนุญาตให้เผยแพร่": "rejected"}
+
+
+def _thai_decision(value: object) -> object:
+    if isinstance(value, str):
+        text = "".join(unicodedata.normalize("NFC", value).split())
+        return _DECISION_WORDS.get(text, value.strip().lower())
+    return value
+
+
 class Decision(_Model):
     """The committee's order (คำสั่ง): pending until someone approves or rejects, at a known time."""
 
-    status: Literal["pending", "approved", "rejected"] = "pending"
+    status: Annotated[Literal["pending", "approved", "rejected"], BeforeValidator(_thai_decision)] = "pending"
     by: OptionalLine = None
     position: OptionalLine = None
     at: AwareDatetime | None = None
@@ -273,8 +291,8 @@ class PublicationRequest(_Model):
     # The post's excerpt: wp_posts.post_excerpt is TEXT too, so the title's limit holds.
     purpose: WordPressTitle
     kind: Line
-    file_count: int | None = Field(default=None, ge=0)
-    page_count: int | None = Field(default=None, ge=0)
+    file_count: ThaiNumber | None = Field(default=None, ge=0)
+    page_count: ThaiNumber | None = Field(default=None, ge=0)
     channels: frozenset[Channel] = Field(min_length=1)
     window: Window
     attachments: tuple[Attachment, ...] = ()

@@ -273,7 +273,8 @@ def test_python_api_checks_a_request_like_a_file(tmp_path: Path) -> None:
     assert loaded.attachments["summary.pdf"].pages == 1
     with pytest.raises(IntakeError) as err:
         parse_request({**data, "channels": [], "attachments": [{"path": "missing.pdf"}]}, base_dir=tmp_path)
-    assert [p.field for p in err.value.problems] == ["channels"]
+    # A field error does not hide the missing file: both are reported at once.
+    assert [p.field for p in err.value.problems] == ["channels", "attachments.0"]
     assert "channels (ช่องทางเผยแพร่)" in str(err.value)
 
 
