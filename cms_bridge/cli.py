@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import io
 import json
 import logging
 import os
@@ -16,12 +17,13 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from cms_bridge import i18n
 from cms_bridge.version import __version__
 from cms_bridge.channels import CHANNELS
 from cms_bridge.config import load_config
+from cms_bridge.intake.idguard import mask_id_numbers
 from cms_bridge.errors import (
     CmsBridgeError,
     ConfigError,
@@ -593,13 +595,43 @@ def _add(commands: argparse._SubParsersAction[_Parser], name: str, func: Command
 _USAGE_ERRORS = (UsageError, ConfigError, MappingError, ThaiDateError)
 
 
+class _MaskedOutput(io.TextIOBase):
+    """A text stream that writes to another with every national ID number masked.
+
+    Findings and problems are masked where they are made; this is the last line for whatever
+    else a command prints (a folder or title named with an ID number in a status line, a JSON
+    dump of an origin, a library's error): nothing the command line writes carries one whole.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(mask_id_numbers(text) if any(ch.isdigit() for ch in text) else text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # io.TextIOBase declares it read-only
+        return str(getattr(self.stream, "encoding", "utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _MaskedOutput(out), _MaskedOutput(err)
     try:
         code = _main(argv)
         sys.stdout.flush()  # inside the try: a reader gone away shows here for buffered output
     except BrokenPipeError:
         return _output_cut_short()
+    finally:
+        sys.stdout, sys.stderr = out, err
     return code
 
 

@@ -57,6 +57,7 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "เผยแพร่"),
     "schedule": ("schedule", "ตั้งเวลาเผยแพร่"),
     "withdraw": ("withdraw", "ถอนออก"),
+    "remove_files": ("remove files", "นำไฟล์ออกจากเว็บไซต์"),
     "drift": ("drift", "มีผู้แก้ไขบนเว็บไซต์"),
     # problems
     "error": ("error", "ข้อผิดพลาด"),
@@ -193,6 +194,8 @@ _DETAILS_TH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^amended request$"), "คำขอที่แก้ไขแล้ว"),
     (re.compile(r"^adopt post found by key$"), "รับโพสต์ที่พบจากคีย์มาดูแล"),
     (re.compile(r"^upload again: "), "อัปโหลดใหม่: "),
+    (re.compile(r"^take superseded file\(s\) off their public address: "), "นำไฟล์ฉบับเดิมออกจากเว็บไซต์: "),
+    (re.compile(r"^take withdrawn file\(s\) off their public address: "), "นำไฟล์ที่ถอนแล้วออกจากเว็บไซต์: "),
     (re.compile(r"^restore: "), "คืนค่า: "),
     (re.compile(r"^for (?=\d{4}-)"), "สำหรับ "),
     (re.compile(r"^(published|scheduled) at "), "{state} เมื่อ "),
