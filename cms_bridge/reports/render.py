@@ -261,7 +261,7 @@ def _save_without_formulas(book: Any, path: Path) -> None:
 
 
 XLSX_FONT = "TH Sarabun New"
-_XLSX_WIDTHS = (7, 12, 40, 11, 11, 30)  # characters, columns A-F
+_XLSX_WIDTHS = (6, 12, 28, 9, 9, 24)  # characters, columns A-F
 _SUMMARY_WIDTHS = (7, 40, 11, 15, 14, 12)
 #: Number format showing Thai digits in Excel and LibreOffice (numeral system 0D, locale th-TH);
 #: the cell stays a number that sorts and sums.
@@ -274,10 +274,10 @@ _LINE_PT = 22.0
 _UNITS_PER_CHAR = 1.0
 #: A4 portrait less the margins set in :func:`_a4` (0.7 in each side, 0.75 in top and bottom),
 #: in points, and the printed width of a column unit (a character and its padding) in points.
-_PRINT_WIDTH_PT, _PRINT_HEIGHT_PT, _UNIT_PT = 494.0, 734.0, 5.45
+_PRINT_WIDTH_PT, _PRINT_HEIGHT_PT, _UNIT_PT = 494.0, 734.0, 7.1
 #: The share of a page the layout fills: row heights are estimates, and a page that came out
 #: taller than the paper would get a break Excel or LibreOffice chose.
-_PAGE_SAFETY = 0.88
+_PAGE_SAFETY = 0.9
 
 
 def _xlsx_styles() -> dict[str, Any]:
@@ -412,6 +412,8 @@ def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_na
                for ticked, label in round_choices(report.fiscal_year, report.round, digits)),
              digits_of(SECTION_TABLE, digits)]
     top = _heading_rows(sheet, lines, widths, style) - 1  # no blank row between section ๒ and its table
+    for section in (4, len(lines)):  # ๑. and ๒. in bold, as in the form
+        sheet.cell(section, 1).font = style["bold"]
     for col, text in enumerate(COLUMNS, 1):  # two header rows, merged like the form
         sheet.cell(top + (1 if col in (4, 5) else 0), col, text)
     sheet.cell(top, 4, CHANNELS_HEADER)
