@@ -71,3 +71,12 @@ def test_a_signer_with_a_line_break_in_the_config_is_refused_with_the_field(tmp_
     assert main(["--config", str(path), "report", "--fiscal-year", "2567", "--round", "1", "--all"]) == 2
     err = capsys.readouterr().err
     assert "signer" in err and "one line" in err and "Traceback" not in err
+
+
+def test_report_all_signs_the_office_summary_too(config_file: str, tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    assert main(["--config", config_file, "report", "--fiscal-year", "2567", "--round", "1", "--all",
+                 "--format", "json", "--signer", "นางผู้อำนวยการ สมมุติ", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary-2567-r1.json").read_text(encoding="utf-8"))["summary"]
+    assert (summary["signer_name"], summary["signer_position"]) == ("นางผู้อำนวยการ สมมุติ", "นักวิชาการศึกษาชำนาญการ")
+    assert summary["items"] == 0 and len(summary["rows"]) == len(list(out.glob("report-*.json")))
