@@ -57,11 +57,12 @@ def measure(posts: int) -> tuple[int, int, float]:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
-    lines = ["| posts on the site | groups with a category | requests | groups × months + setup | time |",
+    lines = ["| posts on the site | groups with a category | requests | ⌈posts / 100⌉ + setup | time |",
              "|---|---|---|---|---|"]
     for posts in sizes:
         requests, groups, seconds = measure(posts)
-        lines.append(f"| {posts} | {groups} | {requests} | {groups} × 6 + 5 = {groups * 6 + 5} | {seconds:.2f} s |")
+        pages = -(-posts // 100)
+        lines.append(f"| {posts} | {groups} | {requests} | {pages} + 5 = {pages + 5} | {seconds:.2f} s |")
         print(lines[-1], flush=True)
     write_section("HARVEST-COSTS", lines)
 

@@ -333,7 +333,8 @@ class Bridge:
         return report
 
     def report(self, fiscal_year: int, round_number: int, *, groups: Iterable[str] | None = None,
-               problems: Iterable[str] = ()) -> list[GroupReport]:
+               problems: Iterable[str] = (), signer: str | None = None,
+               position: str | None = None) -> list[GroupReport]:
         """The six-monthly monitoring report of each group for one round (nothing is written).
 
         Args:
@@ -341,6 +342,8 @@ class Bridge:
             round_number: 1 (1 Oct-31 Mar) or 2 (1 Apr-30 Sep).
             groups: group keys or Thai names (default: every group).
             problems: section 3 lines, the same for each report.
+            signer: who signs; default ``[report] signer`` (dotted lines when neither is set).
+            position: the signer's position; default ``[report] position``.
 
         Returns:
             One report per group, in the order asked (mappings order for every group).
@@ -353,11 +356,14 @@ class Bridge:
 
         # harvest refuses a round other than 1 or 2 with a clear message.
         return harvest(self.cms, self.ledger, self.mappings, fiscal_year, cast(Literal[1, 2], round_number),
-                       groups=groups, problems=problems)
+                       groups=groups, problems=problems, reporter_name=signer or self.config.report.signer,
+                       reporter_position=position or self.config.report.position)
 
     def write_report(self, fiscal_year: int, round_number: int, out_dir: Path | str, *,
                      groups: Iterable[str] | None = None, formats: Sequence[str] = ("docx",),
-                     digits: Literal["thai", "arabic"] = "thai", problems: Iterable[str] = ()) -> list[Path]:
+                     digits: Literal["thai", "arabic"] = "thai", problems: Iterable[str] = (),
+                     office_name: str | None = None, signer: str | None = None,
+                     position: str | None = None) -> list[Path]:
         """Write the monitoring report of one round, one file per group and format.
 
         Args:
@@ -368,6 +374,9 @@ class Bridge:
             formats: any of ``"docx"``, ``"xlsx"``, ``"csv"``, ``"json"``.
             digits: ``"thai"`` or ``"arabic"`` numbers and dates.
             problems: section 3 lines, the same for each report.
+            office_name: the reports' second title line; default ``[office] name``.
+            signer: who signs the reports and the summary; default ``[report] signer``.
+            position: the signer's position; default ``[report] position``.
 
         Returns:
             The files written.
@@ -375,13 +384,19 @@ class Bridge:
         Raises:
             UnknownMappingError: a group is not in the mappings.
             SiteError: the site's posts could not be read.
+            ReportError: no Thai font for the summary chart.
         """
         from cms_bridge.reports.harvest import summarise
-        from cms_bridge.reports.render import write_report
+        from cms_bridge.reports.render import DEFAULT_OFFICE_NAME, write_report
 
-        reports = self.report(fiscal_year, round_number, groups=groups, problems=problems)
+        reports = self.report(fiscal_year, round_number, groups=groups, problems=problems, signer=signer,
+                              position=position)
+        summary = None
+        if groups is None:
+            summary = summarise(reports, signer_name=signer or self.config.report.signer,
+                                signer_position=position or self.config.report.position)
         return write_report(reports, Path(out_dir), formats=formats, digits=digits,  # type: ignore[arg-type]
-                            summary=summarise(reports) if groups is None else None)
+                            summary=summary, office_name=office_name or self.config.office.name or DEFAULT_OFFICE_NAME)
 
     def mappings_check(self, *, ita_years: Iterable[int] = ()) -> MappingsReport:
         """Compare the category paths the mappings want with the live site's categories.

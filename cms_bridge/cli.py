@@ -292,9 +292,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     Counts what each group published in the round: requests the bridge published (withdrawn
     ones included), publications recorded with `cms-bridge record`, and posts people made in the
-    group's category on the site (counted, one request per month). One file per group and
-    format, laid out like the measure's form, plus an office-wide summary with a chart when
-    --all is given. Exits 2 when neither --group nor --all is given.
+    group's categories on the site (one row each; one paged read of the round's posts). One file
+    per group and format, laid out like the measure's form and signed by --signer (or [report]
+    signer), plus an office-wide summary with a chart and its signature block when --all is
+    given. Exits 2 when neither --group nor --all is given.
     """
     if not args.all and not args.group:
         raise ConfigError("give --group KEY (repeatable) or --all")
@@ -304,7 +305,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     with _bridge(args) as bridge:
         written = bridge.write_report(args.fiscal_year, args.round, Path(args.out),
                                       groups=None if args.all else args.group, formats=args.format or ["docx"],
-                                      digits=args.digits, problems=problems)
+                                      digits=args.digits, problems=problems, office_name=args.office,
+                                      signer=args.signer, position=args.position)
     for path in written:
         print(path)
     return EXIT_OK
@@ -557,7 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--date", required=True, help="the day (e.g. 24 พ.ย. 2569 or 2026-11-24)")
     record.add_argument("--by", required=True, help="who records it")
     record.add_argument("--request", metavar="REQUEST_ID", help="the request it fulfils")
-    record.add_argument("--note", help="where exactly, reach, problems")
+    record.add_argument("--note", help="the outcome or benefit (ผลลัพธ์หรือประโยชน์), shown in the report's last "
+                        "column; also where exactly, reach")
     report = _add(commands, "report", cmd_report)
     report.add_argument("--fiscal-year", type=_be_year, required=True, metavar="YEAR", help="BE year, e.g. 2567")
     report.add_argument("--round", type=int, choices=[1, 2], required=True,
@@ -570,6 +573,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--digits", choices=["thai", "arabic"], default="thai", help="numbers and dates (default thai)")
     report.add_argument("--problems", metavar="FILE", help="text for section 3 (one line each); default ruled lines")
     report.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
+    report.add_argument("--office", metavar="NAME", help="the office's name as the second title line "
+                        "(default [office] name)")
+    report.add_argument("--signer", metavar="NAME", help="who signs (default [report] signer; dotted lines if unset)")
+    report.add_argument("--position", metavar="TEXT", help="the signer's position (default [report] position)")
     mappings = _add(commands, "mappings", cmd_mappings)
     mappings.add_argument("action", choices=["check", "apply"])
     mappings.add_argument("--ita", action="append", default=[], type=_be_year, metavar="YEAR",

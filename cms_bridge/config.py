@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import stat
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -133,11 +134,36 @@ class SyncConfig(_Section):
         return " / ".join(split_category_path(value)) if value.strip() else ""
 
 
+def _one_line(value: object) -> object:
+    """NFC, stripped, None when blank; a line break or control character is refused."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
+        raise ValueError("must be one line of text (no line break or control character)")
+    return text or None
+
+
 class OfficeConfig(_Section):
     """The office's own data (the ``[office]`` table)."""
 
     #: A folder whose groups.toml / kinds.toml override or extend the shipped mappings/.
     mappings_dir: Path | None = None
+    #: The office's name as the report's second title line, e.g. "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต ๑๑".
+    name: str | None = None
+
+    _name_one_line = field_validator("name", mode="before")(_one_line)
+
+
+class ReportConfig(_Section):
+    """Who signs the six-monthly report (the ``[report]`` table); ``report --signer/--position`` override."""
+
+    #: The signer's name, printed in brackets under ลงชื่อ……; dotted lines when not set.
+    signer: str | None = None
+    #: The signer's position (ตำแหน่ง); dotted line when not set.
+    position: str | None = None
+
+    _one_line = field_validator("signer", "position", mode="before")(_one_line)
 
 
 class Config(_Section):
@@ -148,6 +174,7 @@ class Config(_Section):
     intake: IntakeConfig = IntakeConfig()
     sync: SyncConfig = SyncConfig()
     office: OfficeConfig = OfficeConfig()
+    report: ReportConfig = ReportConfig()
     #: Where the configuration came from, for messages (not a setting).
     source: str = Field(default="environment", exclude=True)
 
@@ -185,6 +212,7 @@ class Config(_Section):
 #: The tables of the configuration file and their models (also the environment's sections).
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteConfig, "retry": RetryConfig, "intake": IntakeConfig, "sync": SyncConfig, "office": OfficeConfig,
+    "report": ReportConfig,
 }
 
 

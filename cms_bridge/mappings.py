@@ -116,10 +116,26 @@ class Group(_Entry):
         name: Thai name, e.g. ``กลุ่มบริหารการเงินและสินทรัพย์``.
         category: category path on the site that also receives the group's posts, if any.
         author: WordPress user login the group's posts are attributed to, if any.
+        aliases: more category paths whose posts the reports count as the group's (an old name,
+            a near-duplicate someone created, a subtree elsewhere); the bridge never files into
+            them. Near-duplicates of *category* and of each alias (names that differ only by
+            spacing, ``&amp;``, case, zero-width spaces or Thai/Arabic digits) are found on the
+            site without being listed.
+        include_subcategories: the reports also count posts filed only in a subcategory of
+            *category* or of an alias. True by default: offices file a group's posts under
+            sub-headings of its category (per year, per topic), and those posts are the group's;
+            False counts the listed categories alone.
     """
 
     category: CategoryPath | None = None
     author: str | None = Field(default=None, pattern=_LOGIN)
+    aliases: tuple[CategoryPath, ...] = ()
+    include_subcategories: bool = True
+
+    @property
+    def report_categories(self) -> tuple[str, ...]:
+        """*category* then the aliases: the paths whose posts count as the group's."""
+        return tuple(dict.fromkeys(p for p in (self.category, *self.aliases) if p))
 
 
 class Kind(_Entry):

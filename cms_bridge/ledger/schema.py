@@ -40,6 +40,7 @@ __all__ = [
     "m001_initial",
     "m004_request_origin",
     "m005_kept_files",
+    "m007_report_outcomes",
     "open_database",
 ]
 
@@ -283,10 +284,26 @@ def m005_kept_files(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def m007_report_outcomes(db: sqlite3.Connection) -> None:
+    """``report_outcomes``: the desk's outcome (ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่) of a report item.
+
+    ``item`` names the item as the report does (``request:<id>``, ``post:<site post id>``,
+    ``manual:<manual publication id>``); a later outcome replaces the earlier one, and each change
+    is in the event trail, so the table holds only the current text.
+    """
+    db.execute("""CREATE TABLE report_outcomes (
+        item TEXT PRIMARY KEY CHECK (item GLOB 'request:?*' OR item GLOB 'post:[0-9]*' OR item GLOB 'manual:[0-9]*'),
+        outcome TEXT NOT NULL CHECK (outcome <> ''),
+        set_by TEXT NOT NULL CHECK (set_by <> ''),
+        set_at TEXT NOT NULL
+    )""")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
-                                       m003_category_migration_journal, m004_request_origin, m005_kept_files]
+                                       m003_category_migration_journal, m004_request_origin, m005_kept_files,
+                                       m007_report_outcomes]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.

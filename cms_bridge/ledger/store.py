@@ -796,3 +796,62 @@ class Ledger:
         return [
             Event.model_validate({**dict(r), "before": _loads(r["before"]), "after": _loads(r["after"])}) for r in rows
         ]
+
+    # --- report outcomes ----------------------------------------------------------------------
+
+    def set_outcome(self, *, outcome: str | None, by: str, request_id: str | None = None,
+                    post_id: int | None = None, manual_id: int | None = None) -> None:
+        """Set (or clear) the outcome the desk gives one item of the six-monthly report.
+
+        The outcome is the form's column ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่. The desk's
+        text replaces what the report would otherwise show (the notes given to ``record``). Name
+        the item by exactly one of *request_id* (a request the bridge published), *post_id* (a
+        post made on the site by hand) or *manual_id* (a publication recorded with ``record``);
+        the report's JSON gives each item's reference.
+
+        Args:
+            outcome: the text (NFC, stripped); None or blank clears it.
+            by: who sets it; also the event's actor.
+            request_id: a request in the ledger.
+            post_id: a site post's id.
+            manual_id: a manual publication's id.
+
+        Raises:
+            LedgerError: not exactly one item named, an unknown request or manual publication,
+                a post id below 1, or an empty *by*.
+        """
+        named = [(kind, value) for kind, value in (("request", request_id), ("post", post_id),
+                                                   ("manual", manual_id)) if value is not None]
+        if len(named) != 1:
+            raise LedgerError("name exactly one item: request_id, post_id or manual_id")
+        kind, value = named[0]
+        by = _text(by, "by")
+        text = unicodedata.normalize("NFC", outcome).strip() if outcome is not None else ""
+        with self.transaction():
+            if kind == "request":
+                self._current_version(str(value))
+            elif kind == "manual":
+                found = self._db.execute("SELECT 1 FROM manual_publications WHERE id = ?", (value,)).fetchone()
+                if found is None:
+                    raise LedgerError(f"unknown manual publication #{value}")
+            elif not isinstance(value, int) or value < 1:
+                raise LedgerError(f"post id must be a positive number, not {value!r}")
+            item = f"{kind}:{value}"
+            row = self._db.execute("SELECT outcome FROM report_outcomes WHERE item = ?", (item,)).fetchone()
+            before = None if row is None else row[0]
+            if before == (text or None):
+                return
+            now = self._now()
+            if text:
+                self._db.execute(
+                    "INSERT INTO report_outcomes (item, outcome, set_by, set_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (item) DO UPDATE SET outcome = excluded.outcome, set_by = excluded.set_by,"
+                    " set_at = excluded.set_at", (item, text, by, now))
+            else:
+                self._db.execute("DELETE FROM report_outcomes WHERE item = ?", (item,))
+            self._event(now, "report.outcome_set", by, request_id, {"item": item, "outcome": before},
+                        {"item": item, "outcome": text or None})
+
+    def outcomes(self) -> dict[str, str]:
+        """The desk's outcomes by item reference (``request:<id>``, ``post:<id>``, ``manual:<id>``)."""
+        return {row[0]: row[1] for row in self._db.execute("SELECT item, outcome FROM report_outcomes")}

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,12 @@ from cms_bridge.reports.wording import (
     CHECKED,
     COLUMNS,
     DEFAULT_OFFICE_NAME,
+    SECTION_PROBLEMS,
+    SECTION_ROUND,
+    SECTION_TABLE,
+    SIGNER_ROLE,
+    SUMMARY_SUM_LABEL,
+    TICK_LEGEND,
     Digits,
     FORMATS,
     FORM_TITLE,
@@ -57,10 +65,12 @@ from cms_bridge.reports.wording import (
     Totals,
     UNCHECKED,
     digits_of,
+    has_asked,
     item_cells,
     round_choices,
     round_label,
     short_date,
+    summary_office_label,
     total_text,
     totals,
 )
@@ -251,7 +261,23 @@ def _save_without_formulas(book: Any, path: Path) -> None:
 
 
 XLSX_FONT = "TH Sarabun New"
-_XLSX_WIDTHS = (7, 12, 42, 11, 11, 32)  # characters, columns A-F
+_XLSX_WIDTHS = (6, 12, 28, 9, 9, 24)  # characters, columns A-F
+_SUMMARY_WIDTHS = (7, 40, 11, 15, 14, 12)
+#: Number format showing Thai digits in Excel and LibreOffice (numeral system 0D, locale th-TH);
+#: the cell stays a number that sorts and sums.
+THAI_DIGITS_FORMAT = "[$-D00041E]0"
+#: Points per line of 14 pt TH Sarabun New (and of Laksaman, its stand-in), with the Thai
+#: marks above and below; row heights are set from it because neither Excel nor LibreOffice
+#: grows a row for wrapped text when the file sets none.
+_LINE_PT = 22.0
+#: Column width units (a "0" of the default font) one Thai or Latin character of 14 pt takes.
+_UNITS_PER_CHAR = 1.0
+#: A4 portrait less the margins set in :func:`_a4` (0.7 in each side, 0.75 in top and bottom),
+#: in points, and the printed width of a column unit (a character and its padding) in points.
+_PRINT_WIDTH_PT, _PRINT_HEIGHT_PT, _UNIT_PT = 494.0, 734.0, 7.1
+#: The share of a page the layout fills: row heights are estimates, and a page that came out
+#: taller than the paper would get a break Excel or LibreOffice chose.
+_PAGE_SAFETY = 0.9
 
 
 def _xlsx_styles() -> dict[str, Any]:
@@ -263,25 +289,111 @@ def _xlsx_styles() -> dict[str, Any]:
         "title": Font(name=XLSX_FONT, size=16, bold=True), "border": Border(thin, thin, thin, thin),
         "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
         "left": Alignment(horizontal="left", vertical="top", wrap_text=True),
+        "right_half": Alignment(horizontal="center", vertical="center", wrap_text=True),
     }
 
 
-def _a4(sheet: Any, title_rows: str) -> None:
+def _text_lines(text: Any, width_units: float) -> int:
+    """Lines *text* wraps to in a column *width_units* wide (Thai marks above and below take no width)."""
+    if text is None or text == "":
+        return 1
+    per_line = max(1.0, (width_units - 1) / _UNITS_PER_CHAR)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        visible = sum(1 for ch in paragraph if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+        lines += max(1, math.ceil(visible / per_line))
+    return lines
+
+
+def _fit_row(sheet: Any, row: int, widths: Sequence[float], *, merged: dict[int, float] | None = None,
+             line_pt: float = _LINE_PT) -> float:
+    """Set the height of *row* from its wrapped cells; *merged* gives the widths of merged cells."""
+    lines = 1
+    for col, width in enumerate(widths, 1):
+        value = sheet.cell(row, col).value
+        lines = max(lines, _text_lines(value, (merged or {}).get(col, width)))
+    height = lines * line_pt + 4
+    sheet.row_dimensions[row].height = height
+    return height
+
+
+def _a4(sheet: Any, title_rows: str, last_row: int, width: int) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.7  # inches, about 1.8 cm
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.75, 0.75
+    sheet.print_options.horizontalCentered = True
     sheet.print_title_rows = title_rows
+    sheet.print_area = f"A1:{get_column_letter(width)}{last_row}"
 
 
-def _heading_rows(sheet: Any, lines: Sequence[str], width: int, style: dict[str, Any]) -> int:
+def _paginate(sheet: Any, widths: Sequence[float], header: tuple[int, int], tail_start: int, last_row: int) -> None:
+    """Set every page break of the sheet, so the signature is never alone on a page.
+
+    The rows' heights are set (:func:`_fit_row`) and the sheet is fitted to the page width, so
+    the pages can be laid out here: each break is a manual one, placed where a page a little
+    shorter than A4's (:data:`_PAGE_SAFETY`) is full, so Excel or LibreOffice never needs a
+    break of its own. When the last item row, the total, section ๓ and the signature (rows
+    *tail_start* to *last_row*) would be split over two pages, the break comes before them and
+    they go together, under the repeated header, to the next page.
+    """
+    from openpyxl.worksheet.pagebreak import Break
+
+    scale = min(1.0, _PRINT_WIDTH_PT / (sum(widths) * _UNIT_PT))
+    page = _PRINT_HEIGHT_PT * _PAGE_SAFETY / scale
+
+    def height(row: int) -> float:
+        value = sheet.row_dimensions[row].height
+        return float(value) if value else _LINE_PT
+
+    header_height = sum(height(r) for r in range(header[0], header[1] + 1))
+    tail = sum(height(r) for r in range(tail_start, last_row + 1))
+    used = 0.0
+    for row in range(1, last_row + 1):
+        keep_tail = row == tail_start and row > header[1] + 1 and used + tail > page and tail + header_height <= page
+        if keep_tail or (row > 1 and used + height(row) > page):
+            sheet.row_breaks.append(Break(id=row - 1))
+            used = header_height  # a new page starts under the repeated header rows
+        used += height(row)
+
+
+def _heading_rows(sheet: Any, lines: Sequence[str], widths: Sequence[float], style: dict[str, Any]) -> int:
     from openpyxl.utils import get_column_letter
 
     for row, text in enumerate(lines, 1):
         sheet.cell(row, 1, text).font = style["title"] if row <= 2 else style["font"]
         sheet.cell(row, 1).alignment = style["center"] if row <= 2 else style["left"]
-        sheet.merge_cells(f"A{row}:{get_column_letter(width)}{row}")
+        sheet.merge_cells(f"A{row}:{get_column_letter(len(widths))}{row}")
+        # Titles are 16 pt: a line holds fewer characters than the merged width suggests.
+        _fit_row(sheet, row, widths, merged={1: sum(widths) / (16 / 14)}, line_pt=_LINE_PT * 16 / 14 if row <= 2
+                 else _LINE_PT)
     return len(lines) + 2  # the first table row, after a blank one
+
+
+def _number(cell: Any, digits: Digits) -> None:
+    if digits == "thai" and isinstance(cell.value, int):
+        cell.number_format = THAI_DIGITS_FORMAT
+
+
+def _signature_rows(sheet: Any, row: int, name: str | None, position: str | None, role: str | None,
+                    style: dict[str, Any], widths: Sequence[float]) -> int:
+    """ลงชื่อ / (name) / ตำแหน่ง in columns C-F from *row*; returns the last row written."""
+    from openpyxl.utils import get_column_letter
+
+    dots = "." * 40
+    lines = [f"ลงชื่อ{dots}{role or ''}", f"({name})" if name else f"({dots})",
+             f"ตำแหน่ง {position}" if position else f"ตำแหน่ง{dots}"]
+    last_col = get_column_letter(len(widths))
+    for offset, text in enumerate(lines):
+        cell = sheet.cell(row + offset, 3, text)
+        cell.font, cell.alignment = style["font"], style["right_half"]
+        sheet.merge_cells(f"C{row + offset}:{last_col}{row + offset}")
+        _fit_row(sheet, row + offset, widths, merged={3: sum(widths[2:])})
+    return row + len(lines) - 1
 
 
 def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_name: str) -> None:
@@ -294,10 +406,14 @@ def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_na
     sheet = book.active
     assert isinstance(sheet, Worksheet)  # a new workbook starts with one worksheet
     sheet.title = _safe_part(report.group_key)[:31]
-    lines = [FORM_TITLE, office_name, f"{GROUP_LABEL} {report.group_name}",
+    widths = _XLSX_WIDTHS
+    lines = [FORM_TITLE, office_name, f"{GROUP_LABEL} {report.group_name}", digits_of(SECTION_ROUND, digits),
              *(f"{CHECKED if ticked else UNCHECKED} {label}"
-               for ticked, label in round_choices(report.fiscal_year, report.round, digits))]
-    top = _heading_rows(sheet, lines, len(COLUMNS), style)
+               for ticked, label in round_choices(report.fiscal_year, report.round, digits)),
+             digits_of(SECTION_TABLE, digits)]
+    top = _heading_rows(sheet, lines, widths, style) - 1  # no blank row between section ๒ and its table
+    for section in (4, len(lines)):  # ๑. and ๒. in bold, as in the form
+        sheet.cell(section, 1).font = style["bold"]
     for col, text in enumerate(COLUMNS, 1):  # two header rows, merged like the form
         sheet.cell(top + (1 if col in (4, 5) else 0), col, text)
     sheet.cell(top, 4, CHANNELS_HEADER)
@@ -311,7 +427,7 @@ def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_na
     rows.append(["รวม", None, None, total.online, total.board, total_text(total, digits)])
     for offset, values in enumerate(rows):
         for col, value in enumerate(values, 1):
-            sheet.cell(top + 2 + offset, col, value)
+            _number(sheet.cell(top + 2 + offset, col, value), digits)
     last = top + 1 + len(rows)
     sheet.merge_cells(start_row=last, start_column=1, end_row=last, end_column=3)
     for number, row in enumerate(sheet.iter_rows(min_row=top, max_row=last, max_col=len(COLUMNS)), top):
@@ -320,9 +436,34 @@ def _write_group_xlsx(report: GroupReport, path: Path, digits: Digits, office_na
             cell.font = style["bold"] if header_or_total else style["font"]
             cell.border = style["border"]
             cell.alignment = style["left"] if cell.column in (3, 6) and not header_or_total else style["center"]
-    for col, width in enumerate(_XLSX_WIDTHS, 1):
+    # The header's first row holds only ช่องทางเผยแพร่; its merged columns wrap over both rows.
+    sheet.row_dimensions[top].height = _LINE_PT + 4
+    _fit_row(sheet, top + 1, widths, merged={1: 99, 2: 99, 3: 99, 6: widths[5] / 2})
+    for row_number in range(top + 2, last + 1):
+        _fit_row(sheet, row_number, widths, merged={1: 99} if row_number == last else None)
+    at = last + 1
+    if has_asked(report.items):
+        at += 1
+        sheet.cell(at, 1, TICK_LEGEND).font = style["font"]
+        sheet.cell(at, 1).alignment = style["left"]
+        sheet.merge_cells(f"A{at}:F{at}")
+        _fit_row(sheet, at, widths, merged={1: sum(widths)})
+    at += 2
+    sheet.cell(at, 1, digits_of(SECTION_PROBLEMS, digits)).font = style["bold"]
+    sheet.cell(at, 1).alignment = style["left"]
+    sheet.merge_cells(f"A{at}:F{at}")
+    _fit_row(sheet, at, widths, merged={1: sum(widths)})
+    for text in report.problems or ("." * 170,) * 3:
+        at += 1
+        sheet.cell(at, 1, text).font = style["font"]
+        sheet.cell(at, 1).alignment = style["left"]
+        sheet.merge_cells(f"A{at}:F{at}")
+        _fit_row(sheet, at, widths, merged={1: sum(widths)})
+    end = _signature_rows(sheet, at + 2, report.reporter_name, report.reporter_position, SIGNER_ROLE, style, widths)
+    for col, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
-    _a4(sheet, f"{top}:{top + 1}")
+    _a4(sheet, f"{top}:{top + 1}", end, len(widths))
+    _paginate(sheet, widths, (top, top + 1), last - 1 if report.items else top, end)
     _save_without_formulas(book, path)
 
 
@@ -338,28 +479,41 @@ def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, offi
     assert isinstance(active, Worksheet)  # a new workbook starts with one worksheet
     sheet: Worksheet = active  # the stubs' "active" type also has Chartsheet's add_chart
     sheet.title = "สรุป"
+    widths = _SUMMARY_WIDTHS
     lines = [SUMMARY_TITLE, office_name,
              digits_of(f"ปีงบประมาณ {summary.fiscal_year} ", digits) + round_label(summary.fiscal_year,
                                                                                   summary.round, digits)]
-    top = _heading_rows(sheet, lines, len(SUMMARY_COLUMNS), style)
+    top = _heading_rows(sheet, lines, widths, style)
     for col, text in enumerate(SUMMARY_COLUMNS, 1):
         sheet.cell(top, col, text)
     for index, row in enumerate(summary.rows, 1):
         values: list[Any] = [index, row.group_name, row.website, row.social, row.board, row.total]
         for col, value in enumerate(values, 1):
-            sheet.cell(top + index, col, value)
-    last = top + len(summary.rows) + 1
+            _number(sheet.cell(top + index, col, value), digits)
+    added = top + len(summary.rows) + 1
+    last = added + 1
     by_channel = [sum(getattr(r, ch) for r in summary.rows) for ch in CHANNELS]
-    for col, value in enumerate(["รวมทั้งสำนักงาน", None, *by_channel, sum(by_channel)], 1):
-        sheet.cell(last, col, value)
-    sheet.merge_cells(start_row=last, start_column=1, end_row=last, end_column=2)
+    for col, value in enumerate([SUMMARY_SUM_LABEL, None, *by_channel, sum(by_channel)], 1):
+        _number(sheet.cell(added, col, value), digits)
+    for col, value in enumerate([summary_office_label(summary.items, digits), None, summary.website,
+                                 summary.social, summary.board, summary.total], 1):
+        _number(sheet.cell(last, col, value), digits)
+    for merged in (added, last):
+        sheet.merge_cells(start_row=merged, start_column=1, end_row=merged, end_column=2)
     for cells in sheet.iter_rows(min_row=top, max_row=last, max_col=len(SUMMARY_COLUMNS)):
         for cell in cells:
             cell.font = style["bold"] if cell.row in (top, last) else style["font"]
             cell.border = style["border"]
-            cell.alignment = style["left"] if cell.column == 2 and cell.row not in (top, last) else style["center"]
-    sheet.cell(last + 1, 1, SUMMARY_NOTE).font = style["font"]
-    for col, width in enumerate((7, 40, 11, 15, 14, 9), 1):
+            cell.alignment = style["left"] if cell.column == 2 and cell.row not in (top, added, last) else style["center"]
+    for row_number in range(top, last + 1):
+        _fit_row(sheet, row_number, widths, merged={1: widths[0] + widths[1]} if row_number >= added else None)
+    note = last + 1
+    sheet.cell(note, 1, SUMMARY_NOTE).font = style["font"]
+    sheet.cell(note, 1).alignment = style["left"]
+    sheet.merge_cells(f"A{note}:F{note}")
+    _fit_row(sheet, note, widths, merged={1: sum(widths)})
+    end = _signature_rows(sheet, note + 2, summary.signer_name, summary.signer_position, None, style, widths)
+    for col, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     if summary.rows:
         chart = BarChart()
@@ -367,9 +521,12 @@ def _write_summary_xlsx(summary: OfficeSummary, path: Path, digits: Digits, offi
         chart.grouping = "clustered"
         chart.title = "จำนวนเรื่องที่เผยแพร่ แยกตามช่องทาง"
         chart.y_axis.title = "จำนวน"
-        chart.add_data(Reference(sheet, min_col=3, max_col=5, min_row=top, max_row=last - 1), titles_from_data=True)
-        chart.set_categories(Reference(sheet, min_col=2, min_row=top + 1, max_row=last - 1))
-        chart.height, chart.width = 4 + 1.2 * len(summary.rows), 18
-        sheet.add_chart(chart, f"A{last + 3}")
-    _a4(sheet, f"{top}:{top}")
+        chart.add_data(Reference(sheet, min_col=3, max_col=5, min_row=top, max_row=added - 1), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=2, min_row=top + 1, max_row=added - 1))
+        chart.height, chart.width = 4 + 1.0 * len(summary.rows), 17
+        sheet.add_chart(chart, f"A{end + 2}")
+        # The chart is printed too: the print area reaches below it (about 20 points a row).
+        end += 2 + math.ceil(chart.height * 28.35 / _LINE_PT)
+    _a4(sheet, f"{top}:{top}", end, len(widths))
+    _paginate(sheet, widths, (top, top), max(top + 1, added - 1), note + 5)
     _save_without_formulas(book, path)

@@ -21,6 +21,7 @@ Digits = Literal["thai", "arabic"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
 DEFAULT_OFFICE_NAME = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"
+SIGNER_ROLE = "ผู้รายงาน"
 FORM_TITLE = "แบบรายงานผลการกำกับติดตามในการเผยแพร่ข้อมูลต่อสาธารณะ"
 SUMMARY_TITLE = "สรุปผลการกำกับติดตามการเผยแพร่ข้อมูลต่อสาธารณะ"
 GROUP_LABEL = "กลุ่ม/หน่วย"
@@ -32,8 +33,22 @@ CHANNELS_HEADER = "ช่องทางเผยแพร่"
 COLUMNS = ("ลำดับ", "ว/ด/ป", "เรื่องที่เผยแพร่", "สื่อออนไลน์", "บอร์ด/แผ่นป้าย",
            "ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่")
 SUMMARY_COLUMNS = ("ลำดับ", GROUP_LABEL, *CHANNEL_LABELS.values(), "รวม")
-SUMMARY_NOTE = "หมายเหตุ: เรื่องที่เผยแพร่หลายช่องทางนับในทุกช่องทางที่เผยแพร่"
+SUMMARY_NOTE = ("หมายเหตุ: เรื่องที่เผยแพร่หลายช่องทางนับในทุกช่องทางที่เผยแพร่ "
+                "เรื่องที่อยู่ในหมวดของหลายกลุ่มนับในแต่ละกลุ่ม แต่นับครั้งเดียวในยอดของสำนักงาน")
+#: The summary's row adding up the groups' rows (an item under two groups is in both).
+SUMMARY_SUM_LABEL = "ผลรวมของทุกกลุ่ม"
+
+
+def summary_office_label(items: int, digits: Digits) -> str:
+    """The summary's last row: the office's distinct items."""
+    return digits_of(f"รวมทั้งสำนักงาน ({items} เรื่อง ไม่นับซ้ำ)", digits)
+
 TICK = "✓"
+#: A channel the request asked for that nobody has confirmed with `cms-bridge record` yet.
+ASKED_TICK = "(✓)"
+#: Printed under the table when a row has an ASKED_TICK, so the signer knows what each mark means.
+TICK_LEGEND = (f"{TICK} = เผยแพร่แล้ว (ยืนยันจากเว็บไซต์หรือการบันทึกผล)   "
+               f"{ASKED_TICK} = ช่องทางที่ขอไว้ในบันทึกขออนุญาต ยังไม่มีการบันทึกยืนยัน")
 CHECKED, UNCHECKED = "☑", "☐"
 
 _ROUND_NAMES = {1: "รอบ 6 เดือนแรก", 2: "รอบ 6 เดือนหลัง"}
@@ -65,7 +80,7 @@ def round_choices(fiscal_year: int, ticked: int, digits: Digits) -> list[tuple[b
 
 @dataclass(frozen=True)
 class Totals:
-    """The table's total row: items (posts) published, and how many of them per form column."""
+    """The table's total row: items published, and how many of them each form column ticks."""
 
     items: int
     online: int
@@ -73,15 +88,26 @@ class Totals:
 
 
 def totals(items: Sequence[ReportItem]) -> Totals:
-    """Add up the table's rows; a row standing for several posts counts as its ``count``."""
-    return Totals(items=sum(i.count for i in items), online=sum(i.count for i in items if i.online),
-                  board=sum(i.count for i in items if i.board))
+    """Add up the table's rows (a tick confirmed or asked counts)."""
+    return Totals(items=len(items), online=sum(1 for i in items if i.online),
+                  board=sum(1 for i in items if i.board))
+
+
+def mark_text(item: ReportItem, column: Literal["online", "board"]) -> str:
+    """``✓`` for a confirmed channel, ``(✓)`` for one only asked for, ``""`` otherwise."""
+    mark = item.mark(column)
+    return TICK if mark == "confirmed" else ASKED_TICK if mark == "asked" else ""
+
+
+def has_asked(items: Sequence[ReportItem]) -> bool:
+    """Some row has a channel only asked for (the table then needs :data:`TICK_LEGEND`)."""
+    return any(item.mark(column) == "asked" for item in items for column in ("online", "board"))
 
 
 def item_cells(index: int, item: ReportItem, digits: Digits) -> list[str]:
-    """One table row as text: ลำดับ, ว/ด/ป, title, ✓ online, ✓ board, outcome."""
+    """One table row as text: ลำดับ, ว/ด/ป, title, online mark, board mark, outcome."""
     return [digits_of(index, digits), short_date(item.published_on, digits), item.title,
-            TICK if item.online else "", TICK if item.board else "", item.outcome]
+            mark_text(item, "online"), mark_text(item, "board"), item.outcome]
 
 
 def total_text(total: Totals, digits: Digits) -> str:

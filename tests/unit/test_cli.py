@@ -253,8 +253,8 @@ def test_a_full_disk_while_writing_a_report_says_where_and_keeps_the_old_file(cl
     import errno
     import os
 
-    monkeypatch.setattr("cms_bridge.reports.harvest._bridge_items", lambda *args: ({}, {}))
-    monkeypatch.setattr("cms_bridge.reports.harvest._site_items", lambda *args: [])
+    monkeypatch.setattr("cms_bridge.reports.harvest._bridge_items", lambda *args: ({}, set()))
+    monkeypatch.setattr("cms_bridge.reports.harvest._site_items", lambda *args: {})
     out = tmp_path / "out"
     report = ["--config", cli_config, "report", "--fiscal-year", "2570", "--round", "1", "--group", "finance",
               "--format", "json", "--out", str(out)]

