@@ -95,6 +95,7 @@ def office_spec() -> Spec:
     s.term("archive", "คลังเอกสาร")
     s.term("empty", "หมวดว่าง", description="ไม่มีโพสต์", meta={"cms_bridge_colour": "#cccccc"})
     trash_only = s.term("trash_only", "หมวดถังขยะ", description="มีแต่โพสต์ในถังขยะ")
+    drafts_only = s.term("drafts_only", "ร่างประกาศ", description="มีแต่ฉบับร่าง")
     notices = s.term("notices", "ประกาศ")
     orders = s.term("orders", "คำสั่ง", notices)
     slash = s.term("slash", "ประกาศ / คำสั่ง", description="ชื่อที่มีเครื่องหมาย / จริง ๆ")
@@ -147,6 +148,7 @@ def office_spec() -> Spec:
     s.post("ประกาศ/คำสั่ง รวม", [slash], datetime(2024, 4, 3, 10))
     s.post("โพสต์ในถังขยะ 1", [trash_only], datetime(2024, 4, 4, 10), "trash")
     s.post("โพสต์ในถังขยะ 2", [trash_only, news], datetime(2024, 4, 5, 10), "trash")
+    s.post("ร่างประกาศรับสมัคร", [drafts_only], datetime(2024, 4, 6, 10), "draft")
 
     # Group posts over FY 2567 (October 2023 - September 2024), at month boundaries too.
     months = [datetime(2023 + (m >= 3), (m + 9) % 12 + 1, 1) for m in range(12)]
@@ -308,16 +310,23 @@ class Snapshot:
 
 def snapshot() -> Snapshot:
     """Read every post's status, date and categories, and every category with its meta, by SQL."""
-    posts = query("SELECT JSON_OBJECT('id', ID, 'title', post_title, 'status', post_status, "
-                  "'date', DATE_FORMAT(post_date, '%Y-%m-%d %H:%i:%s')) FROM wp_posts WHERE post_type = 'post' "
-                  "AND post_status <> 'auto-draft'")
-    links = query("SELECT JSON_OBJECT('post', r.object_id, 'term', t.term_id, 'name', t.name) "
-                  "FROM wp_term_relationships r JOIN wp_term_taxonomy x ON x.term_taxonomy_id = r.term_taxonomy_id "
-                  "JOIN wp_terms t ON t.term_id = x.term_id WHERE x.taxonomy = 'category'")
-    terms = query("SELECT JSON_OBJECT('id', t.term_id, 'name', t.name, 'slug', t.slug, 'parent', x.parent, "
-                  "'description', x.description) FROM wp_terms t JOIN wp_term_taxonomy x ON x.term_id = t.term_id "
-                  "WHERE x.taxonomy = 'category'")
-    meta = query("SELECT JSON_OBJECT('term', term_id, 'key', meta_key, 'value', meta_value) FROM wp_termmeta")
+    # One query (one client start) for the four row kinds; each row says which it is.
+    rows = query(
+        "SELECT JSON_OBJECT('k', 'post', 'id', ID, 'title', post_title, 'status', post_status, "
+        "'date', DATE_FORMAT(post_date, '%Y-%m-%d %H:%i:%s')) FROM wp_posts WHERE post_type = 'post' "
+        "AND post_status <> 'auto-draft' "
+        "UNION ALL SELECT JSON_OBJECT('k', 'link', 'post', r.object_id, 'term', t.term_id, 'name', t.name) "
+        "FROM wp_term_relationships r JOIN wp_term_taxonomy x ON x.term_taxonomy_id = r.term_taxonomy_id "
+        "JOIN wp_terms t ON t.term_id = x.term_id WHERE x.taxonomy = 'category' "
+        "UNION ALL SELECT JSON_OBJECT('k', 'term', 'id', t.term_id, 'name', t.name, 'slug', t.slug, "
+        "'parent', x.parent, 'description', x.description) FROM wp_terms t "
+        "JOIN wp_term_taxonomy x ON x.term_id = t.term_id WHERE x.taxonomy = 'category' "
+        "UNION ALL SELECT JSON_OBJECT('k', 'meta', 'term', term_id, 'key', meta_key, 'value', meta_value) "
+        "FROM wp_termmeta")
+    posts = [r for r in rows if r["k"] == "post"]
+    links = [r for r in rows if r["k"] == "link"]
+    terms = [r for r in rows if r["k"] == "term"]
+    meta = [r for r in rows if r["k"] == "meta"]
     cats: dict[int, set[tuple[int, str]]] = {}
     for link in links:
         cats.setdefault(int(link["post"]), set()).add((int(link["term"]), link["name"]))
