@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cms_bridge.thaidate import OFFICE_TZ
+
 from ..conftest import ROOT
 
 STATE = ROOT / ".local" / "wordpress"
@@ -40,9 +42,20 @@ ZWSP = "\u200b"
 #: 29 Thai letters: the slug WordPress makes is cut at 200 bytes (22 letters, 9 bytes each
 #: percent-encoded); the same name under another parent needs the parent's slug appended.
 LONG_NAME = "หลักฐานการจัดซื้อจัดจ้างพัสดุ"
-#: Now, as far as the site's posts are concerned (the machine's clock is not used for dates).
-FY2570_PAST = datetime(2026, 11, 2, 9, 0)      # FY 2570 has begun; a "future" post here missed its schedule
-FY2570_FUTURE = datetime(2027, 3, 1, 9, 0)     # still to come
+#: Scheduled posts are placed around the clock of the session that builds the site (Bangkok
+#: local time, as post_date is): one whose time has passed missed its schedule (a failed cron),
+#: one still to come is really scheduled. Everything else has fixed dates.
+NOW = datetime.now(OFFICE_TZ).replace(tzinfo=None, microsecond=0)
+MISSED = (NOW - timedelta(days=20)).replace(hour=9, minute=0, second=0)
+SCHEDULED = (NOW + timedelta(days=200)).replace(hour=9, minute=0, second=0)
+
+
+def fiscal_year(when: datetime) -> int:
+    """The BE fiscal year of a local time (1 October to 30 September)."""
+    return when.year + 543 + (when.month >= 10)
+
+
+SCHEDULED_FY = fiscal_year(SCHEDULED)
 
 
 # -- the Thai office site ---------------------------------------------------------------------
@@ -120,11 +133,11 @@ def office_spec() -> Spec:
             where = [bid]
         status = "publish" if i % 10 else ("draft", "private", "pending")[i // 10 % 3]
         s.post(f"{kind}จัดซื้อ ครั้งที่ {i + 1}", where, start + timedelta(days=7 * i, hours=i % 5), status)
-    # FY 2570: published, missed-schedule and scheduled procurement posts.
+    # Recent procurement posts: published, missed-schedule and scheduled.
     for i in range(6):
-        s.post(f"ประกาศจัดซื้อ ปี 2570 ฉบับ {i + 1}", [proc], FY2570_PAST - timedelta(days=i))
-    s.post("ประกาศจัดซื้อ ปี 2570 (ตั้งเวลาไว้แต่พลาด)", [proc], FY2570_PAST + timedelta(hours=3), "future")
-    s.post("ประกาศจัดซื้อ ปี 2570 (ตั้งเวลาไว้)", [proc], FY2570_FUTURE, "future")
+        s.post(f"ประกาศจัดซื้อ ล่าสุด ฉบับ {i + 1}", [proc], MISSED - timedelta(days=i))
+    s.post("ประกาศจัดซื้อ (ตั้งเวลาไว้แต่พลาด)", [proc], MISSED + timedelta(hours=3), "future")
+    s.post("ประกาศจัดซื้อ (ตั้งเวลาไว้)", [proc], SCHEDULED, "future")
     for i in range(5):
         s.post(f"ประกาศ จัดซื้อจัดจ้าง (หมวดซ้ำ) {i + 1}", [dup_proc], start + timedelta(days=30 * i),
                STATUSES[i])
@@ -132,8 +145,8 @@ def office_spec() -> Spec:
 
     # News in the duplicate category in every status, and in both.
     for i, status in enumerate(STATUSES * 2):
-        when = FY2570_PAST + timedelta(hours=i + 1) if status == "future" and i < 6 else \
-            FY2570_FUTURE + timedelta(days=i) if status == "future" else datetime(2024, 1, 10 + i, 10)
+        when = MISSED + timedelta(hours=i + 1) if status == "future" and i < 6 else \
+            SCHEDULED + timedelta(days=i) if status == "future" else datetime(2024, 1, 10 + i, 10)
         s.post(f"ข่าว {status} {i + 1}", [dup_news], when, status)
     for i in range(8):
         s.post(f"ข่าวประชาสัมพันธ์ {i + 1}", [news], datetime(2024, 2, 1 + i, 10), "publish" if i % 4 else "draft")

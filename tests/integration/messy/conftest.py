@@ -32,17 +32,23 @@ class MessySite:
         return self.built.terms[key]
 
 
-@pytest.fixture(scope="session")
-def messy_dump(wordpress_site: Path) -> Path:
-    """Build the messy site once per session on a freshly reset site and dump it."""
+def _reset() -> None:
     reset = run_script("reset")
     if reset.returncode != 0:
         pytest.fail(f"could not reset the local WordPress:\n{reset.stderr}", pytrace=False)
+
+
+@pytest.fixture(scope="package")
+def messy_dump(wordpress_site: Path) -> Iterator[Path]:
+    """Build the messy site once per session (this package runs once) on a freshly reset site and
+    dump it; leave the site as freshly installed afterwards, for the tests that follow."""
+    _reset()
     try:
         messy_site.build(os.environ.get("CMS_BRIDGE_WP_PORT", "28080"))
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
-    return messy_site.DUMP
+    yield messy_site.DUMP
+    _reset()
 
 
 @pytest.fixture
