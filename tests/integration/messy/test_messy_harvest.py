@@ -17,7 +17,7 @@ from cms_bridge.reports.model import GroupReport
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
 
-from ..messy_site import ZWSP, Snapshot, nfc, snapshot
+from ..messy_site import ZWSP, Snapshot, cli, nfc, no_traceback, snapshot
 from .conftest import MessySite
 
 FISCAL_YEAR = 2567
@@ -121,3 +121,16 @@ def test_office_summary_counts_a_post_filed_under_two_groups_once(messy: MessySi
     if total is None:
         total = sum(row.website for row in summary.rows)
     assert total == len(distinct)
+
+
+def test_report_command_writes_every_groups_report_on_the_messy_site(messy: MessySite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for round_number in ("1", "2"):
+        done = cli(messy.cli_config, "report", "--fiscal-year", str(FISCAL_YEAR), "--round", round_number, "--all",
+                   "--format", "csv", "--out", str(out))
+        no_traceback(done)
+        assert done.returncode == 0, done.stdout + done.stderr
+    # One file per group and round, plus whatever office-wide files --all adds.
+    for key in load_mappings().groups:
+        for round_number in (1, 2):
+            assert (out / f"report-{FISCAL_YEAR}-r{round_number}-{key}.csv").is_file(), key
