@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -378,7 +379,7 @@ def recreated_ids(before: Snapshot, after: Snapshot) -> dict[int, int]:
 
 
 def diff(before: Snapshot, after: Snapshot, *, remap: dict[int, int] | None = None,
-         ignore_posts: set[int] = frozenset(), ignore_terms: set[int] = frozenset()) -> list[str]:
+         ignore_posts: AbstractSet[int] = frozenset(), ignore_terms: AbstractSet[int] = frozenset()) -> list[str]:
     """Readable differences from *before* to *after*, one line each (empty: the same).
 
     Args:

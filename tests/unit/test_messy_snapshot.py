@@ -3,11 +3,13 @@ of difference the round trips look for, or a passing round trip would prove noth
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.messy_site import PostRow, Snapshot, TermRow, diff, recreated_ids
 
 
 def term(tid: int, name: str, parent: int = 0, **extra: object) -> TermRow:
-    fields: dict = {"slug": f"s{tid}", "description": "", "meta": ()} | extra
+    fields: dict[str, Any] = {"slug": f"s{tid}", "description": "", "meta": ()} | extra
     return TermRow(id=tid, name=name, parent=parent, **fields)
 
 

@@ -125,8 +125,8 @@ def test_office_summary_counts_a_post_filed_under_two_groups_once(messy: MessySi
 
 def test_report_command_writes_every_groups_report_on_the_messy_site(messy: MessySite, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    for round_number in ("1", "2"):
-        done = cli(messy.cli_config, "report", "--fiscal-year", str(FISCAL_YEAR), "--round", round_number, "--all",
+    for asked in ("1", "2"):
+        done = cli(messy.cli_config, "report", "--fiscal-year", str(FISCAL_YEAR), "--round", asked, "--all",
                    "--format", "csv", "--out", str(out))
         no_traceback(done)
         assert done.returncode == 0, done.stdout + done.stderr
