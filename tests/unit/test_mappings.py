@@ -265,7 +265,7 @@ def write_ita(folder: Path, year: int | str, body: str, *, header: str | None = 
 
 def test_packaged_ita_years_2563_to_2567_have_o1_to_o43() -> None:
     ita = load_mappings().ita
-    assert sorted(ita) == [2563, 2564, 2565, 2566, 2567, 2568]
+    assert sorted(ita) == [2563, 2564, 2565, 2566, 2567, 2568, 2569]
     for year in range(2563, 2568):
         assert list(ita[year].items) == [f"O{n}" for n in range(1, 44)], year
         assert ita[year].year == year and not ita[year].partial
@@ -297,12 +297,53 @@ def test_packaged_grouped_hr_items_of_2567_take_the_2565_names() -> None:
     assert ita[2567].item("O43").name == "การดำเนินการตามมาตรการส่งเสริมคุณธรรมและความโปร่งใสภายในหน่วยงาน"
 
 
-def test_packaged_2568_is_partial_with_only_the_items_the_reference_names() -> None:
+# Typed from reference/ita-2568-found.md and ita-2569-found.md, not read from the TOML files:
+# O2, O6 and O7 were found in no source for either year.
+FOUND = [f"O{n}" for n in (1, 3, 4, 5, *range(8, 27))]
+
+
+def test_packaged_2568_is_partial_with_the_26_item_numbering_and_the_found_titles() -> None:
     ita = load_mappings().ita_year(2568)
-    assert ita.partial
-    assert list(ita.items) == ["O1", "O4", "O12", "O13", "O21", "O25", "O26"]
+    assert ita.partial and ita.year == 2568
+    assert list(ita.items) == FOUND
     assert ita.item("O1").name == "โครงสร้างและอำนาจหน้าที่"
-    assert ita.item("O12").name == "รายการจัดซื้อจัดจ้างและความก้าวหน้า"
+    assert ita.item("O4").kinds == ("other",)
+    assert ita.item("O12").name == ("รายการการจัดซื้อจัดจ้างหรือการจัดหาพัสดุ "
+                                    "และความก้าวหน้าการจัดซื้อจัดจ้างหรือการจัดหาพัสดุ")
+    assert ita.item("O13").category == "ITA 2568 / O13 รายงานผลการจัดซื้อจัดจ้างหรือการจัดหาพัสดุประจำปี"
+    assert "procurement" in ita.item("O13").kinds
+    assert ita.item("O21").name == "ประกาศเจตนารมณ์และการสร้างวัฒนธรรม ตามนโยบาย No Gift Policy จากการปฏิบัติหน้าที่"
+    assert ita.item("O26").name == "รายงานผลการดำเนินการตามแผนปฏิบัติการป้องกันการทุจริต"
+
+
+def test_packaged_2569_is_partial_and_renumbers_procurement_and_hr() -> None:
+    mappings = load_mappings()
+    ita = mappings.ita_year(2569)
+    assert ita.partial and ita.year == 2569
+    assert list(ita.items) == FOUND
+    assert ita.item("O1").name == "โครงสร้าง หน้าที่และอำนาจ"
+    assert ita.item("O11").category == "ITA 2569 / O11 สรุปผลการจัดซื้อจัดจ้างหรือการจัดหาพัสดุรายเดือน"
+    assert ita.item("O11").kinds == ita.item("O12").kinds == ("procurement",)
+    assert ita.item("O23").name == "แผนปฏิบัติการป้องกันการทุจริต" == mappings.ita_year(2568).item("O25").name
+    # the longest item still makes a category name within WordPress's 200 characters
+    assert len(ita.item("O20").category.split(" / ")[-1]) <= 200
+    # every kind an item links exists
+    for year in (2568, 2569):
+        for entry in mappings.ita_year(year).items.values():
+            for kind in entry.kinds:
+                mappings.kind(kind)
+
+
+def test_office_completing_2568_and_2569_adds_the_missing_items_and_clears_partial(tmp_path: Path) -> None:
+    office = tmp_path / "office"
+    for year in (2568, 2569):
+        write_ita(office, year, item("O2", "ข้อมูลผู้บริหาร") + item("O6", "แผนการดำเนินงาน") +
+                  item("O7", "รายงานผลการดำเนินงาน"), header=f"year = {year}\npartial = false\n")
+    merged = load_mappings(override_dir=office)
+    for year in (2568, 2569):
+        assert list(merged.ita_year(year).items) == [f"O{n}" for n in range(1, 27)]
+        assert not merged.ita_year(year).partial
+        assert merged.ita_year(year).item("O2").category == f"ITA {year} / O2 ข้อมูลผู้บริหาร"
 
 
 def test_ita_year_accepts_int_text_and_thai_digits_and_lists_years_when_unknown() -> None:
@@ -310,7 +351,7 @@ def test_ita_year_accepts_int_text_and_thai_digits_and_lists_years_when_unknown(
     assert mappings.ita_year("๒๕๖๗") is mappings.ita_year(2567) is mappings.ita_year(" 2567 ")
     with pytest.raises(UnknownMappingError) as info:
         mappings.ita_year(2599)
-    assert "2563, 2564, 2565, 2566, 2567, 2568" in str(info.value)
+    assert "2563, 2564, 2565, 2566, 2567, 2568, 2569" in str(info.value)
     with pytest.raises(UnknownMappingError, match="2024 CE is 2567"):
         mappings.ita_year(2024)
 
