@@ -20,7 +20,7 @@ from cms_bridge.bridge import Bridge
 from cms_bridge.config import Config
 from cms_bridge.samples import request_toml, text_pdf
 
-from .test_sync import APPROVED_AT, bridge, inbox, kinds, run
+from .test_sync import APPROVED_AT, bridge, days_from_today, inbox, kinds, run
 
 __all__ = ["bridge", "inbox"]  # fixtures used by name below
 
@@ -112,3 +112,42 @@ def test_the_same_bytes_under_two_names_are_gone_after_rejection(bridge: Bridge,
     bridge.record_decision("twin-1", status="rejected", by=BY, at=NOW)
     bridge.sync(NOW)
     assert {url: requests.get(url, timeout=30).status_code for url in urls} == dict.fromkeys(urls, 404)
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: a scheduled post's files are uploaded at once, unattached: a visitor "
+                                       "lists /wp/v2/media and downloads them before the window opens")
+def test_a_scheduled_posts_files_are_not_public_before_it_opens(bridge: Bridge, inbox: Path,
+                                                               clean_site: Config) -> None:
+    start, end = days_from_today(30), days_from_today(59)
+    folder = inbox / "early-1"
+    folder.mkdir(parents=True)
+    (folder / "doc.pdf").write_bytes(text_pdf(["exam results, not before the start"]))
+    (folder / "request.toml").write_text(request_toml(
+        "early-1", group="finance", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{end.date()}"'),
+        encoding="utf-8")
+    assert kinds(run(bridge, NOW)) == [("early-1", "create")]
+    site = clean_site.require_site()
+    base = site.url.rstrip("/")
+    assert requests.get(f"{base}/?rest_route=/wp/v2/posts&slug=pr-early-1", timeout=30).json() == []  # not yet
+    [record] = bridge.ledger.media_for("early-1").values()
+    listed = requests.get(f"{base}/?rest_route=/wp/v2/media", timeout=30).json()
+    assert [m["source_url"] for m in listed if m["id"] == record.media_id] == []
+    assert requests.get(record.url, timeout=30).status_code != 200
+
+
+def test_a_visitor_cannot_comment_on_a_bridge_post(bridge: Bridge, inbox: Path, clean_site: Config) -> None:
+    folder = inbox / "cmt-1"
+    folder.mkdir(parents=True)
+    (folder / "doc.pdf").write_bytes(text_pdf(["Document"]))
+    (folder / "request.toml").write_text(request_toml("cmt-1", group="finance"), encoding="utf-8")
+    assert kinds(run(bridge, NOW)) == [("cmt-1", "create")]
+    site = clean_site.require_site()
+    base = site.url.rstrip("/")
+    [post] = requests.get(f"{base}/?rest_route=/wp/v2/posts&slug=pr-cmt-1", timeout=30).json()
+    assert post["comment_status"] == "closed" and post["ping_status"] == "closed"
+    answer = requests.post(f"{base}/wp-comments-post.php", timeout=30, allow_redirects=False, data={
+        "comment_post_ID": post["id"], "author": "ผู้เยี่ยมชม", "email": "visitor@example.com",
+        "comment": "<script>alert(1)</script> [embed]https://evil.example[/embed]"})
+    assert answer.status_code >= 400
+    comments = requests.get(f"{base}/?rest_route=/wp/v2/comments&post={post['id']}", timeout=30).json()
+    assert comments == []
