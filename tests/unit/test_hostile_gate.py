@@ -499,3 +499,39 @@ def test_a_live_file_later_found_to_carry_an_id_number_is_taken_down(bridge: Bri
     report = bridge.sync(NOW)
     assert [a.kind for a in report.actions] == ["blocked"]
     assert post_of(site, "pr-late").status != "publish" or _public(site, [url]) == []
+
+
+# -- one bad request stopping the others, continued ---------------------------------------------------
+
+
+def test_a_group_removed_from_the_mappings_stops_only_its_own_requests(config: Config, tmp_path: Path,
+                                                                        inbox: Path, site: FakeCms) -> None:
+    settings = make_config(config, tmp_path, inbox)
+    with Bridge(settings, cms=site, clock=lambda: NOW) as first:
+        write_request(inbox, "gone", group="finance")
+        write_request(inbox, "kept", group="ict")
+        run(first, NOW, site)
+        groups = {key: g for key, g in first.mappings.groups.items() if key != "finance"}
+        fewer = first.mappings.model_copy(update={"groups": groups})
+    (inbox / "gone" / "request.toml").unlink()  # the group's folder is gone from the inbox too
+    write_request(inbox, "new", group="ict")
+    with Bridge(settings, cms=site, mappings=fewer, clock=lambda: NOW) as bridge:
+        bridge.record_decision("kept", status="rejected", by=BY, at=NOW)
+        report = bridge.daemon_pass(NOW)
+        by_id = {a.request_id: a.kind for a in report.actions}
+        assert by_id.get("new") == "create" and by_id.get("kept") == "withdraw"
+        assert {row.request_id for row in bridge.status(NOW)} == {"gone", "kept", "new"}
+        assert post_of(site, "pr-gone").status == "publish"  # what was approved stays as it is
+
+
+def test_a_published_requests_folder_removed_from_the_inbox_changes_nothing(bridge: Bridge, inbox: Path,
+                                                                            site: FakeCms) -> None:
+    write_request(inbox, "rmv")
+    run(bridge, NOW, site)
+    for item in (inbox / "rmv").iterdir():
+        item.unlink()
+    (inbox / "rmv").rmdir()
+    write_request(inbox, "nxt")
+    report = bridge.daemon_pass(NOW)
+    assert kinds(report) == [("nxt", "create")] and not report.failed
+    assert post_of(site, "pr-rmv").status == "publish" and all(site.public_file(m.url) for m in site.media.values())
