@@ -151,3 +151,30 @@ def test_a_visitor_cannot_comment_on_a_bridge_post(bridge: Bridge, inbox: Path, 
     assert answer.status_code >= 400
     comments = requests.get(f"{base}/?rest_route=/wp/v2/comments&post={post['id']}", timeout=30).json()
     assert comments == []
+
+
+def test_hostile_file_names_and_titles_publish_and_stay_inert(bridge: Bridge, inbox: Path,
+                                                              clean_site: Config) -> None:
+    # Thai names with quotes, '&', '%', brackets and '--': the gate must not refuse the bridge's
+    # own output for what WordPress makes of them, and nothing of them may run.
+    folder = inbox / "names-1"
+    folder.mkdir(parents=True)
+    pdf, image = 'ผลสอบ "รอบ 1" & คะแนน 100% [ม.3] -- ฉบับจริง.pdf', "รูป กิจกรรม's <b>.png"
+    (folder / pdf).write_bytes(text_pdf(["Document"]))
+    picture = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 30, 30)).save(picture, "PNG")
+    (folder / image).write_bytes(picture.getvalue())
+    text = request_toml("names-1", group="finance", attachments=("a.pdf",), images=("b.png",))
+    text = text.replace('path = "a.pdf"', f"path = '''{pdf}'''\ntitle = '''ไฟล์ {HOSTILE} [audio src=x]'''")
+    text = text.replace('path = "b.png"', f"path = '''{image}'''\ntitle = '''ภาพ {HOSTILE} --!>'''", 1)
+    text = text.replace('path = "b.png"', f"path = '''{image}'''")  # the hand check of the picture
+    (folder / "request.toml").write_text(text, encoding="utf-8")
+    report = run(bridge, NOW)
+    assert kinds(report) == [("names-1", "create")] and not report.failed, report.failed
+    base = clean_site.require_site().url.rstrip("/")
+    [post] = requests.get(f"{base}/?rest_route=/wp/v2/posts&slug=pr-names-1", timeout=30).json()
+    media = requests.get(f"{base}/?rest_route=/wp/v2/media", timeout=30).json()
+    assert len(media) == 2 and all(requests.get(m["source_url"], timeout=30).status_code == 200 for m in media)
+    for rendered in (post["content"]["rendered"], *(m["title"]["rendered"] for m in media)):
+        for live in ("<img src=x", "<img src=\"x\"", "onerror=\"", "<audio", "<b>", "--!>"):
+            assert live not in rendered, (live, rendered)
