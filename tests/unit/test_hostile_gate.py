@@ -18,6 +18,7 @@ import pytest
 
 from cms_bridge.bridge import Bridge
 from cms_bridge.config import Config
+from cms_bridge.daemon import needs_attention
 from cms_bridge.errors import GateRefusedError, LedgerError
 from cms_bridge.intake.idguard import SCANNER_VERSION
 from cms_bridge.intake.request import PublicationRequest
@@ -266,6 +267,13 @@ FOREIGN = [
     "<!-- wp:html --><script>alert(1)</script><!-- /wp:html -->",
     "<!-- wp:paragraph --!><script>alert(1)</script><!-- -->",
     "<!--><script>alert(1)</script>-->",
+    # A browser ends "<!-->" and "<!--->" at once (the rest is markup); this parser reads on.
+    '<!--> wp:file {"id":1,"x":"<img src=x onerror=alert(1)>"} -->',
+    '<!---> wp:paragraph <img src=x onerror=alert(1)> -->',
+    "<!-- wp:paragraph -- ><img src=x onerror=alert(1)> -->",
+    '<!-- wp:file {"id":1,"href":"' + URL + '","displayPreview":true,"href":"https://evil.example/x"} -->',
+    '<!-- wp:image {"id":true} -->',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     '<!-- wp:file {"id":1,"href":"https://evil.example/x.pdf","displayPreview":true} -->',
     '<!-- wp:file {"id":1,"href":"' + URL + '","displayPreview":true,"className":"x"} -->',
     "<![CDATA[<script>alert(1)</script>]]>",
@@ -283,6 +291,17 @@ FOREIGN = [
 def test_foreign_markup_in_the_body_is_refused(bridge: Bridge, markup: str) -> None:
     post = PostInput(key="pr-x", title="t", content=f"<!-- wp:paragraph -->\n<p>ok</p>\n<!-- /wp:paragraph -->"
                                                      f"\n\n{markup}", excerpt="e", status="publish")
+    with pytest.raises(GateRefusedError):
+        _gate(bridge).inert("x", post, urls={URL})
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: a NUL after '<p' makes the body check read the tag as text; a "
+                                       "browser builds an element with the tag's event handlers")
+def test_a_tag_the_checker_reads_as_text_is_refused(bridge: Bridge) -> None:
+    # The HTML tokenizer turns the NUL into U+FFFD inside the tag name: an unknown element that
+    # keeps onfocus (fired by autofocus). Python's parser sees the text "<p" and "\x00 ...>".
+    post = PostInput(key="pr-x", title="t", excerpt="e", status="publish",
+                     content='<p\x00 autofocus tabindex="1" onfocus="alert(1)">x</p>')
     with pytest.raises(GateRefusedError):
         _gate(bridge).inert("x", post, urls={URL})
 
@@ -356,7 +375,7 @@ def test_an_id_number_in_a_request_id_or_folder_is_masked_in_a_daemon_pass(bridg
 
 
 @pytest.mark.xfail(strict=True, reason="BREAK: a request recorded through Ledger.record_request with an ID number "
-                                       "in its id or file name prints it whole in sync reports, status and events")
+                                       "in its id or file name prints it whole in sync reports, status, events, heartbeat")
 def test_an_id_number_in_a_request_recorded_by_a_script_is_masked_in_every_output(bridge: Bridge, inbox: Path,
                                                                                   site: FakeCms) -> None:
     folder = inbox.parent / "script"
@@ -368,7 +387,8 @@ def test_an_id_number_in_a_request_recorded_by_a_script_is_masked_in_every_outpu
     bridge.ledger.record_request(request, source=str(folder / "request.toml"), actor="script")
     report = bridge.sync(NOW)
     assert [a.kind for a in report.actions] == ["blocked"]
-    assert ID not in _all_text(bridge, report)
+    # The daemon's heartbeat lists the held request by id too.
+    assert ID not in _all_text(bridge, report) + json.dumps(needs_attention(report), ensure_ascii=False)
 
 
 # -- one bad request stopping the others -------------------------------------------------------------
