@@ -203,3 +203,28 @@ def test_what_the_body_check_passes_runs_nothing_in_a_browser(browser: WebDriver
     browser.get(page.as_uri())
     WebDriverWait(browser, 5).until(lambda d: d.execute_script("return document.readyState") == "complete")
     assert browser.title == "quiet"
+
+
+def test_a_rejected_post_is_gone_everywhere_a_visitor_looks(bridge: Bridge, inbox: Path, clean_site: Config) -> None:
+    folder = inbox / "gone-1"
+    folder.mkdir(parents=True)
+    (folder / "doc.pdf").write_bytes(text_pdf(["Document"]))
+    (folder / "request.toml").write_text(request_toml("gone-1", group="finance", title="ประกาศลับเฉพาะ"),
+                                         encoding="utf-8")
+    assert kinds(run(bridge, NOW)) == [("gone-1", "create")]
+    base = clean_site.require_site().url.rstrip("/")
+    [post] = requests.get(f"{base}/?rest_route=/wp/v2/posts&slug=pr-gone-1", timeout=30).json()
+    [record] = bridge.ledger.media_for("gone-1").values()
+    places = {"permalink": f"{base}/?p={post['id']}", "slug": f"{base}/?name=pr-gone-1",
+              "feed": f"{base}/?feed=rss2", "search": f"{base}/?s=ลับเฉพาะ",
+              "rest search": f"{base}/?rest_route=/wp/v2/search&search=ลับเฉพาะ",
+              "attachment page": f"{base}/?attachment_id={record.media_id}"}
+    assert "ลับเฉพาะ" in requests.get(places["feed"], timeout=30).text  # visible while approved
+    bridge.record_decision("gone-1", status="rejected", by=BY, at=NOW)
+    assert kinds(bridge.sync(NOW)) == [("gone-1", "withdraw")]
+    for place, url in places.items():
+        answer = requests.get(url, timeout=30)
+        # The whole title (a search page echoes the words searched for).
+        assert "ประกาศลับเฉพาะ" not in answer.text and record.url not in answer.text.replace("\\/", "/"), place
+    assert requests.get(f"{base}/?rest_route=/wp/v2/posts/{post['id']}", timeout=30).status_code in (401, 403, 404)
+    assert requests.get(record.url, timeout=30).status_code == 404
