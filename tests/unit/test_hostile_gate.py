@@ -555,3 +555,20 @@ def test_a_published_requests_folder_removed_from_the_inbox_changes_nothing(brid
     report = bridge.daemon_pass(NOW)
     assert kinds(report) == [("nxt", "create")] and not report.failed
     assert post_of(site, "pr-rmv").status == "publish" and all(site.public_file(m.url) for m in site.media.values())
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: an upload already on the site under the slug the bridge would use "
+                                       "(key + sha256[:12], predictable) is adopted without checking its bytes")
+def test_a_file_planted_on_the_site_under_the_expected_slug_is_not_published(bridge: Bridge, inbox: Path,
+                                                                            site: FakeCms, tmp_path: Path) -> None:
+    write_request(inbox, "plt")
+    approved = (inbox / "plt" / "doc.pdf").read_bytes()
+    bridge.intake()
+    # A site author (upload rights only) plants another file where the bridge will look after a crash.
+    sha = next(iter(bridge.ledger.files_of("plt", bridge.ledger.site_version("plt").version_hash).values()))
+    planted = tmp_path / "planted.pdf"
+    planted.write_bytes(text_pdf([f"not approved {ID}"]))
+    site.upload_media(planted, filename="doc.pdf", slug=f"pr-plt-{sha[:12]}", mime_type="application/pdf")
+    bridge.sync(NOW)
+    linked = [m for m in site.media.values() if m.url in site.posts[post_of(site, "pr-plt").id].content]
+    assert [m.data for m in linked] == [approved]
