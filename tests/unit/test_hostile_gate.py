@@ -572,3 +572,18 @@ def test_a_file_planted_on_the_site_under_the_expected_slug_is_not_published(bri
     bridge.sync(NOW)
     linked = [m for m in site.media.values() if m.url in site.posts[post_of(site, "pr-plt").id].content]
     assert [m.data for m in linked] == [approved]
+
+
+def test_an_attachment_linked_to_a_file_outside_its_folder_is_refused(bridge: Bridge, inbox: Path, site: FakeCms,
+                                                                      tmp_path: Path) -> None:
+    # A symbolic link to a file elsewhere (another office's folder, the ledger's store).
+    outside = tmp_path / "elsewhere.pdf"
+    outside.write_bytes(text_pdf([f"private {ID}"]))
+    write_request(inbox, "lnk")
+    (inbox / "lnk" / "doc.pdf").unlink()
+    (inbox / "lnk" / "doc.pdf").symlink_to(outside)
+    report = bridge.intake()
+    assert [p for p in report.problems if "outside the request folder" in p.message]
+    assert ID not in " ".join(p.message for p in report.problems)
+    bridge.sync(NOW)
+    assert not site.media and not site.posts
