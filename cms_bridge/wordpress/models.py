@@ -59,6 +59,36 @@ def split_category_path(path: str) -> list[str]:
 
 _SEPARATOR = re.compile(r"\s+/\s+")
 
+#: WordPress's slug column (wp_terms.slug) is VARCHAR(200); a longer slug fails the insert.
+SLUG_MAX_BYTES = 200
+#: Characters sanitize_title drops from a slug ("save" context): zero-width and direction marks.
+_SLUG_DROPPED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
+
+
+def wordpress_slug(name: str) -> str:
+    """The slug WordPress makes from a category name (``sanitize_title``), at most 200 bytes.
+
+    Non-ASCII letters are percent-encoded (a Thai character is nine bytes: ``%e0%b8%81``), the
+    encoding stops before the character that would pass 200 bytes, entities and ASCII punctuation
+    go, spaces become dashes.
+    """
+    text = plain_text(name).lower()
+    encoded: list[str] = []
+    length = 0
+    for char in text:
+        piece = char if char.isascii() else "".join(f"%{b:02x}" for b in char.encode())
+        if length + len(piece) > SLUG_MAX_BYTES:
+            break
+        encoded.append(piece)
+        length += len(piece)
+    slug = "".join(encoded)
+    for dropped in _SLUG_DROPPED:
+        slug = slug.replace("".join(f"%{b:02x}" for b in chr(dropped).encode()), "")
+    slug = slug.replace("%c2%a0", "-").replace(".", "-")
+    slug = re.sub(r"[^%a-z0-9 _-]", "", slug)
+    slug = re.sub(r"-+", "-", re.sub(r"\s+", "-", slug)).strip("-")
+    return slug
+
 
 class Term(Protocol):
     """Anything with a category's id, name and parent (a site's :class:`Category`, a planned one)."""
@@ -185,6 +215,7 @@ class Category(_Model):
     parent: int = 0
     slug: str = ""
     count: int = Field(default=0, description="Published posts only (WordPress counts no others).")
+    description: str = ""
 
 
 class PostQuery(_Model):

@@ -199,13 +199,16 @@ class XmlRpcAdapter(AdapterBase):
         for term in self._call(GetTerms("category", {"hide_empty": False}, results_class=dict)):
             yield _category(term)
 
-    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None,
+                        description: str | None = None) -> Category:
         """See :meth:`Cms.update_category`."""
         term: dict[str, Any] = {"taxonomy": "category"}
         if name is not None:
             term["name"] = name
         if parent is not None:
             term["parent"] = parent
+        if description is not None:
+            term["description"] = description
         self._call(EditTerm(category_id, term))
         category = _category(self._call(GetTerm("category", category_id, results_class=dict)))
         if self._categories is not None:
@@ -218,10 +221,12 @@ class XmlRpcAdapter(AdapterBase):
         if self._categories is not None:
             self._categories.pop(category_id, None)
 
-    def _create_category(self, name: str, parent: int) -> Category:
+    def _create_category(self, name: str, parent: int, *, slug: str | None = None,
+                         description: str | None = None) -> Category:
         term: dict[str, Any] = {"taxonomy": "category", "name": name}
         if parent:  # WordPress rejects parent 0 ("Empty Term.") instead of meaning the top
             term["parent"] = parent
+        term.update({k: v for k, v in (("slug", slug), ("description", description)) if v is not None})
         try:
             term_id = int(self._call(NewTerm(term)))
         except SiteError as error:
@@ -231,7 +236,7 @@ class XmlRpcAdapter(AdapterBase):
             if "already exists" not in str(error):
                 raise
             existing = CategoryTree(list(self._load_categories())).child(parent, name)
-            if existing is None:
+            if existing is None or (slug is not None and existing.slug != slug):
                 raise
             return existing
         return _category(self._call(GetTerm("category", term_id, results_class=dict)))
@@ -275,7 +280,8 @@ class XmlRpcAdapter(AdapterBase):
 
 def _category(term: Mapping[str, Any]) -> Category:
     return Category(id=int(term["term_id"]), name=plain_text(term["name"]), parent=int(term.get("parent") or 0),
-                    slug=term.get("slug", ""), count=int(term.get("count") or 0))
+                    slug=term.get("slug", ""), count=int(term.get("count") or 0),
+                    description=str(term.get("description") or ""))
 
 
 def _post(item: Mapping[str, Any]) -> Post:
