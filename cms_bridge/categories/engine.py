@@ -645,10 +645,10 @@ class _Undo:
         children = [t.id for t in self.terms.values() if t.parent == change.target]
         held = [p.id for p in self.cms.iter_posts(PostQuery(statuses=ALL_STATUSES, category=change.target))]
         if (children or held) and not self.force:
-            what = ([f"{len(held)} post(s) (e.g. " + ", ".join(f"#{p}" for p in held[:5]) + ")"] if held else []) + (
-                ["subcategories " + ", ".join(self._label(c) for c in children)] if children else [])
-            self.conflicts.append(f"category {label}, made by the run, now holds {' and '.join(what)} filed "
-                                  "since; kept")
+            what = ([f"{len(held)} post(s) (e.g. " + ", ".join(f"#{p}" for p in held[:5]) + ")"]
+                    if held else []) + (
+                ["the subcategories " + ", ".join(self._label(c) for c in children)] if children else [])
+            self.conflicts.append(f"category {label}, made by the run, is kept: it holds {' and '.join(what)}")
             return False
         try:
             self.cms.delete_category(change.target)
