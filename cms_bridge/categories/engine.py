@@ -72,6 +72,7 @@ class _Term:
     parent: int
     slug: str = ""
     description: str = ""
+    stored: str = ""
 
 
 @dataclass
@@ -198,7 +199,8 @@ class MigrationEngine:
                 something missing or ambiguous, or cannot be done.
         """
         site = self.cms.list_categories()
-        sim = _Simulation({c.id: _Term(c.id, c.name, c.parent, c.slug, c.description) for c in site},
+        sim = _Simulation({c.id: _Term(c.id, c.name, c.parent, c.slug, c.description, c.stored_name or c.name)
+                           for c in site},
                           now=self.cms.site_now(), missed_schedule=plan.missed_schedule,
                           slugs={c.slug for c in site})
         for number, step in enumerate(plan.steps, 1):
@@ -289,10 +291,11 @@ class MigrationEngine:
     def _warn_unwritable(self, sim: _Simulation, term: _Term, doing: str) -> None:
         # WordPress's API sanitises a name it is given (spacing collapsed, trimmed): a name stored
         # otherwise (by hand in the database, an old import) cannot be written back exactly.
-        if term.id > 0 and term.name != " ".join(term.name.split()):
-            sim.notes.append(f"{doing} {sim.label(term.id)}: its stored name has doubled or odd spacing that "
-                             f"WordPress's API cannot write back; rollback would restore it as "
-                             f"{' '.join(term.name.split())!r}")
+        stored = term.stored or term.name
+        if term.id > 0 and stored != " ".join(stored.split()):
+            sim.notes.append(f"{doing} {sim.label(term.id)}: its stored name {stored!r} has doubled or trailing "
+                             f"spacing that WordPress's API cannot write back; rollback would restore it as "
+                             f"{' '.join(stored.split())!r}")
 
     def _plan_move(self, sim: _Simulation, step: MovePosts, number: int) -> None:
         to = sim.need(step.to, number) if step.to else None

@@ -52,6 +52,7 @@ from cms_bridge.wordpress.models import (
     key_from_slug,
     name_key,
     plain_text,
+    stored_text,
     split_category_path,
     wordpress_slug,
 )
@@ -612,7 +613,7 @@ class FakeCms:
     def _category(self, term: StoredTerm) -> Category:
         count = sum(1 for p in self.posts.values() if p.status == "publish" and term.id in p.categories)
         return Category(id=term.id, name=plain_text(term.raw_name), parent=term.parent, slug=term.slug, count=count,
-                        description=term.description)
+                        description=term.description, stored_name=stored_text(term.raw_name))
 
 
 def _media(stored: StoredMedia) -> Media:

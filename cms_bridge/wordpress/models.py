@@ -40,6 +40,11 @@ def plain_text(value: str) -> str:
     return unicodedata.normalize("NFC", html.unescape(value)).strip()
 
 
+def stored_text(value: str) -> str:
+    """Decode HTML entities and normalise to NFC, keeping every space (what the database holds)."""
+    return unicodedata.normalize("NFC", html.unescape(value))
+
+
 def name_key(name: str) -> str:
     """The form two category names are compared in: decoded, NFC, spacing collapsed, case folded."""
     return " ".join(plain_text(name).split()).casefold()
@@ -216,6 +221,8 @@ class Category(_Model):
     slug: str = ""
     count: int = Field(default=0, description="Published posts only (WordPress counts no others).")
     description: str = ""
+    stored_name: str = Field(default="", description="The name as stored: entities decoded, NFC, spacing kept "
+                             "(``name`` is trimmed); WordPress's API cannot write back doubled or trailing spaces.")
 
 
 class PostQuery(_Model):

@@ -155,7 +155,7 @@ def test_rollback_recreates_a_near_duplicate_exactly_and_never_reuses_its_look_a
                            f'action = "merge"\nfrom = "#{zero}"\ninto = "ข่าวกิจกรรม"')
     engine = MigrationEngine(site, ledger)
     lines = describe(engine.plan(plan))
-    assert any("doubled or odd spacing" in line and f"(#{doubled})" in line for line in lines)
+    assert any("has doubled or trailing spacing" in line and f"(#{doubled})" in line for line in lines)
     run = engine.apply(plan, digest)
     assert all(site.posts[p].categories == [target] for p in on_doubled + [on_zero])
     assert engine.rollback(run).conflicts == []
