@@ -389,7 +389,7 @@ def _media(item: Mapping[str, Any]) -> Media:
 def _category(item: Mapping[str, Any]) -> Category:
     return Category(id=item["id"], name=plain_text(item["name"]), parent=item.get("parent", 0),
                     slug=item.get("slug", ""), count=item.get("count", 0),
-                    description=str(item.get("description") or ""), stored_name=stored_text(item["name"]))
+                    description=stored_text(str(item.get("description") or "")), stored_name=stored_text(item["name"]))
 
 
 def _raw(field: Any) -> str:

@@ -282,7 +282,7 @@ class XmlRpcAdapter(AdapterBase):
 def _category(term: Mapping[str, Any]) -> Category:
     return Category(id=int(term["term_id"]), name=plain_text(term["name"]), parent=int(term.get("parent") or 0),
                     slug=term.get("slug", ""), count=int(term.get("count") or 0),
-                    description=str(term.get("description") or ""), stored_name=stored_text(term["name"]))
+                    description=stored_text(str(term.get("description") or "")), stored_name=stored_text(term["name"]))
 
 
 def _post(item: Mapping[str, Any]) -> Post:
