@@ -39,9 +39,8 @@ from cms_bridge.wordpress.protocol import Cms, CountsRequests
 if TYPE_CHECKING:
     from cms_bridge.categories.engine import MigrationEngine, RollbackResult
     from cms_bridge.categories.journal import Change, Run
-    from cms_bridge.categories.mappings_check import MappingsReport
+    from cms_bridge.categories.mappings_check import AppliedPaths, MappingsReport
     from cms_bridge.reports.model import GroupReport
-    from cms_bridge.wordpress.models import Category
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -331,14 +330,15 @@ class Bridge:
 
         return check_mappings(self.cms, self.mappings, ita_years=list(ita_years), extra_paths=self._extra_paths())
 
-    def mappings_apply(self, *, ita_years: Iterable[int] = ()) -> list[Category]:
+    def mappings_apply(self, *, ita_years: Iterable[int] = ()) -> AppliedPaths:
         """Create every missing category the mappings (and the archive category) want.
 
         Args:
             ita_years: BE years whose ITA item lists to include.
 
         Returns:
-            The leaf category of each wanted path, created or found.
+            The leaf category of each wanted path, created or found (a list), with ``created``
+            (every category made) and ``existing`` (leaves that were there).
 
         Raises:
             UnknownMappingError: an ITA year has no item list.

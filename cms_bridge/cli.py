@@ -213,8 +213,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
     years: list[int] = args.ita
     with _bridge(args) as bridge:
         if args.action == "apply":
-            created = bridge.mappings_apply(ita_years=years)
-            print(f"{len(created)} mapped categories are on the site")
+            print(bridge.mappings_apply(ita_years=years).summary())
             return EXIT_OK
         report = bridge.mappings_check(ita_years=years)
         if args.json:
