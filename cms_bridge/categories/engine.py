@@ -518,6 +518,9 @@ class MigrationEngine:
         created: dict[int, int | None] = {
             -c.seq: c.target for c in every if c.kind == "create_term" and c.target is not None}
         undo = _Undo(self.cms, created, force)
+        # Categories an earlier, cut-off rollback of this run recreated: their new ids.
+        undo.recreated = {c.target: int(c.after["recreated"]) for c in every if c.kind == "delete_term"
+                          and c.state == "undone" and c.target is not None and "recreated" in c.after}
         undo.read_site(changes)
         count = 0
         for group in _groups(changes, self.cms.site_info().batch_limit):
@@ -621,6 +624,9 @@ class _Undo:
             if now is None:
                 self.conflicts.append(f"post #{change.target} {title!r} no longer exists; nothing to restore")
                 continue
+            if now[0] == set(self.before_of(change)) and now[0] != left:
+                done.append(change)  # undone by a rollback cut off before its journal said so
+                continue
             if now[0] != left and not self.force:
                 self.conflicts.append(f"post #{change.target} {title!r} was re-filed since the run: now in "
                                       f"{self._labels(now[0])}, the run left it in {self._labels(left)}; left as it is")
@@ -668,12 +674,14 @@ class _Undo:
                                   "the run; not restored")
             return False
         parent = self._resolve([change.after["parent"]])
+        restored = self._resolve([change.before["parent"]])
+        if (now.name, now.parent) == (plain_text(change.before["name"]), restored[0] if restored else 0):
+            return True  # undone already (a rollback cut off before its journal said so)
         if (now.name, now.parent) != (plain_text(change.after["name"]), parent[0] if parent else 0) and not self.force:
             self.conflicts.append(f"category {self._label(change.target)} was renamed or moved since the run "
                                   f"(the run left it as {change.after['name']!r} under #{change.after['parent']}); "
                                   "left as it is")
             return False
-        restored = self._resolve([change.before["parent"]])
         term = self.cms.update_category(change.target, name=change.before["name"],
                                         parent=restored[0] if restored else 0)
         self.terms[term.id] = term
@@ -689,6 +697,14 @@ class _Undo:
                                   f"parent #{parent} no longer exists")
             return False
         slug = before.get("slug") or None
+        again = next((t for t in self.terms.values() if slug and t.slug == slug and t.parent == parent
+                      and name_key(t.name) == name_key(before["name"])), None)
+        if again is not None:
+            # Recreated by a rollback cut off before its journal said so: slugs are unique and
+            # the run deleted the one that had this slug, so this is that recreation.
+            self.recreated[change.target] = again.id
+            change.after = {**change.after, "recreated": again.id}
+            return True
         taken = {t.slug for t in self.terms.values()}
         if slug in taken:
             slug = _fit_unique(slug or "", taken)
@@ -705,6 +721,7 @@ class _Undo:
                                 f"answering with {self._label(term.id)}")
         self.terms[term.id] = term
         self.recreated[change.target] = term.id
+        change.after = {**change.after, "recreated": term.id}  # journaled with the change, for a rerun
         return True
 
 

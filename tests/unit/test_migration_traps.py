@@ -276,3 +276,51 @@ def test_the_shipped_ita_job_reaches_posts_in_subcategories(site: FakeCms, ledge
     plan, _ = load_plan(root / "jobs" / "ita-2567-procurement.toml")
     changes = MigrationEngine(site, ledger, load_mappings()).plan(plan)
     assert [c.target for c in changes if c.kind == "post_categories"] == [post]
+
+
+def test_a_rollback_cut_off_anywhere_finishes_on_rerun_without_conflicts(site: FakeCms, ledger: Ledger, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import cms_bridge.categories.engine as engine_module
+
+    old = site.add_category("เก่า").id
+    site.add_category("ใหม่")
+    other = site.add_category("อื่น").id
+    for i in range(60):
+        site.add_post(title=f"โพสต์ {i}", categories=[old], date=when(i))
+    before = state(site)
+    plan, digest = plan_of(tmp_path, 'action = "merge"\nfrom = "เก่า"\ninto = "ใหม่"',
+                           'action = "rename"\ncategory = "อื่น"\nto = "อื่น ๆ"')
+    engine = MigrationEngine(site, ledger)
+    run = engine.apply(plan, digest)
+    # Cut off after the site has the change but before the journal says so: after the rename is
+    # undone, after the category is recreated, then in the middle of the post writes.
+    real_mark = engine_module.mark
+    cuts = {"update_term": 1, "delete_term": 1}
+
+    def mark_then_die(ledger_: Ledger, run_id: str, changes: list, state_: str) -> None:
+        kind = changes[0].kind
+        if cuts.get(kind):
+            cuts[kind] -= 1
+            raise SiteError("killed", method="-", url="-")
+        real_mark(ledger_, run_id, changes, state_)
+
+    monkeypatch.setattr(engine_module, "mark", mark_then_die)
+    for _ in cuts:
+        with pytest.raises(SiteError, match="killed"):
+            engine.rollback(run)
+    writes = {"n": 0}
+
+    def thirtieth(*_: object) -> bool:
+        writes["n"] += 1
+        return writes["n"] == 30
+
+    site.fail("write", when=thirtieth)
+    with pytest.raises(SiteError):
+        engine.rollback(run)
+    result = engine.rollback(run)
+    assert result.conflicts == []
+    posts, terms = state(site)
+    again = next(i for i, t in terms.items() if t[0] == "เก่า")
+    assert len([t for t in terms.values() if t[0] == "เก่า"]) == 1  # recreated once, not twice
+    assert terms[other][0] == "อื่น"
+    assert posts == {p: (tuple(again if c == old else c for c in cats), s, d) for p, (cats, s, d) in before[0].items()}
