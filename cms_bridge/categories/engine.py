@@ -678,9 +678,9 @@ class _Undo:
         if (now.name, now.parent) == (plain_text(change.before["name"]), restored[0] if restored else 0):
             return True  # undone already (a rollback cut off before its journal said so)
         if (now.name, now.parent) != (plain_text(change.after["name"]), parent[0] if parent else 0) and not self.force:
+            under = self._label(parent[0]) if parent and parent[0] else "the top level"
             self.conflicts.append(f"category {self._label(change.target)} was renamed or moved since the run "
-                                  f"(the run left it as {change.after['name']!r} under #{change.after['parent']}); "
-                                  "left as it is")
+                                  f"(the run left it as {change.after['name']!r} under {under}); left as it is")
             return False
         term = self.cms.update_category(change.target, name=change.before["name"],
                                         parent=restored[0] if restored else 0)

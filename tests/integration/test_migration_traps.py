@@ -366,3 +366,60 @@ def test_xmlrpc_resume_looks_the_created_category_up(clean_site: Config, tmp_pat
                " WHERE tt.taxonomy = 'category' AND t.term_id > 1 ORDER BY t.term_id")
     assert [r[1] for r in rows] == ["ITA 2569", "O1 โครงสร้าง"]
     assert int(rows[0][0]) == dying.created[0].id  # the one made before the cut-off, not a second
+
+
+def test_later_steps_filter_every_post_and_missed_schedule_posts_publish_only_when_asked(
+        clean_site: Config, tmp_path: Path) -> None:
+    rest = fresh(clean_site)
+    buy = rest.ensure_category_path("จัดซื้อจัดจ้าง").id
+    rest.ensure_category_path("ITA")
+    ids = make_posts(rest, [(f"ประกาศ {i}", "publish", [buy], FY2567 + timedelta(days=i)) for i in range(4)]
+                     + [("ประกาศ ลับ", "private", [buy], FY2567),
+                        ("ประกาศ ล่วงหน้า", "future", [buy], datetime(2027, 6, 1, tzinfo=OFFICE_TZ)),
+                        ("ประกาศ ตกหล่น", "future", [buy], datetime.now(timezone.utc) + timedelta(days=30))])
+    ahead, missed = ids[5], ids[6]
+    miss_schedule(missed, (datetime.now(timezone.utc) - timedelta(days=10)).replace(microsecond=0))
+    scheduled_for = sql(f"SELECT post_date_gmt FROM wp_posts WHERE ID = {missed}")
+    sql(f"UPDATE wp_posts SET post_date = '2030-06-01 09:00:00', post_date_gmt = '2030-06-01 02:00:00'"
+        f" WHERE ID = {ahead}")  # FY 2573, still ahead of the clock
+    before = snapshot()
+    steps = '''
+[[steps]]
+action = "move_posts"
+mode = "add"
+to = "ITA"
+[steps.filter]
+category = "จัดซื้อจัดจ้าง"
+statuses = ["publish", "private", "future"]
+
+[[steps]]
+action = "move_posts"
+mode = "remove"
+category = "จัดซื้อจัดจ้าง"
+[steps.filter]
+category = "ITA"
+fiscal_year = 2573
+statuses = ["future"]
+'''
+    ita = next(c.id for c in fresh(clean_site).list_categories() if c.name == "ITA")
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        skip, skip_hash = load_plan(write_plan(tmp_path, 'name = "skip"\n' + steps, "skip.toml"))
+        changes = MigrationEngine(fresh(clean_site), ledger).plan(skip)
+        # The second step re-files only the post of FY 2573 in 'future', not the 2567 ones the first read.
+        assert [c.target for c in changes if c.kind == "post_categories"] == ids[:6] + [ahead]
+        MigrationEngine(fresh(clean_site), ledger).apply(skip, skip_hash)
+        _, _, posts = snapshot()
+        assert posts[ahead] == ("future", frozenset({ita}))
+        assert posts[missed] == before[2][missed] == ("future", frozenset({buy}))  # skipped: not published
+        assert all(posts[i] == (before[2][i][0], frozenset({buy, ita})) for i in ids[:5])
+
+        publish, publish_hash = load_plan(write_plan(
+            tmp_path, 'name = "publish"\nmissed_schedule = "publish"\n' + steps, "publish.toml"))
+        text = "\n".join(describe(MigrationEngine(fresh(clean_site), ledger).plan(publish)))
+        assert "1 missed-schedule post(s) will be PUBLISHED" in text and f"#{missed}" in text
+        run = MigrationEngine(fresh(clean_site), ledger).apply(publish, publish_hash)
+        assert snapshot()[2][missed] == ("publish", frozenset({buy, ita}))  # as the plan said
+        assert sql(f"SELECT post_date_gmt FROM wp_posts WHERE ID = {missed}") == scheduled_for
+        assert MigrationEngine(fresh(clean_site), ledger).rollback(run).conflicts == []
+    assert snapshot()[2][missed] == ("publish", frozenset({buy}))  # categories back; 'future' cannot be
+    assert sql(f"SELECT post_date_gmt FROM wp_posts WHERE ID = {missed}") == scheduled_for
