@@ -259,6 +259,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """
     if args.action != "runs" and not args.target:
         raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")
+    if args.force and args.action != "rollback":
+        raise ConfigError("--force is for `migrate rollback` only")
     with _bridge(args) as bridge:
         if args.action == "runs":
             for run in bridge.migrate_runs():

@@ -324,3 +324,10 @@ def test_a_rollback_cut_off_anywhere_finishes_on_rerun_without_conflicts(site: F
     assert len([t for t in terms.values() if t[0] == "เก่า"]) == 1  # recreated once, not twice
     assert terms[other][0] == "อื่น"
     assert posts == {p: (tuple(again if c == old else c for c in cats), s, d) for p, (cats, s, d) in before[0].items()}
+
+
+def test_force_is_for_rollback_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from cms_bridge.cli import main
+
+    assert main(["--config", "/nonexistent.toml", "migrate", "apply", "jobs/x.toml", "--force"]) == 2
+    assert capsys.readouterr().err.strip() == "cms-bridge: error: --force is for `migrate rollback` only"
