@@ -397,6 +397,11 @@ class MigrationEngine:
         if clash:
             raise PlanError(f"step {number}: cannot move {sim.label(term.id)} under "
                             f"{sim.label(parent) if parent else 'the top level'}: {sim.label(clash[0])} is there")
+        if 0 in (parent, term.parent) and self.cms.site_info().api == "xmlrpc":
+            # wp.editTerm ignores parent 0: neither the move nor its rollback could be made.
+            raise PlanError(f"step {number}: moving {sim.label(term.id)} "
+                            f"{'to' if parent == 0 else 'from'} the top level cannot be done (nor rolled back) "
+                            "over the XML-RPC API; use api = \"rest\"")
         self._warn_unwritable(sim, term, "moving")
         label = sim.label(term.id)
         sim.add("update_term", term.id,
@@ -788,8 +793,6 @@ def describe(changes: Sequence[Change]) -> list[str]:
             if change.before["parent"] != change.after["parent"]:
                 lines.append(f"move {was} from under {change.before.get('parent_path', change.before['parent'])} "
                              f"to under {change.after.get('parent_path', change.after['parent'])}")
-        elif change.kind == "delete_term":
-            lines.append(f"delete category {change.before['path']!r} (#{change.target})")
     moves = [c for c in changes if c.kind == "post_categories"]
     if moves:
         posts = len({c.target for c in moves})
@@ -800,6 +803,8 @@ def describe(changes: Sequence[Change]) -> list[str]:
             after = ", ".join(name(i) for i in change.after["categories"])
             lines.append(f"  #{change.target} {change.before['title']!r} ({change.before.get('status', '?')}): "
                          f"[{before}] -> [{after}]")
+    # Deletions come last, as apply makes them: after the posts have left the category.
+    lines += [f"delete category {c.before['path']!r} (#{c.target})" for c in changes if c.kind == "delete_term"]
     lines += [f"note: {note}" for note in notes]
     counts = Counter(c.kind for c in changes)
     lines.append(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")

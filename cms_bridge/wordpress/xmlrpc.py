@@ -212,6 +212,12 @@ class XmlRpcAdapter(AdapterBase):
             term["description"] = description
         self._call(EditTerm(category_id, term))
         category = _category(self._call(GetTerm("category", category_id, results_class=dict)))
+        if parent is not None and category.parent != parent:
+            # wp.editTerm ignores parent 0 without a fault: over XML-RPC a category cannot be
+            # moved to the top level. Say so rather than report a move that did not happen.
+            raise SiteError(f"the XML-RPC API cannot move category #{category_id} to the top level "
+                            "(use api = \"rest\")", method="POST", url=self.http.base_url, status=None,
+                            code="xmlrpc_no_top_level")
         if self._categories is not None:
             self._categories[category.id] = category
         return category

@@ -23,7 +23,7 @@ import pytest
 from cms_bridge.categories.engine import MigrationEngine, describe
 from cms_bridge.categories.plan import load_plan
 from cms_bridge.config import Config
-from cms_bridge.errors import SiteError
+from cms_bridge.errors import PlanError, SiteError
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress import RestAdapter, XmlRpcAdapter
@@ -122,8 +122,9 @@ def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.parametrize("api", ["rest", "xmlrpc"])
 def test_a_messy_site_applies_and_rolls_back_to_identical_sql_apart_from_what_plan_announced(
-        clean_site: Config, tmp_path: Path) -> None:
+        clean_site: Config, tmp_path: Path, api: str) -> None:
     rest = fresh(clean_site)
     buy = rest.ensure_category_path("จัดซื้อจัดจ้าง").id
     deep = rest.ensure_category_path("จัดซื้อจัดจ้าง / ประกาศผู้ชนะ / 2567").id
@@ -161,6 +162,16 @@ def test_a_messy_site_applies_and_rolls_back_to_identical_sql_apart_from_what_pl
     before = snapshot()
     assert before[2][trashed] == ("trash", frozenset({doubled}))
 
+    # Over XML-RPC a category cannot leave (or, on rollback, regain) the top level: plan refuses it.
+    reparent = f'[[steps]]\naction = "reparent"\ncategory = "#{trailing}"\nparent = "ITA 2567"\n'
+    if api == "xmlrpc":
+        refused, _ = load_plan(write_plan(tmp_path, 'name = "up"\n' + reparent, "up.toml"))
+        with Ledger(tmp_path / "refused.sqlite3") as ledger, pytest.raises(
+                PlanError, match=rf"step 1: moving 'เอกสาร' \(#{trailing}\) from the top level cannot be done"):
+            MigrationEngine(XmlRpcAdapter(HttpClient(clean_site)), ledger).plan(refused)
+        with pytest.raises(SiteError, match="cannot move category"):
+            XmlRpcAdapter(HttpClient(clean_site)).update_category(deep, parent=0)
+        reparent = ""
     plan_file = write_plan(tmp_path, f'''
 name = "messy"
 [[steps]]
@@ -193,19 +204,18 @@ action = "rename"
 category = "#{trailing}"
 to = "เอกสารเก่า"
 
-[[steps]]
-action = "reparent"
-category = "#{trailing}"
-parent = "ITA 2567"
-
+{reparent}
 [[steps]]
 action = "delete_empty"
 categories = ["หมวดว่าง"]
 ''')
     plan, digest = load_plan(plan_file)
-    rest = fresh(clean_site)  # the tree as the database now has it
+    def site() -> Cms:
+        """A new adapter of the API under test (the tree as the database now has it)."""
+        return fresh(clean_site) if api == "rest" else XmlRpcAdapter(HttpClient(clean_site))
+
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        changes = MigrationEngine(rest, ledger).plan(plan)
+        changes = MigrationEngine(site(), ledger).plan(plan)
         lines = describe(changes)
         text = "\n".join(lines)
         assert snapshot() == before  # planning changed nothing
@@ -219,9 +229,9 @@ categories = ["หมวดว่าง"]
                    "WordPress gives it a new id; its term meta" in text
         assert "re-file 8 posts (8 changes)" in text  # 3 procurement + 4 duplicate news + 1 zero-width
         assert f"rename 'เอกสาร' (#{trailing}) to 'เอกสารเก่า'" in text
-        assert f"from under the top level to under 'ITA 2567' (#{ita67})" in text
+        assert (f"from under the top level to under 'ITA 2567' (#{ita67})" in text) == (api == "rest")
 
-        run = MigrationEngine(rest, ledger).apply(plan, digest)
+        run = MigrationEngine(site(), ledger).apply(plan, digest)
         terms, meta, posts = snapshot()
         o20 = next(i for i, t in terms.items() if t[0] == LONG and t[2] == ita68)
         assert len(terms[o20][1]) <= 200 and terms[o20][1] != before[0][next(
@@ -236,9 +246,9 @@ categories = ["หมวดว่าง"]
         assert posts[real] == before[2][real] and terms[look_alike] == before[0][look_alike]
         assert posts[ids[11]] == ("publish", frozenset({news}))
         assert doubled not in terms and zero not in terms and empty not in terms
-        assert terms[trailing] == ("เอกสารเก่า", "documents", ita67, "")
+        assert terms[trailing] == ("เอกสารเก่า", "documents", ita67 if api == "rest" else 0, "")
 
-        result = MigrationEngine(fresh(clean_site), ledger).rollback(run)
+        result = MigrationEngine(site(), ledger).rollback(run)
         assert result.conflicts == []
     terms, meta, posts = snapshot()
     by_slug = {t[1]: i for i, t in terms.items()}
