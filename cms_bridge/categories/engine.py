@@ -7,6 +7,12 @@ category that still holds posts or builds a cycle fails before anything changes,
 changes in the ledger first, then makes them in order: terms one by one, post categories in
 batches of the site's limit, each batch marked done when the site has it. A run cut off by a
 kill -9 resumes from its journal; a finished or partial run is rolled back from it.
+
+Rolling back is three-way: each change's journaled *after* is compared with the site now, and
+only what is still as the run left it is undone; the rest is listed as conflicts (``force``
+overrides). ``plan`` also says, before anything changes, what WordPress will refuse (slug and
+name length), change (missed-schedule posts it publishes) or not let be undone (new term ids,
+term meta, names its API cannot write back).
 """
 
 from __future__ import annotations
@@ -638,8 +644,8 @@ class _Undo:
                 continue
             lost = [c for c in self._resolve(change.before["categories"]) if c not in self.terms]
             if lost:
-                self.conflicts.append(f"post #{change.target} {title!r}: categories {lost} no longer exist; "
-                                      "restored without them")
+                self.conflicts.append(f"post #{change.target} {title!r}: categories "
+                                      + ", ".join(f"#{c}" for c in lost) + " no longer exist; restored without them")
             self.now[change.target] = (set(self.before_of(change)) or {1}, now[1])
             done.append(change)
         return done

@@ -180,6 +180,15 @@ def test_a_literal_name_with_a_slash_and_the_path_are_told_apart(site: FakeCms, 
         MigrationEngine(site, ledger).plan(plan)
     plan, _ = plan_of(tmp_path, f'action = "rename"\ncategory = "#{literal}"\nto = "คำสั่งเก่า"')
     assert [c.target for c in MigrationEngine(site, ledger).plan(plan)] == [literal]
+    # With the child gone, the path means the literal name; creating under a doubled level is refused.
+    del site.terms[child]
+    plan, _ = plan_of(tmp_path, 'action = "rename"\ncategory = "ประกาศ / คำสั่ง"\nto = "คำสั่งเก่า"')
+    assert [c.target for c in MigrationEngine(site, ledger).plan(plan)] == [literal]
+    twin = raw_term(site, "ประกาศ", slug="twin")
+    plan, _ = plan_of(tmp_path, 'action = "create_tree"\npaths = ["ประกาศ / ใหม่"]')
+    with pytest.raises(PlanError, match=rf"'ประกาศ' in 'ประกาศ / ใหม่' matches 2 categories: 'ประกาศ' \(#\d+\), "
+                                        rf"'ประกาศ' \(#{twin}\); merge them first"):
+        MigrationEngine(site, ledger).plan(plan)
 
 
 def test_three_way_rollback_keeps_edits_made_since_and_lists_them(site: FakeCms, ledger: Ledger, tmp_path: Path) -> None:
