@@ -41,7 +41,11 @@ def plain_text(value: str) -> str:
 
 
 def stored_text(value: str) -> str:
-    """Decode HTML entities and normalise to NFC, keeping every space (what the database holds)."""
+    """Decode HTML entities and normalise to NFC, keeping every space (what the database holds).
+
+    Args:
+        value: a name or description as WordPress returns it (``&amp;`` escaped).
+    """
     return unicodedata.normalize("NFC", html.unescape(value))
 
 
@@ -76,6 +80,9 @@ def wordpress_slug(name: str) -> str:
     Non-ASCII letters are percent-encoded (a Thai character is nine bytes: ``%e0%b8%81``), the
     encoding stops before the character that would pass 200 bytes, entities and ASCII punctuation
     go, spaces become dashes.
+
+    Args:
+        name: the category name (entities decoded or not).
     """
     text = plain_text(name).lower()
     encoded: list[str] = []
