@@ -433,3 +433,17 @@ statuses = ["future"]
         assert MigrationEngine(fresh(clean_site), ledger).rollback(run).conflicts == []
     assert snapshot()[2][missed] == ("publish", frozenset({buy}))  # categories back; 'future' cannot be
     assert sql(f"SELECT post_date_gmt FROM wp_posts WHERE ID = {missed}") == scheduled_for
+
+
+SLUG_NAMES = ["ข่าว & ประกาศ", "ITA 2567", LONG, "ประกาศ\u200bพิเศษ", "Hello, World! v1.2", "บอร์ด/ป้ายประชาสัมพันธ์",
+              "ข่าว (ทั่วไป)", "ปี ๒๕๖๗", "A – B — C", "x\u00a0y", "ข่าว_กิจกรรม", "“ข่าว” …", "ก" * 30, "a × b"]
+
+
+def test_plan_predicts_the_slug_wordpress_makes(clean_site: Config) -> None:
+    # plan foresees slug clashes and the 200-byte limit from its own prediction: it must be
+    # WordPress's (sanitize_title), Thai percent-encoded and cut at 200 bytes included.
+    rest = fresh(clean_site)
+    made = {name: rest.create_category(name).id for name in SLUG_NAMES}
+    stored = {int(r[0]): r[1] for r in sql("SELECT term_id, slug FROM wp_terms")}
+    assert {name: stored[made[name]] for name in SLUG_NAMES} == {name: wordpress_slug(name) for name in SLUG_NAMES}
+    assert len(stored[made["ก" * 30]]) == 198  # 22 Thai characters of nine bytes; the 23rd would pass 200
