@@ -128,7 +128,16 @@ class _Simulation:
         # The whole path is compared, not level by level: a category literally named
         # "ประกาศ / คำสั่ง" is then a candidate next to the child "คำสั่ง" of "ประกาศ".
         wanted = name_key(" / ".join(split_category_path(path)))
-        return sorted(t for t in self.terms if name_key(self.path_of(t)) == wanted)
+        keys: dict[int, str] = {0: ""}
+
+        def key(term_id: int) -> str:  # the path's key, each level computed once
+            if term_id not in keys:
+                term = self.terms[term_id]
+                above = key(term.parent) if term.parent in self.terms else ""
+                keys[term_id] = f"{above} / {name_key(term.name)}" if above else name_key(term.name)
+            return keys[term_id]
+
+        return sorted(t for t in self.terms if key(t) == wanted)
 
     def need(self, path: str, step: int) -> int:
         found = self.candidates(path)
