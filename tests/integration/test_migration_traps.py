@@ -447,3 +447,43 @@ def test_plan_predicts_the_slug_wordpress_makes(clean_site: Config) -> None:
     stored = {int(r[0]): r[1] for r in sql("SELECT term_id, slug FROM wp_terms")}
     assert {name: stored[made[name]] for name in SLUG_NAMES} == {name: wordpress_slug(name) for name in SLUG_NAMES}
     assert len(stored[made["ก" * 30]]) == 198  # 22 Thai characters of nine bytes; the 23rd would pass 200
+
+
+def test_a_rollback_cut_off_between_the_site_and_the_journal_finishes_exactly(
+        clean_site: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cms_bridge.categories.engine as engine_module
+
+    rest = fresh(clean_site)
+    old = rest.ensure_category_path("เก่า").id
+    rest.ensure_category_path("ใหม่")
+    other = rest.ensure_category_path("อื่น").id
+    sql(f"UPDATE wp_term_taxonomy SET description = 'หมวดเดิม' WHERE term_id = {old}")
+    make_posts(rest, [(f"โพสต์ {i}", ("publish", "draft", "trash")[i % 3], [old], FY2567 + timedelta(hours=i))
+                      for i in range(60)])
+    before = snapshot()
+    plan, digest = load_plan(write_plan(tmp_path, 'name = "cut"\n[[steps]]\naction = "merge"\nfrom = "เก่า"\n'
+                                                  'into = "ใหม่"\n[[steps]]\naction = "rename"\ncategory = "อื่น"\n'
+                                                  'to = "อื่น ๆ"\n'))
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        run = MigrationEngine(fresh(clean_site), ledger).apply(plan, digest)
+        # The site has each change, the journal does not (a kill between the two), three times:
+        # after the rename is undone, after the category is recreated, after a batch of posts.
+        real_mark = engine_module.mark
+        cuts = {"update_term": 1, "delete_term": 1, "post_categories": 1}
+
+        def mark_then_die(ledger_: Ledger, run_id: str, changes: list[Any], state_: str) -> None:
+            if cuts.get(changes[0].kind):
+                cuts[changes[0].kind] -= 1
+                raise SiteError("killed", method="-", url="-")
+            real_mark(ledger_, run_id, changes, state_)
+
+        monkeypatch.setattr(engine_module, "mark", mark_then_die)
+        for _ in cuts:
+            with pytest.raises(SiteError, match="killed"):
+                MigrationEngine(fresh(clean_site), ledger).rollback(run)
+        result = MigrationEngine(fresh(clean_site), ledger).rollback(run)
+    assert result.conflicts == []
+    terms, meta, posts = snapshot()
+    (again,) = [i for i, t in terms.items() if t[0] == "เก่า"]  # recreated once, not twice
+    assert terms[again] == before[0][old] and terms[other] == before[0][other]
+    assert posts == {p: (s, frozenset(again if c == old else c for c in cats)) for p, (s, cats) in before[2].items()}
