@@ -247,6 +247,9 @@ class MigrationEngine:
                 "\"publish\"); rollback restores their categories and date but cannot make them 'future' again: "
                 "WordPress publishes a past-dated scheduled post on every write. "
                 + ", ".join(f"#{c.target}" for c in published[:5]))
+        if any(c.kind == "post_categories" for c in sim.changes):
+            sim.notes.append("every re-filed post gets a new modified time (WordPress sets it on each write; "
+                             "neither apply nor rollback can keep it)")
         return PlannedChanges(sim.changes, sim.notes, {t: sim.label(t) for t in sim.terms} | sim.labels)
 
     def _tree_paths(self, step: CreateTree, number: int) -> list[str]:

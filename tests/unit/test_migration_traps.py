@@ -260,6 +260,7 @@ def test_plan_output_counts_posts_and_changes_and_names_parents_by_path(site: Fa
     assert "re-file 2 posts (4 changes), e.g.:" in lines
     assert f"  #{ids[0]} 'เรื่อง 0' (publish): ['ก' (#{a})] -> ['ก' (#{a}), 'ITA 2570 / O1' (new)]" in lines
     assert not any(line.startswith("rename") for line in lines)  # the no-op rename is not listed
+    assert "note: every re-filed post gets a new modified time" in "\n".join(lines)
 
 
 def test_include_subcategories_reaches_every_level_and_is_off_by_default(site: FakeCms, ledger: Ledger,
