@@ -44,11 +44,10 @@ from cms_bridge.wordpress import connect
 from cms_bridge.wordpress.protocol import Cms, CountsRequests
 
 if TYPE_CHECKING:
-    from cms_bridge.categories.engine import MigrationEngine
+    from cms_bridge.categories.engine import MigrationEngine, RollbackResult
     from cms_bridge.categories.journal import Change, Run
-    from cms_bridge.categories.mappings_check import MappingsReport
+    from cms_bridge.categories.mappings_check import AppliedPaths, MappingsReport
     from cms_bridge.reports.model import GroupReport
-    from cms_bridge.wordpress.models import Category
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -418,14 +417,15 @@ class Bridge:
 
         return check_mappings(self.cms, self.mappings, ita_years=list(ita_years), extra_paths=self._extra_paths())
 
-    def mappings_apply(self, *, ita_years: Iterable[int] = ()) -> list[Category]:
+    def mappings_apply(self, *, ita_years: Iterable[int] = ()) -> AppliedPaths:
         """Create every missing category the mappings (and the archive category) want.
 
         Args:
             ita_years: BE years whose ITA item lists to include.
 
         Returns:
-            The leaf category of each wanted path, created or found.
+            The leaf category of each wanted path, created or found (a list), with ``created``
+            (every category made) and ``existing`` (leaves that were there).
 
         Raises:
             UnknownMappingError: an ITA year has no item list.
@@ -474,22 +474,24 @@ class Bridge:
         plan, plan_hash = load_plan(plan_file)
         return self._migrations(actor).apply(plan, plan_hash, plan_path=str(plan_file), progress=progress)
 
-    def migrate_rollback(self, run_id: str, *, actor: str | None = None, progress: Progress | None = None) -> int:
-        """Undo a migration run: restore the touched posts' categories and categories' names and parents.
+    def migrate_rollback(self, run_id: str, *, actor: str | None = None, progress: Progress | None = None,
+                         force: bool = False) -> RollbackResult:
+        """Undo a migration run, three-way: only what is still as the run left it (see docs/migrations.md).
 
         Args:
             run_id: the run, as :meth:`migrate_apply` returned it (see :meth:`migrate_runs`).
             actor: who rolls back (default ``"cms-bridge migrate"``).
             progress: called with (done, total) as changes are undone.
+            force: also undo changes an editor has changed since (their edit is lost).
 
         Returns:
-            How many changes were undone.
+            How many changes were undone, and every conflict left as it is.
 
         Raises:
             LedgerError: no such run.
             SiteError: a change could not be undone (rerun to finish).
         """
-        return self._migrations(actor).rollback(run_id, progress=progress)
+        return self._migrations(actor).rollback(run_id, force=force, progress=progress)
 
     def migrate_runs(self) -> list[Run]:
         """The migration runs journaled in the ledger (the site is not contacted).

@@ -276,8 +276,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
     years: list[int] = args.ita
     with _bridge(args, needs_ledger=False) as bridge:  # the site only
         if args.action == "apply":
-            created = bridge.mappings_apply(ita_years=years)
-            print(f"{len(created)} mapped categories are on the site")
+            print(bridge.mappings_apply(ita_years=years).summary())
             return EXIT_OK
         report = bridge.mappings_check(ita_years=years)
         if args.json:
@@ -318,20 +317,30 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     plan FILE      print every change (counts and sample titles); change nothing
     apply FILE     make the changes, journaled in the ledger first; rerun after an interruption
                    to resume (no change is made twice)
-    rollback RUN   restore every touched post's categories and every touched category's name and
-                   parent
+    rollback RUN   undo what is still as the run left it (posts' categories, categories' names,
+                   parents, deleted categories); edits made since are listed as conflicts and
+                   kept, unless --force
     runs           list the runs in the ledger
     """
     if args.action != "runs" and not args.target:
         raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")
+    if args.force and args.action != "rollback":
+        raise ConfigError("--force is for `migrate rollback` only")
     with _bridge(args) as bridge:
         if args.action == "runs":
             for run in bridge.migrate_runs():
                 print(f"{run.run_id}  {run.status:<11} {run.started_at}  {run.plan_name}")
             return EXIT_OK
         if args.action == "rollback":
-            undone = bridge.migrate_rollback(args.target, actor=args.actor, progress=_progress_bar())
-            print(f"run {args.target}: {undone} change(s) undone")
+            result = bridge.migrate_rollback(args.target, actor=args.actor, progress=_progress_bar(),
+                                             force=args.force)
+            print(f"run {args.target}: {result.undone} change(s) undone")
+            for conflict in result.conflicts:
+                print(f"  conflict: {conflict}")
+            if result.conflicts:
+                print(f"{len(result.conflicts)} conflict(s) left as they are; "
+                      f"`cms-bridge migrate rollback {args.target} --force` undoes them anyway")
+                return EXIT_PROBLEMS
             return EXIT_OK
         if args.action == "plan":
             _print_migration(bridge.migrate_plan(args.target))
@@ -342,24 +351,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _print_migration(changes: list[Any]) -> None:
-    from collections import Counter
+    from cms_bridge.categories.engine import describe
 
-    counts = Counter(c.kind for c in changes)
-    for change in changes:
-        if change.kind == "post_categories":
-            continue
-        if change.kind == "create_term":
-            print(f"create category {change.after['name']!r} (under {change.after['parent'] or 'top level'})")
-        elif change.kind == "update_term":
-            print(f"category {change.target}: {change.before} -> {change.after}")
-        else:
-            print(f"delete category {change.before['path']!r} ({change.target})")
-    moves = [c for c in changes if c.kind == "post_categories"]
-    if moves:
-        print(f"re-file {len(moves)} post(s), e.g.:")
-        for change in moves[:5]:
-            print(f"  {change.target} {change.before['title']}: {change.before['categories']} -> {change.after['categories']}")
-    print(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")
+    for line in describe(changes):
+        print(line)
 
 
 def _bridge(args: argparse.Namespace, *, needs_ledger: bool = True) -> Any:
@@ -586,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("action", choices=["plan", "apply", "rollback", "runs"])
     migrate.add_argument("target", nargs="?", metavar="FILE|RUN", help="plan file, or run id for rollback")
     migrate.add_argument("--actor", help="who runs it (recorded in the journal)")
+    migrate.add_argument("--force", action="store_true",
+                         help="rollback: also undo changes edited on the site since the run (the edits are lost)")
     return parser
 
 

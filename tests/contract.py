@@ -228,3 +228,17 @@ def test_rename_reparent_and_delete_a_category(cms: Cms, site: SiteChecker) -> N
     cms.delete_category(leaf.id)
     assert leaf.id not in {c.id for c in site.fresh_categories()}
     assert cms.ensure_category_path("ITA 2567 / O20 ประกาศ & คำสั่ง").id != leaf.id  # made anew
+
+
+def test_a_category_with_its_own_slug_and_description_beside_a_same_named_one(cms: Cms, site: SiteChecker) -> None:
+    # How a rollback recreates a deleted category exactly, never reusing its look-alike.
+    first = cms.create_category("ข่าว & ประกาศ")
+    second = cms.create_category("ข่าว & ประกาศ", slug="news-notice-2", description="ข่าว & คำอธิบาย")
+    assert second.id != first.id
+    assert (second.name, second.slug, second.description) == ("ข่าว & ประกาศ", "news-notice-2", "ข่าว & คำอธิบาย")
+    fresh = {c.id: c for c in site.fresh_categories()}
+    assert (fresh[second.id].slug, fresh[second.id].description) == ("news-notice-2", "ข่าว & คำอธิบาย")
+    assert fresh[second.id].stored_name == "ข่าว & ประกาศ"
+    assert cms.update_category(first.id, description="คำอธิบายใหม่").description == "คำอธิบายใหม่"
+    assert {c.id: c for c in site.fresh_categories()}[first.id].description == "คำอธิบายใหม่"
+    assert cms.create_category("ข่าว & ประกาศ").id in (first.id, second.id)  # no slug: an existing one

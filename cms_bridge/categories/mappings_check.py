@@ -30,8 +30,10 @@ from cms_bridge.errors import MappingError
 from cms_bridge.mappings import Mappings
 from cms_bridge.thaidate import to_arabic_digits
 from cms_bridge.wordpress.models import (
+    ALL_STATUSES,
     PATH_SEPARATOR,
     Category,
+    PostQuery,
     name_key,
     split_category_path,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "NearDuplicates",
     "SiteCategory",
     "WantedPath",
+    "AppliedPaths",
     "apply_mappings",
     "check_mappings",
     "loose_key",
@@ -320,8 +323,10 @@ def check_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
     """Compare the category paths the mappings want with the site's categories.
 
     Reads the category list once (``cms.list_categories()``, cached by the adapters) and never
-    downloads posts, so post numbers come from WordPress's term counts. Those count **published
-    posts only**, and a post filed in several categories counts in each: a post in both a mapped
+    downloads posts, so post numbers come from WordPress's term counts; only an empty category it
+    would advise deleting costs one more request, counting its posts in every status (trash
+    included), so a category holding a draft is never advised for deletion. Term counts count
+    **published posts only**, and a post filed in several categories counts in each: a post in both a mapped
     and an unmapped category is counted in the unmapped one too. ``unmapped_with_posts`` is
     therefore an honest upper bound of "posts in no mapped category", not an exact count.
 
@@ -410,7 +415,16 @@ def check_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
             unmapped.append(CategoryFinding(category=ref(category), fix=_unmapped_fix(tree, category, mappings,
                                                                                       ita_years)))
         elif category.count == 0 and not tree.children.get(category.id):
-            empty.append(CategoryFinding(category=ref(category), fix=_empty_fix(category, mapped, targets)))
+            fix = _empty_fix(category, mapped, targets)
+            if "delete_empty" in fix:
+                # Term counts cover published posts only: before advising a deletion, count the
+                # drafts, private, scheduled, pending and trashed posts too (one request).
+                unpublished = cms.count_posts(PostQuery(statuses=ALL_STATUSES, category=category.id))
+                if unpublished:
+                    fix = (f"holds {_plural(unpublished, 'post')} not published (draft, pending, private, "
+                           "scheduled or in the trash): file them elsewhere first (a delete_empty step "
+                           "refuses it), or map it")
+            empty.append(CategoryFinding(category=ref(category), fix=fix))
 
     years = tuple(ita_years)
     return MappingsReport(
@@ -450,7 +464,7 @@ def _empty_fix(category: Category, mapped: Mapping[int, list[str]], targets: set
 
 
 def apply_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (),
-                   extra_paths: Sequence[str] | Mapping[str, str] = ()) -> list[Category]:
+                   extra_paths: Sequence[str] | Mapping[str, str] = ()) -> AppliedPaths:
     """Create the missing levels of every wanted category path.
 
     Uses ``cms.ensure_category_path`` for each path of :func:`wanted_paths`, so a level exists
@@ -473,5 +487,29 @@ def apply_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
         SiteError: a category could not be read or created (the levels made before it stay).
     """
     wanted = wanted_paths(mappings, ita_years=ita_years, extra_paths=extra_paths)
-    cms.list_categories()
-    return [cms.ensure_category_path(path.path) for path in wanted]
+    there = {c.id for c in cms.list_categories()}
+    leaves = [cms.ensure_category_path(path.path) for path in wanted]
+    created = [c for c in cms.list_categories() if c.id not in there]
+    return AppliedPaths(leaves, created=created, existing=sum(1 for leaf in leaves if leaf.id in there))
+
+
+class AppliedPaths(list[Category]):
+    """The leaf category of each wanted path, with what :func:`apply_mappings` did to get them.
+
+    Attributes:
+        created: every category created (intermediate levels included), in creation order.
+        existing: how many of the wanted paths' leaves were on the site already.
+    """
+
+    def __init__(self, leaves: Sequence[Category], *, created: Sequence[Category], existing: int) -> None:
+        super().__init__(leaves)
+        self.created = list(created)
+        self.existing = existing
+
+    def summary(self) -> str:
+        """One line: what was created and what was there."""
+        made = (f"created {_plural(len(self.created), 'category', 'categories')}: "
+                + ", ".join(f"#{c.id} {c.name!r}" for c in self.created[:10])
+                + (", ..." if len(self.created) > 10 else "")) if self.created else "created nothing"
+        return (f"{made}; {_plural(len(self), 'mapped path')} on the site now "
+                f"({self.existing} there already, {len(self) - self.existing} completed)")

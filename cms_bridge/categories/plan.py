@@ -79,7 +79,9 @@ class PostFilter(BaseModel):
     before: ThaiDate | None = Field(default=None, description="Published before this day (Bangkok).")
     title_pattern: str | None = None
     author: int | None = None
-    statuses: tuple[Literal["publish", "future", "draft", "pending", "private"], ...] = ("publish",)
+    statuses: tuple[Literal["publish", "future", "draft", "pending", "private", "trash"], ...] = ("publish",)
+    include_subcategories: bool = Field(
+        default=False, description="Also posts in subcategories of `category`, at any depth (default: no).")
 
     @field_validator("category")
     @classmethod
@@ -179,6 +181,9 @@ class Plan(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
+    #: A ``future`` post whose time has passed is published by WordPress on any write to it:
+    #: "skip" leaves such posts untouched (and says so), "publish" re-files them and they go live.
+    missed_schedule: Literal["skip", "publish"] = "skip"
     steps: tuple[Step, ...] = Field(min_length=1)
 
 

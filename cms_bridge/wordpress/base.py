@@ -84,11 +84,12 @@ class AdapterBase:
             self._categories = {c.id: c for c in self._load_categories()}
         return list(self._categories.values())
 
-    def create_category(self, name: str, parent: int = 0) -> Category:
-        """Create one category under *parent* (an existing one of that name is returned)."""
+    def create_category(self, name: str, parent: int = 0, *, slug: str | None = None,
+                        description: str | None = None) -> Category:
+        """See :meth:`Cms.create_category`."""
         self.list_categories()
         assert self._categories is not None
-        category = self._create_category(name, parent)
+        category = self._create_category(name, parent, slug=slug, description=description)
         self._categories[category.id] = category
         return category
 
@@ -139,7 +140,8 @@ class AdapterBase:
     def _load_categories(self) -> Iterable[Category]:
         raise NotImplementedError
 
-    def _create_category(self, name: str, parent: int) -> Category:
+    def _create_category(self, name: str, parent: int, *, slug: str | None = None,
+                         description: str | None = None) -> Category:
         raise NotImplementedError
 
     def _current_categories(self, post_ids: Sequence[int]) -> dict[int, list[int]]:

@@ -40,6 +40,7 @@ from urllib.parse import quote
 
 from cms_bridge.errors import ConflictError, NotFoundError, SiteError
 from cms_bridge.wordpress.models import (
+    SLUG_MAX_BYTES,
     Category,
     CategoryChange,
     Media,
@@ -51,7 +52,9 @@ from cms_bridge.wordpress.models import (
     key_from_slug,
     name_key,
     plain_text,
+    stored_text,
     split_category_path,
+    wordpress_slug,
 )
 
 TRASHED = "__trashed"
@@ -94,6 +97,7 @@ class StoredTerm:
     raw_name: str
     parent: int
     slug: str
+    description: str = ""
 
 
 @dataclass
@@ -415,13 +419,18 @@ class FakeCms:
         assert leaf is not None
         return self._category(leaf)
 
-    def create_category(self, name: str, parent: int = 0) -> Category:
-        """See :meth:`Cms.create_category`: an existing one of that name is returned."""
+    def create_category(self, name: str, parent: int = 0, *, slug: str | None = None,
+                        description: str | None = None) -> Category:
+        """See :meth:`Cms.create_category`: an existing one of that name (and slug, if given) is returned."""
         self._count("create_category")
         self._check_fault("create_category", name, parent)
-        return self._category(self._find_term(name, parent) or self._insert_term(name, parent))
+        existing = self._find_term(name, parent)
+        if existing is not None and (slug is None or existing.slug == slug):
+            return self._category(existing)
+        return self._category(self._insert_term(name, parent, slug=slug, description=description or ""))
 
-    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None,
+                        description: str | None = None) -> Category:
         """See :meth:`Cms.update_category`."""
         self._count("update_category")
         self._check_fault("update_category", category_id)
@@ -443,6 +452,8 @@ class FakeCms:
             raise ConflictError("A term with the name provided already exists with this parent.", method="POST",
                                 url=self.base_url, status=400, code="term_exists")
         term.raw_name, term.parent = new_name, new_parent
+        if description is not None:
+            term.description = description
         return self._category(term)
 
     def delete_category(self, category_id: int) -> None:
@@ -572,7 +583,7 @@ class FakeCms:
         return next((t for t in self.terms.values()
                      if t.parent == parent and name_key(t.raw_name) == name_key(name)), None)
 
-    def _insert_term(self, name: str, parent: int) -> StoredTerm:
+    def _insert_term(self, name: str, parent: int, *, slug: str | None = None, description: str = "") -> StoredTerm:
         if parent and parent not in self.terms:
             raise NotFoundError("Parent term does not exist.", method="POST", url=self.base_url, status=400,
                                 code="rest_term_invalid")
@@ -580,14 +591,30 @@ class FakeCms:
         if not plain_text(raw):
             raise SiteError("A name is required for this term.", method="POST", url=self.base_url, status=400,
                             code="empty_term_name")
-        if self._find_term(raw, parent) is not None:
+        clash = self._find_term(raw, parent)
+        if clash is not None and (slug is None or clash.slug == slug):
             raise ConflictError("A term with the name provided already exists with this parent.", method="POST",
                                 url=self.base_url, status=400, code="term_exists")
-        term = StoredTerm(self._next_term, raw, parent, _unique(_slugify(plain_text(raw)),
-                                                                {t.slug for t in self.terms.values()}))
+        term = StoredTerm(self._next_term, raw, parent, self._term_slug(slug or wordpress_slug(raw), parent),
+                          description)
         self._next_term += 1
         self.terms[term.id] = term
         return term
+
+    def _term_slug(self, slug: str, parent: int) -> str:
+        # wp_unique_term_slug: a taken slug gets its parents' slugs appended, then -2, -3...;
+        # the result must fit wp_terms.slug or the insert fails.
+        used = {t.slug for t in self.terms.values()}
+        if slug in used:
+            ancestor = parent
+            while ancestor and slug in used:
+                slug = f"{slug}-{self.terms[ancestor].slug}"
+                ancestor = self.terms[ancestor].parent
+            slug = _unique(slug, used)
+        if len(slug) > SLUG_MAX_BYTES:
+            raise SiteError("Could not insert term into the database.", method="POST", url=self.base_url,
+                            status=500, code="db_insert_error")
+        return slug
 
     # -- what the adapters return -----------------------------------------------------------
 
@@ -601,7 +628,8 @@ class FakeCms:
 
     def _category(self, term: StoredTerm) -> Category:
         count = sum(1 for p in self.posts.values() if p.status == "publish" and term.id in p.categories)
-        return Category(id=term.id, name=plain_text(term.raw_name), parent=term.parent, slug=term.slug, count=count)
+        return Category(id=term.id, name=plain_text(term.raw_name), parent=term.parent, slug=term.slug, count=count,
+                        description=term.description, stored_name=stored_text(term.raw_name))
 
 
 def _media(stored: StoredMedia) -> Media:

@@ -40,6 +40,15 @@ def plain_text(value: str) -> str:
     return unicodedata.normalize("NFC", html.unescape(value)).strip()
 
 
+def stored_text(value: str) -> str:
+    """Decode HTML entities and normalise to NFC, keeping every space (what the database holds).
+
+    Args:
+        value: a name or description as WordPress returns it (``&amp;`` escaped).
+    """
+    return unicodedata.normalize("NFC", html.unescape(value))
+
+
 def name_key(name: str) -> str:
     """The form two category names are compared in: decoded, NFC, spacing collapsed, case folded."""
     return " ".join(plain_text(name).split()).casefold()
@@ -58,6 +67,51 @@ def split_category_path(path: str) -> list[str]:
 
 
 _SEPARATOR = re.compile(r"\s+/\s+")
+#: One character of a slug: an ASCII one, or the percent-encoded bytes of one UTF-8 character.
+_SLUG_CHAR = re.compile(r"%[0-7][0-9a-f]|%[cd][0-9a-f]%[89ab][0-9a-f]|%e[0-9a-f](?:%[89ab][0-9a-f]){2}"
+                        r"|%f[0-7](?:%[89ab][0-9a-f]){3}|.")
+
+#: WordPress's slug column (wp_terms.slug) is VARCHAR(200); a longer slug fails the insert.
+SLUG_MAX_BYTES = 200
+#: Characters sanitize_title drops from a slug ("save" context): soft hyphen, zero-width and
+#: direction marks, inverted and angle quotes, curly quotes, ©, ®, °, …, ™, accents.
+_SLUG_DROPPED = frozenset("".join(f"%{b:02x}" for b in c.encode()) for c in "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+                        "\u00a1\u00bf\u00ab\u00bb\u2039\u203a\u2018\u2019\u201a\u201b\u201c\u201d"
+                        "\u201e\u201f\u2022\u00a9\u00ae\u00b0\u2026\u2122\u00b4\u02ca\u0301\u0341"
+                        "\u0300\u0304\u030c")
+#: ... and those it turns into a dash: no-break space, non-breaking hyphen, en and em dash.
+_SLUG_DASHES = ("%c2%a0", "%e2%80%91", "%e2%80%93", "%e2%80%94")
+
+
+def wordpress_slug(name: str) -> str:
+    """The slug WordPress makes from a category name (``sanitize_title``), at most 200 bytes.
+
+    Non-ASCII letters are percent-encoded (a Thai character is nine bytes: ``%e0%b8%81``), the
+    encoding stops before the character that would pass 200 bytes, entities and ASCII punctuation
+    go, spaces become dashes.
+
+    Args:
+        name: the category name (entities decoded or not).
+    """
+    text = plain_text(name).lower()
+    encoded: list[str] = []
+    length = 0
+    for char in text:
+        piece = char if char.isascii() else "".join(f"%{b:02x}" for b in char.encode())
+        if length + len(piece) > SLUG_MAX_BYTES:
+            break
+        encoded.append(piece)
+        length += len(piece)
+    slug = "".join(encoded)
+    for dash in _SLUG_DASHES:
+        slug = slug.replace(dash, "-")
+    for char in _SLUG_CHAR.findall(slug):
+        if char in _SLUG_DROPPED:
+            slug = slug.replace(char, "")
+    slug = slug.replace("%c3%97", "x").replace(".", "-").replace("/", "-")
+    slug = re.sub(r"[^%a-z0-9 _-]", "", slug)
+    slug = re.sub(r"-+", "-", re.sub(r"\s+", "-", slug)).strip("-")
+    return slug
 
 
 class Term(Protocol):
@@ -188,6 +242,9 @@ class Category(_Model):
     parent: int = 0
     slug: str = ""
     count: int = Field(default=0, description="Published posts only (WordPress counts no others).")
+    description: str = ""
+    stored_name: str = Field(default="", description="The name as stored: entities decoded, NFC, spacing kept "
+                             "(``name`` is trimmed); WordPress's API cannot write back doubled or trailing spaces.")
 
 
 class PostQuery(_Model):

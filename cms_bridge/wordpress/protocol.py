@@ -90,12 +90,18 @@ class Cms(Protocol):
         """The leaf category of ``"A / B / C"``, creating missing levels."""
         ...
 
-    def create_category(self, name: str, parent: int = 0) -> Category:
-        """Create one category under *parent* (an existing one of that name is returned)."""
+    def create_category(self, name: str, parent: int = 0, *, slug: str | None = None,
+                        description: str | None = None) -> Category:
+        """Create one category under *parent* (an existing one of that name is returned).
+
+        A *slug* is asked for exactly (WordPress still makes it unique); with one, an existing
+        category of the same name but another slug is not returned: a new one is made.
+        """
         ...
 
-    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
-        """Rename a category and/or move it under another parent (0 = top level)."""
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None,
+                        description: str | None = None) -> Category:
+        """Rename a category, move it under another parent (0 = top level), set its description."""
         ...
 
     def delete_category(self, category_id: int) -> None:

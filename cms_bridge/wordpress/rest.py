@@ -36,6 +36,7 @@ from cms_bridge.wordpress.models import (
     SiteInfo,
     key_from_slug,
     plain_text,
+    stored_text,
 )
 from cms_bridge.wordpress.protocol import site_zone
 
@@ -43,7 +44,7 @@ PAGE = 100
 TRASHED = "__trashed"  # WordPress appends this to the slug of a post moved to the trash
 #: The header every WordPress page carries naming its REST root (discovery without guessing).
 API_LINK = re.compile(r'<([^>]+)>;\s*rel="https://api\.w\.org/"')
-_TERM_FIELDS = "id,name,parent,slug,count"
+_TERM_FIELDS = "id,name,parent,slug,count,description"
 _MEDIA_FIELDS = "id,slug,source_url,mime_type,title,media_details"
 _POST_FIELDS = "id,slug,title,status,date_gmt,modified_gmt,categories,tags,featured_media,link,author,comment_status"
 
@@ -302,9 +303,11 @@ class RestAdapter(AdapterBase):
         for item in self._pages("/wp/v2/categories", {"_fields": _TERM_FIELDS, "hide_empty": "false"}):
             yield _category(item)
 
-    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None,
+                        description: str | None = None) -> Category:
         """See :meth:`Cms.update_category`."""
-        body = {k: v for k, v in (("name", name), ("parent", parent)) if v is not None}
+        body = {k: v for k, v in (("name", name), ("parent", parent), ("description", description))
+                if v is not None}
         category = _category(self._call("POST", f"/wp/v2/categories/{category_id}", json=body,
                                         params={"_fields": _TERM_FIELDS}))
         if self._categories is not None:
@@ -317,10 +320,12 @@ class RestAdapter(AdapterBase):
         if self._categories is not None:
             self._categories.pop(category_id, None)
 
-    def _create_category(self, name: str, parent: int) -> Category:
+    def _create_category(self, name: str, parent: int, *, slug: str | None = None,
+                         description: str | None = None) -> Category:
+        body: dict[str, Any] = {"name": name, "parent": parent}
+        body.update({k: v for k, v in (("slug", slug), ("description", description)) if v is not None})
         try:
-            item = self._call("POST", "/wp/v2/categories", json={"name": name, "parent": parent},
-                              params={"_fields": _TERM_FIELDS})
+            item = self._call("POST", "/wp/v2/categories", json=body, params={"_fields": _TERM_FIELDS})
         except ConflictError as error:
             # Created meanwhile by someone else: WordPress names the existing term.
             item = self._call("GET", f"/wp/v2/categories/{_term_id(error)}", params={"_fields": _TERM_FIELDS})
@@ -390,7 +395,8 @@ def _media(item: Mapping[str, Any]) -> Media:
 
 def _category(item: Mapping[str, Any]) -> Category:
     return Category(id=item["id"], name=plain_text(item["name"]), parent=item.get("parent", 0),
-                    slug=item.get("slug", ""), count=item.get("count", 0))
+                    slug=item.get("slug", ""), count=item.get("count", 0),
+                    description=stored_text(str(item.get("description") or "")), stored_name=stored_text(item["name"]))
 
 
 def _raw(field: Any) -> str:

@@ -47,6 +47,7 @@ from cms_bridge.wordpress.models import (
     SiteInfo,
     key_from_slug,
     plain_text,
+    stored_text,
 )
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 
@@ -207,15 +208,24 @@ class XmlRpcAdapter(AdapterBase):
         for term in self._call(GetTerms("category", {"hide_empty": False}, results_class=dict)):
             yield _category(term)
 
-    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None) -> Category:
+    def update_category(self, category_id: int, *, name: str | None = None, parent: int | None = None,
+                        description: str | None = None) -> Category:
         """See :meth:`Cms.update_category`."""
         term: dict[str, Any] = {"taxonomy": "category"}
         if name is not None:
             term["name"] = name
         if parent is not None:
             term["parent"] = parent
+        if description is not None:
+            term["description"] = description
         self._call(EditTerm(category_id, term))
         category = _category(self._call(GetTerm("category", category_id, results_class=dict)))
+        if parent is not None and category.parent != parent:
+            # wp.editTerm ignores parent 0 without a fault: over XML-RPC a category cannot be
+            # moved to the top level. Say so rather than report a move that did not happen.
+            raise SiteError(f"the XML-RPC API cannot move category #{category_id} to the top level "
+                            "(use api = \"rest\")", method="POST", url=self.http.base_url, status=None,
+                            code="xmlrpc_no_top_level")
         if self._categories is not None:
             self._categories[category.id] = category
         return category
@@ -226,10 +236,12 @@ class XmlRpcAdapter(AdapterBase):
         if self._categories is not None:
             self._categories.pop(category_id, None)
 
-    def _create_category(self, name: str, parent: int) -> Category:
+    def _create_category(self, name: str, parent: int, *, slug: str | None = None,
+                         description: str | None = None) -> Category:
         term: dict[str, Any] = {"taxonomy": "category", "name": name}
         if parent:  # WordPress rejects parent 0 ("Empty Term.") instead of meaning the top
             term["parent"] = parent
+        term.update({k: v for k, v in (("slug", slug), ("description", description)) if v is not None})
         try:
             term_id = int(self._call(NewTerm(term)))
         except SiteError as error:
@@ -239,7 +251,7 @@ class XmlRpcAdapter(AdapterBase):
             if "already exists" not in str(error):
                 raise
             existing = CategoryTree(list(self._load_categories())).child(parent, name)
-            if existing is None:
+            if existing is None or (slug is not None and existing.slug != slug):
                 raise
             return existing
         return _category(self._call(GetTerm("category", term_id, results_class=dict)))
@@ -285,7 +297,8 @@ class XmlRpcAdapter(AdapterBase):
 
 def _category(term: Mapping[str, Any]) -> Category:
     return Category(id=int(term["term_id"]), name=plain_text(term["name"]), parent=int(term.get("parent") or 0),
-                    slug=term.get("slug", ""), count=int(term.get("count") or 0))
+                    slug=term.get("slug", ""), count=int(term.get("count") or 0),
+                    description=stored_text(str(term.get("description") or "")), stored_name=stored_text(term["name"]))
 
 
 def _post(item: Mapping[str, Any]) -> Post:

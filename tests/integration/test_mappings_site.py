@@ -13,6 +13,9 @@ from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.categories.mappings_check import apply_mappings, check_mappings
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
+from cms_bridge.wordpress.models import PostQuery
+
+from .test_migration_traps import sql
 
 KINDS = """
 [kinds.news]
@@ -93,6 +96,13 @@ def office_site(clean_site: Config) -> dict[str, int]:
     ids["O20 look-alike"] = category(rest, "O20ประกาศจัดซื้อทดสอบ", ids["ITA 2567"])
     posts(rest, ids["จัดซื้อทดสอบ"], ["publish", "publish", "draft"])
     posts(rest, ids["คลังเก่าทดสอบ"], ["publish", "publish", "publish"])
+    # Empty by WordPress's term count (published posts only), yet holding a post.
+    for name, status in (("ร่างทดสอบ", "draft"), ("ส่วนตัวทดสอบ", "private"), ("ถังทดสอบ", "trash")):
+        ids[name] = category(rest, name)
+        posts(rest, ids[name], ["draft" if status == "trash" else status])
+        if status == "trash":
+            (post,) = rest.iter_posts(PostQuery(statuses=("draft",), category=ids[name]))
+            rest.set_status(post.id, "trash")
     return ids
 
 
@@ -104,9 +114,12 @@ def test_the_check_finds_exactly_what_was_made_and_apply_completes_the_tree(
     listing = {c.id: c for c in RestAdapter(HttpClient(clean_site)).list_categories()}
     hello_world = listing[1].count  # WordPress's sample post, if the installation kept it
 
+    rest.site_info()  # read once per adapter (discovery, settings), as any command does
     rest.http.requests_sent = 0
     report = check_mappings(rest, mappings, ita_years=[2567])
-    assert rest.http.requests_sent == 2  # API discovery + one page of categories; no post read
+    # One page of categories; no post read, only a count for each empty unmapped category the
+    # check could advise deleting (all statuses, trash included).
+    assert rest.http.requests_sent == 1 + 4
 
     # the REST API stores "&amp;" and the adapter decodes it: the mapping's "ประกาศ & คำสั่ง" exists
     assert listing[ids["ประกาศ &amp; คำสั่ง"]].name == "ประกาศ & คำสั่ง"
@@ -128,16 +141,30 @@ def test_the_check_finds_exactly_what_was_made_and_apply_completes_the_tree(
     assert unmapped == {(ids["คลังเก่าทดสอบ"], 3)} | ({(1, hello_world)} if hello_world else set())
 
     empty = {f.category.id: f.category.mapped for f in report.empty}
+    held = {ids[n] for n in ("ร่างทดสอบ", "ส่วนตัวทดสอบ", "ถังทดสอบ")}
     expected_empty = {ids["หมวดว่างทดสอบ"]: False, ids["ประกาศ &amp; คำสั่ง"]: True, ids["กลุ่มงานทดสอบ"]: True}
-    assert empty == expected_empty | ({} if hello_world else {1: False})
+    assert empty == expected_empty | dict.fromkeys(held, False) | ({} if hello_world else {1: False})
+    fixes = {f.category.id: f.fix for f in report.empty}
+    assert fixes[ids["หมวดว่างทดสอบ"]].startswith("delete it")
+    # The SQL says each holds one post: never advised for deletion (delete_empty would refuse).
+    for held_id in held:
+        assert sql(f"SELECT COUNT(*) FROM wp_term_relationships r JOIN wp_term_taxonomy tt"
+                   f" ON tt.term_taxonomy_id = r.term_taxonomy_id WHERE tt.term_id = {held_id}") == [["1"]]
+        assert fixes[held_id].startswith("holds 1 post not published") and "refuses" in fixes[held_id]
     assert not report.ok
     text = report.render_text()
     assert "cms-bridge mappings apply" in text and '"คลังเก่าทดสอบ" (id' in text and "merge" in text
 
     # apply: one listing (plus discovery) and one request per missing level, nothing duplicated
     rest = fresh(clean_site)
+    terms_before = int(sql("SELECT COUNT(*) FROM wp_term_taxonomy WHERE taxonomy = 'category'")[0][0])
     leaves = apply_mappings(rest, mappings, ita_years=[2567])
     assert rest.http.requests_sent == 2 + report.categories_to_create
+    made = int(sql("SELECT COUNT(*) FROM wp_term_taxonomy WHERE taxonomy = 'category'")[0][0]) - terms_before
+    # What apply says it did is what the database shows: 4 made, 3 of the 6 leaves were there.
+    assert made == len(leaves.created) == 4 and leaves.existing == 3
+    assert leaves.summary().startswith("created 4 categories: #")
+    assert leaves.summary().endswith("; 6 mapped paths on the site now (3 there already, 3 completed)")
     # in wanted order: news, notices, procurement, group admin, ITA O20, ITA O21
     assert leaves[1].id == ids["ประกาศ &amp; คำสั่ง"] and leaves[2].id == ids["จัดซื้อทดสอบ"]
     assert leaves[3].parent == ids["กลุ่มงานทดสอบ"] and leaves[4].id == ids["O20"]

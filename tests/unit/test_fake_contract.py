@@ -5,6 +5,8 @@ The ``site`` checker reads the fake's stored state directly, never through the m
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -62,7 +64,8 @@ class FakeChecker:
         return next(c for c in self.fresh_categories() if c.id == parent)
 
     def fresh_categories(self) -> list[Category]:
-        return [Category(id=t.id, name=plain_text(t.raw_name), parent=t.parent, slug=t.slug)
+        return [Category(id=t.id, name=plain_text(t.raw_name), parent=t.parent, slug=t.slug,
+                         description=t.description, stored_name=html.unescape(t.raw_name))
                 for t in self.fake.terms.values()]
 
     def add_post(self, *, title: str, slug: str, status: PostStatus) -> int:

@@ -73,7 +73,8 @@ def test_plan_apply_interrupt_resume_and_rollback(site: FakeCms, ledger: Ledger,
     engine = MigrationEngine(site, ledger)
     changes = engine.plan(plan)
     moved = [c for c in changes if c.kind == "post_categories"]
-    assert len(moved) == len(announcements) + len(summaries) + 2 * len(duplicate_news)
+    # A merged post is one change (the source swapped for the target), not two.
+    assert len(moved) == len(announcements) + len(summaries) + len(duplicate_news)
     assert snapshot(site) == original  # planning changed nothing
 
     # Cut off in the middle of the post writes (the 30th write fails), then resumed.
@@ -104,7 +105,7 @@ def test_plan_apply_interrupt_resume_and_rollback(site: FakeCms, ledger: Ledger,
     assert get_run(ledger, run_id).status == "done" and running_run(ledger, digest) is None
 
     undone = engine.rollback(run_id)
-    assert undone == len(changes)
+    assert (undone.undone, undone.conflicts) == (len(changes), [])
     posts, terms = snapshot(site)
     recreated = {n: i for i, (n, _) in terms.items()}
     remap = {made["cats"][n]: recreated[n] for n in ("ข่าว ประชาสัมพันธ์", "หมวดว่าง")}
@@ -144,11 +145,12 @@ def steps(*body: str) -> str:
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    (['action = "merge"\nfrom = "ก"\ninto = "ก"'], "step 1: cannot merge 'ก' into itself"),
-    (['action = "merge"\nfrom = "ก"\ninto = "ข"'], "step 1: 'ก' has subcategories; reparent them first"),
-    (['action = "reparent"\ncategory = "ก"\nparent = "ก / ลูก"'], "that would be a cycle"),
-    (['action = "delete_empty"\ncategories = ["ก"]'], "step 1: 'ก' has subcategories"),
-    (['action = "delete_empty"\ncategories = ["ข"]'], "step 1: 'ข' still holds 1 post"),
+    (['action = "merge"\nfrom = "ก"\ninto = "ก"'], r"step 1: cannot merge 'ก' \(#2\) into itself"),
+    (['action = "merge"\nfrom = "ก"\ninto = "ข"'],
+     r"step 1: 'ก' \(#2\) has subcategories \('ก / ลูก' \(#3\)\); reparent them first"),
+    (['action = "reparent"\ncategory = "ก"\nparent = "ก / ลูก"'], r"'ก / ลูก' \(#3\) is inside 'ก' \(#2\); that would be a cycle"),
+    (['action = "delete_empty"\ncategories = ["ก"]'], r"step 1: 'ก' \(#2\) has subcategories"),
+    (['action = "delete_empty"\ncategories = ["ข"]'], r"step 1: 'ข' \(#4\) still holds 1 post\(s\) \(draft, e.g. #"),
     (['action = "create_tree"\nita_year = 2567'], "ita_year needs the ITA mappings"),
 ])
 def test_plans_that_cannot_be_done_are_refused_naming_the_step(site: FakeCms, ledger: Ledger, tmp_path: Path,
@@ -199,7 +201,7 @@ def test_rollback_of_a_created_category_deleted_meanwhile(site: FakeCms, ledger:
     run_id = engine.apply(plan, digest)
     created = next(t.id for t in site.terms.values() if t.raw_name == "ชั่วคราว")
     site.delete_category(created)
-    assert engine.rollback(run_id) == 1 and set(site.terms) == {1}
+    assert engine.rollback(run_id).undone == 1 and set(site.terms) == {1}
 
 
 def test_load_plan_reports_each_problem(tmp_path: Path) -> None:

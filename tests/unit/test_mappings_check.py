@@ -26,23 +26,31 @@ from cms_bridge.wordpress.models import Category, PostQuery
 class MemorySite(AdapterBase):
     """Categories in a list; the real cached listing and ensure_category_path on top."""
 
-    def __init__(self, categories: Iterable[Category] = ()) -> None:
+    def __init__(self, categories: Iterable[Category] = (), unpublished: dict[int, int] | None = None) -> None:
         self.terms = list(categories)
         self.listings = 0
         self.created: list[Category] = []
+        #: Posts in no published status, by category (term counts do not show them).
+        self.unpublished = unpublished or {}
+        self.counted: list[int] = []
 
     def _load_categories(self) -> list[Category]:
         self.listings += 1
         return list(self.terms)
 
-    def _create_category(self, name: str, parent: int) -> Category:
+    def _create_category(self, name: str, parent: int, *, slug: str | None = None,
+                         description: str | None = None) -> Category:
         category = Category(id=1000 + len(self.terms), name=name, parent=parent)
         self.terms.append(category)
         self.created.append(category)
         return category
 
     def count_posts(self, query: PostQuery) -> int:
-        raise AssertionError("the check must not count posts")
+        # Only an empty category the check would advise deleting is counted, in every status.
+        assert query.category is not None and "trash" in query.statuses and "draft" in query.statuses
+        self.counted.append(query.category)
+        published = next(c.count for c in self.terms if c.id == query.category)
+        return published + self.unpublished.get(query.category, 0)
 
     def iter_posts(self, query: PostQuery):  # type: ignore[no-untyped-def]
         raise AssertionError("the check must not download posts")
@@ -298,6 +306,16 @@ def test_unmapped_categories_with_posts_and_empty_ones(mappings: Mappings) -> No
     assert "เอกสารเก่า" not in paths(again.unmapped_with_posts)
 
 
+def test_an_empty_category_holding_an_unpublished_post_is_never_advised_for_deletion(mappings: Mappings) -> None:
+    site = MemorySite(complete_site() + [cat(52, "หมวดว่าง"), cat(54, "มีร่าง")], unpublished={54: 1})
+    report = check_mappings(site, mappings, ita_years=[2567])
+    fixes = {f.category.path: f.fix for f in report.empty}
+    assert "delete_empty" in fixes["หมวดว่าง"]
+    assert "delete_empty" in fixes["มีร่าง"] and "refuses" in fixes["มีร่าง"]
+    assert fixes["มีร่าง"].startswith("holds 1 post not published") and not fixes["มีร่าง"].startswith("delete")
+    assert sorted(site.counted) == [52, 54]  # mapped and default categories are not counted
+
+
 def test_mapped_empty_categories_are_notes_not_problems(mappings: Mappings) -> None:
     site = [c if c.id != 9 else cat(9, "O20 ประกาศจัดซื้อ", 8) for c in complete_site()]
     report = check_mappings(MemorySite(site), mappings, ita_years=[2567])
@@ -352,10 +370,17 @@ def test_apply_creates_exactly_the_missing_levels_with_one_listing(mappings: Map
     assert leaves[3].parent == 6 and leaves[4].id == 9  # existing levels reused
     after = check_mappings(MemorySite(site.terms), mappings, ita_years=[2567])
     assert after.missing == [] and after.ok
-    assert apply_mappings(site, mappings, ita_years=[2567]) == leaves and len(site.created) == 6  # idempotent
+    assert [c.name for c in leaves.created] == [c.name for c in site.created]
+    assert leaves.existing == 1  # only O20 was there
+    assert leaves.summary().startswith("created 6 categories: #")
+    assert leaves.summary().endswith("; 6 mapped paths on the site now (1 there already, 5 completed)")
+    again = apply_mappings(site, mappings, ita_years=[2567])
+    assert again == leaves and len(site.created) == 6  # idempotent
+    assert (again.created, again.existing) == ([], 6)
 
 
 def test_apply_on_a_complete_site_creates_nothing(mappings: Mappings) -> None:
     site = MemorySite(complete_site())
-    apply_mappings(site, mappings, ita_years=[2567])
+    done = apply_mappings(site, mappings, ita_years=[2567])
     assert site.created == [] and site.listings == 1
+    assert done.summary() == f"created nothing; {len(done)} mapped paths on the site now ({len(done)} there already, 0 completed)"
