@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
 from cms_bridge.channels import Channel
 from cms_bridge.config import Config, load_config
@@ -38,6 +38,7 @@ from cms_bridge.intake.inbox import (
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
+from cms_bridge.intake.idguard import mask_id_numbers
 from cms_bridge.intake.request import Decision
 from cms_bridge.publishing.reconciler import Reconciler, SyncReport
 from cms_bridge.wordpress import connect
@@ -72,6 +73,18 @@ class RequestStatus(BaseModel):
     held: Literal["blocked", "invalid"] | None = None
     reasons: list[str] = []
     source: str | None = None
+
+    @field_validator("request_id", "title", "source")
+    @classmethod
+    def _masked(cls, value: str | None) -> str | None:
+        # A row is shown and dumped as JSON: an ID number in a held request's id, title or
+        # folder is never printed whole.
+        return mask_id_numbers(value) if value else value
+
+    @field_validator("reasons")
+    @classmethod
+    def _masked_reasons(cls, value: list[str]) -> list[str]:
+        return [mask_id_numbers(reason) for reason in value]
 
 
 class PlanReport(SyncReport):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer, field_validator
 
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
@@ -136,10 +136,26 @@ class HeldRequest(BaseModel):
     #: The errors, each one line (``field (label): message``).
     reasons: list[str]
 
+    @field_validator("request_id", "title")
+    @classmethod
+    def _masked_title(cls, value: str | None) -> str | None:
+        # A request held back for an ID number in its title must not print the number.
+        return mask_id_numbers(value) if value else value
+
+    @field_validator("reasons")
+    @classmethod
+    def _masked_reasons(cls, value: list[str]) -> list[str]:
+        return [mask_id_numbers(reason) for reason in value]
+
+    @field_serializer("origin")
+    def _masked_origin(self, origin: Origin) -> dict[str, Any]:
+        # Kept whole in memory (it locates the file); shown masked (a folder named after a person).
+        return {k: mask_id_numbers(v) if isinstance(v, str) else v for k, v in origin.model_dump().items()}
+
     @property
     def source(self) -> str:
-        """Where it came from, as messages say it."""
-        return str(self.origin)
+        """Where it came from, as messages say it (ID numbers masked)."""
+        return mask_id_numbers(str(self.origin))
 
 
 class IntakeReport(BaseModel):

@@ -41,6 +41,15 @@ ACK = '\n[id_number_acknowledgement]\nby = "นายสมมุติ ใจ�
 BY = "นางสมมุติ ตรวจดี"
 
 
+@pytest.fixture(autouse=True)
+def _pictures_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These attacks are on the hand check of files the scan cannot read; pictures are such files
+    # where OCR is not installed (tests/unit/test_ocr.py covers pictures OCR reads).
+    from cms_bridge.intake import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+
+
 def _public(site: FakeCms, urls: list[str]) -> list[str]:
     """The URLs of *urls* a visitor can still download."""
     return [url for url in urls if site.public_file(url) is not None]
