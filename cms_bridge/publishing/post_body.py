@@ -98,8 +98,20 @@ def _attachment_item(path: str, title: str | None, file: UploadedFile, info: Att
     return f'<a href="{_e(file.url)}">{_e(label)}</a>{_e(suffix)}'
 
 
+def block_attributes(values: dict[str, object]) -> str:
+    """A block's attributes as WordPress writes them in its comment (``serialize_block_attributes``):
+    JSON with ``--``, ``<``, ``>``, ``&`` and ``"`` inside strings as ``\\u`` escapes, so no value
+    (a site address on a ``xn--`` Thai domain, say) can end or open the comment."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    # Quotes inside strings are already \" in JSON; WordPress writes them as \u0022 instead.
+    text = text.replace('\\"', "\\u0022")
+    for raw, escaped in (("--", "\\u002d\\u002d"), ("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return text
+
+
 def _pdf_embed(file: UploadedFile, label: str) -> str:
-    attrs = json.dumps({"id": file.media_id, "href": file.url, "displayPreview": True}, ensure_ascii=False)
+    attrs = block_attributes({"id": file.media_id, "href": file.url, "displayPreview": True})
     url = _e(file.url)
     return (f"<!-- wp:file {attrs} -->\n"
             f'<div class="wp-block-file"><object class="wp-block-file__embed" data="{url}" '

@@ -304,8 +304,6 @@ def test_foreign_markup_in_the_body_is_refused(bridge: Bridge, markup: str) -> N
         _gate(bridge).inert("x", post, urls={URL})
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a NUL after '<p' makes the body check read the tag as text; a "
-                                       "browser builds an element with the tag's event handlers")
 def test_a_tag_the_checker_reads_as_text_is_refused(bridge: Bridge) -> None:
     # The HTML tokenizer turns the NUL into U+FFFD inside the tag name: an unknown element that
     # keeps onfocus (fired by autofocus). Python's parser sees the text "<p" and "\x00 ...>".
@@ -354,8 +352,6 @@ def test_hostile_text_in_every_field_is_written_inert_and_passes_the_gate(bridge
     assert "ผลสอบ" in post.title and "ย่อหน้า ๒" in post.content
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: on a site whose address holds '--' (a Thai IDN domain, xn--...) "
-                                       "every post with a PDF is refused: the wp:file JSON carries the URL raw")
 def test_a_site_on_a_thai_domain_can_publish_a_pdf(config: Config, tmp_path: Path, inbox: Path,
                                                    site_clock: Clock) -> None:
     # โรงเรียนตัวอย่าง.ไทย as WordPress stores it: punycode, "--" in every media URL.

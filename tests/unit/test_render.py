@@ -57,7 +57,7 @@ def test_attachments_pdf_embed_gallery_and_featured_image(tmp_path: Path) -> Non
     rendered = render_post(request, files, infos)
     assert '<a href="https://x.example/plan.pdf">แผน &lt;ปี&gt; 2570</a> (PDF,' in rendered.content
     assert "3 หน้า" in rendered.content
-    assert '<!-- wp:file {"id": 11, "href": "https://x.example/plan.pdf", "displayPreview": true} -->' in rendered.content
+    assert '<!-- wp:file {"id":11,"href":"https://x.example/plan.pdf","displayPreview":true} -->' in rendered.content
     assert '<!-- wp:image {"id":12} -->' in rendered.content and "wp:gallery" in rendered.content
     assert rendered.featured_media == 12
     assert rendered.content.count("<!-- wp:") == rendered.content.count("<!-- /wp:")  # blocks balanced
