@@ -365,7 +365,7 @@ class Reconciler:
                 if info is None or info.sha256 in known:
                     continue
                 slug = _media_slug(ctx.request, info)
-                if slug not in on_site:
+                if slug not in on_site and all(slug != job[0] for job in jobs):
                     jobs.append((slug, info, _title_of(ctx.request, ref.path)))
         if len(jobs) < 2 or self.settings.upload_workers < 2:
             return {}
@@ -468,7 +468,13 @@ class Reconciler:
         known = self.ledger.media_for(request.request_id)
         refs = [*request.attachments, *request.images]
         slugs = {ref.path: _media_slug(request, ctx.infos[ref.path]) for ref in refs}
-        missing = [ref.path for ref in refs if ctx.infos[ref.path].sha256 not in known]
+        # One upload per content: the same bytes under two names are one file on the site (and
+        # so one to take down).
+        missing, seen = [], set(known)
+        for ref in refs:
+            if (sha := ctx.infos[ref.path].sha256) not in seen:
+                seen.add(sha)
+                missing.append(ref.path)
         if on_site is None:
             on_site = self.cms.find_media([slugs[p] for p in missing]) if missing else {}
         for path in missing:

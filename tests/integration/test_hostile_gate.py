@@ -101,8 +101,6 @@ def test_an_images_sub_sizes_are_gone_after_rejection(bridge: Bridge, inbox: Pat
     assert {url: requests.get(url, timeout=30).status_code for url in urls} == dict.fromkeys(urls, 404)
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: the same bytes under two names are uploaded twice and recorded "
-                                       "once; the other upload still answers 200 after rejection")
 def test_the_same_bytes_under_two_names_are_gone_after_rejection(bridge: Bridge, inbox: Path,
                                                                  clean_site: Config) -> None:
     folder = inbox / "twin-1"

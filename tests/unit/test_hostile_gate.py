@@ -231,8 +231,6 @@ def test_a_file_shared_by_two_requests_stays_for_the_one_still_approved(bridge: 
     assert _public(site, [a, b]) == [b]
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: the same bytes under two names are uploaded twice but recorded "
-                                       "once; the unrecorded upload stays public after rejection")
 def test_the_same_bytes_under_two_names_leave_no_file_behind_after_rejection(bridge: Bridge, inbox: Path,
                                                                               site: FakeCms) -> None:
     write_request(inbox, "dup", attachments=("doc.pdf", "copy.pdf"))
