@@ -357,7 +357,7 @@ class Reconciler:
         web server has several workers). Only the site is touched here: the ledger records the
         uploads afterwards, on this thread; a failed upload is simply retried, and reported, by
         the one-by-one path."""
-        jobs = []
+        jobs: list[tuple[str, AttachmentInfo, str | None]] = []
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
             for ref in (*ctx.request.attachments, *ctx.request.images):
