@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 
 from cms_bridge.errors import AttachmentError
 from cms_bridge.intake import extract
@@ -127,16 +127,22 @@ class Finding(BaseModel):
         """True for a national ID number."""
         return self.kind == "id_number"
 
-    @field_validator("source", "part")
+    @field_validator("part")
     @classmethod
-    def _masked_place(cls, value: str | None) -> str | None:
-        # A file or part named with an ID number is named masked, in every output.
+    def _masked_part(cls, value: str | None) -> str | None:
+        # A part (a sheet, an embedded file) named with an ID number is named masked.
         return mask_id_numbers(value) if value else value
+
+    @field_serializer("source")
+    def _masked_source(self, value: str) -> str:
+        # The source stays whole in memory, so a hand check is matched to exactly the file it
+        # names (two files whose names mask alike are two files); every output masks it.
+        return mask_id_numbers(value)
 
     @property
     def message(self) -> str:
         """One line for people: where, what, and the masked value."""
-        where = self.source
+        where = mask_id_numbers(self.source)
         if self.page is not None:
             where += f", sheet {self.page}" if isinstance(self.page, str) else f", page {self.page}"
         if self.part is not None:
@@ -179,7 +185,7 @@ class ScanResult(BaseModel):
         Args:
             request: the request the scan was made for (its ``checked_by_hand`` list).
         """
-        checked = {mask_id_numbers(check.path) for check in request.checked_by_hand}
+        checked = {check.path for check in request.checked_by_hand}
         return tuple(f for f in self.findings if f.kind in ("not_scanned", "possible_id_number")
                      and f.source not in checked)
 

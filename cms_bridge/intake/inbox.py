@@ -449,7 +449,7 @@ def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, 
     blocked = result.blocks(request)
     acknowledgement = request.id_number_acknowledgement
     for finding in result.id_numbers:
-        if blocked:
+        if acknowledgement is None:
             problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
                                     message=f"{finding.message}: publishing it is blocked; remove the number, "
                                             "or add [id_number_acknowledgement] with by and reason"))
@@ -457,15 +457,15 @@ def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, 
             problems.append(Problem(file=source, row=row, severity="warning",
                                     message=f"{finding.message} (acknowledged by {acknowledgement.by if acknowledgement else '?'})"))
     unread = set(result.unread(request))
-    checked = {mask_id_numbers(check.path): check.by for check in request.checked_by_hand}
+    checked = {check.path: check.by for check in request.checked_by_hand}
     for finding in result.warnings:
         if finding in unread:
             problems.append(Problem(file=source, row=row, field="checked_by_hand",
                                     message=f"{finding.message}: publishing it is blocked until a person looks at "
-                                            f"it; add [[checked_by_hand]] with path = \"{finding.source}\" and by"))
+                                            f"it; add [[checked_by_hand]] with path = \"{mask_id_numbers(finding.source)}\" and by"))
         elif finding.kind == "not_scanned":
             problems.append(Problem(file=source, row=row, severity="warning",
-                                    message=f"{finding.source}: the ID scan cannot read it {finding.note or ''}; "
+                                    message=f"{mask_id_numbers(finding.source)}: the ID scan cannot read it {finding.note or ''}; "
                                             f"checked by hand by {checked[finding.source]}".replace("  ", " ")))
         else:
             problems.append(Problem(file=source, row=row, severity="warning", message=finding.message))
