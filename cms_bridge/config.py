@@ -133,6 +133,30 @@ class OfficeConfig(_Section):
     mappings_dir: Path | None = None
 
 
+class DeskConfig(_Section):
+    """The office desk, ``cms-bridge desk serve`` (the ``[desk]`` table; see docs/desk.md)."""
+
+    #: The desk's own SQLite file for accounts and sessions (default: the ledger's path + ``.desk``).
+    database: Path | None = None
+    #: Served behind an HTTPS reverse proxy: cookies are sent only over HTTPS and the proxy's
+    #: ``X-Forwarded-Proto`` is trusted. Leave off only for a desk on this machine.
+    https: bool = False
+    #: Host names the desk answers to (Django's ALLOWED_HOSTS).
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+    #: The largest request body (all attachments of one upload together), in MB.
+    max_upload_mb: int = Field(default=100, ge=1, le=4096)
+    #: Failed logins of one user name from one address before it is locked out (django-axes).
+    login_failures: int = Field(default=5, ge=1, le=100)
+    #: Minutes a lockout lasts.
+    lockout_minutes: int = Field(default=30, ge=1, le=10080)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # CMS_BRIDGE_DESK_ALLOWED_HOSTS="desk.example.go.th,localhost"
+        return [h.strip() for h in value.split(",") if h.strip()] if isinstance(value, str) else value
+
+
 class Config(_Section):
     """The whole configuration, as loaded by :func:`load_config`."""
 
@@ -141,6 +165,7 @@ class Config(_Section):
     intake: IntakeConfig = IntakeConfig()
     sync: SyncConfig = SyncConfig()
     office: OfficeConfig = OfficeConfig()
+    desk: DeskConfig = DeskConfig()
     #: Where the configuration came from, for messages (not a setting).
     source: str = Field(default="environment", exclude=True)
 
@@ -178,6 +203,7 @@ class Config(_Section):
 #: The tables of the configuration file and their models (also the environment's sections).
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteConfig, "retry": RetryConfig, "intake": IntakeConfig, "sync": SyncConfig, "office": OfficeConfig,
+    "desk": DeskConfig,
 }
 
 
@@ -281,7 +307,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
 
 
 _PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "sync": ("ledger", "heartbeat"),
-              "office": ("mappings_dir",)}
+              "office": ("mappings_dir",), "desk": ("database",)}
 
 
 def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:

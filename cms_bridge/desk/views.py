@@ -1,0 +1,463 @@
+"""The desk's pages. Every view checks the account's role and group here, on the server.
+
+Data comes only from the :class:`~cms_bridge.bridge.Bridge` and its ledger; a page never keeps
+a request of its own. Text reaches the page through Django templates (auto-escaped).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cms_bridge.bridge import Bridge
+from cms_bridge.channels import CHANNEL_LABELS
+from cms_bridge.desk.forms import RecordForm, RequestForm, problem_field, request_data, safe_name
+from cms_bridge.desk.models import Profile
+from cms_bridge.desk.roles import GROUP_ROLES, ROLES
+from cms_bridge.desk.setup import current_config
+from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError
+from cms_bridge.intake.origin import Origin
+from cms_bridge.intake.request import PublicationRequest
+from cms_bridge.thaidate import OFFICE_TZ, ce_to_be, format_thai_date
+from cms_bridge.windows import closes_at, describe
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+#: Where a request is in the process, in Thai.
+STAGES = {
+    "submitted": "รอผู้อำนวยการกลุ่มลงนาม",
+    "returned": "ส่งกลับให้แก้ไข",
+    "endorsed": "รอคณะกรรมการพิจารณา",
+    "approved": "อนุญาตให้เผยแพร่",
+    "rejected": "ไม่อนุญาตให้เผยแพร่",
+}
+EVENT_LABELS = {
+    "request.added": "ยื่นคำขอ",
+    "request.amended": "แก้ไขคำขอ",
+    "request.endorsed": "ผู้อำนวยการกลุ่มลงนามเห็นชอบ",
+    "request.returned": "ผู้อำนวยการกลุ่มส่งกลับให้แก้ไข",
+    "decision.recorded": "คณะกรรมการบันทึกคำสั่ง",
+    "manual_publication.recorded": "บันทึกการเผยแพร่ช่องทางอื่น",
+    "sync.failed": "เผยแพร่ไม่สำเร็จ",
+    "media.uploaded": "อัปโหลดไฟล์ขึ้นเว็บไซต์",
+}
+STAGED = "desk_staged"
+
+
+def profile_of(request: HttpRequest) -> Profile:
+    """The signed-in account's profile; an account without one may do nothing."""
+    try:
+        profile: Profile = request.user.desk_profile  # type: ignore[union-attr]
+    except (Profile.DoesNotExist, AttributeError):
+        raise PermissionDenied("no desk role") from None
+    return profile
+
+
+def roles(*allowed: str) -> Callable[[View[P]], View[P]]:
+    """Let only accounts of these roles in (403 for the others)."""
+    def wrap(view: View[P]) -> View[P]:
+        @wraps(view)
+        def inner(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            if profile_of(request).role not in allowed:
+                raise PermissionDenied("not for this role")
+            return view(request, *args, **kwargs)
+        return login_required(inner)  # type: ignore[return-value]
+    return wrap
+
+
+@contextmanager
+def bridge_for(request: HttpRequest) -> Iterator[Bridge]:
+    """A Bridge whose events name the signed-in account."""
+    with Bridge(current_config(), actor=f"desk:{request.user.get_username()}") as bridge:
+        yield bridge
+
+
+@dataclass
+class Item:
+    """A request as the lists show it."""
+
+    request: PublicationRequest
+    stage: str
+    returned_comment: str | None = None
+    group_name: str = ""
+
+    @property
+    def stage_label(self) -> str:
+        return STAGES[self.stage]
+
+
+def stage_of(bridge: Bridge, request_id: str) -> Item:
+    """Where the request is: submitted, returned, endorsed, approved or rejected (of its current version)."""
+    ledger = bridge.ledger
+    request = ledger.get_request(request_id)
+    version = ledger.site_version(request_id)
+    group_name = bridge.mappings.group(request.group).name
+    if request.decision.status != "pending" and not version.awaiting_approval:
+        return Item(request, request.decision.status, group_name=group_name)
+    if request.endorsement is not None:
+        return Item(request, "endorsed", group_name=group_name)
+    returned = [e for e in ledger.events(request_id) if e.action == "request.returned"
+                and (e.after or {}).get("version") == version.current_version]
+    if returned:
+        return Item(request, "returned", str((returned[-1].after or {}).get("comment", "")), group_name=group_name)
+    return Item(request, "submitted", group_name=group_name)
+
+
+def may_see(profile: Profile, request: PublicationRequest) -> bool:
+    """A clerk or group director sees their group's requests; the other roles see all."""
+    return profile.role not in GROUP_ROLES or request.group == profile.group_key
+
+
+def _visible(bridge: Bridge, profile: Profile) -> list[Item]:
+    items = [stage_of(bridge, rid) for rid in bridge.ledger.list_request_ids()]
+    return [i for i in items if may_see(profile, i.request)]
+
+
+def _waiting(bridge: Bridge, profile: Profile, items: list[Item]) -> list[Item]:
+    role = profile.role
+    if role == "clerk":
+        return [i for i in items if i.stage in ("returned", "submitted", "endorsed")]
+    if role == "group_director":
+        return [i for i in items if i.stage == "submitted"]
+    if role == "committee":
+        return [i for i in items if i.stage == "endorsed"]
+    if role == "pr":
+        recorded = {(m.request_id, m.channel) for m in bridge.ledger.manual_publications()}
+        return [i for i in items if i.stage == "approved"
+                and any(c in i.request.channels and (i.request.request_id, c) not in recorded
+                        for c in ("social", "board"))]
+    return [i for i in items if i.stage not in ("approved", "rejected")]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What waits for me: the first page after login."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        items = _visible(bridge, profile)
+        waiting = _waiting(bridge, profile, items)
+    return render(request, "desk/home.html", {
+        "profile": profile, "role_label": ROLES.get(profile.role, profile.role), "waiting": waiting,
+        "items": sorted(items, key=lambda i: i.request.request_id, reverse=True),
+    })
+
+
+def _next_request_id(bridge: Bridge, group_key: str) -> str:
+    year = ce_to_be(datetime.now(OFFICE_TZ).year)
+    prefix = f"{year}-{group_key.replace('_', '-')}-"
+    taken = {rid for rid in bridge.ledger.list_request_ids() if rid.startswith(prefix)}
+    number = 1
+    while f"{prefix}{number:03d}" in taken:
+        number += 1
+    return f"{prefix}{number:03d}"
+
+
+@dataclass
+class StagedFile:
+    """An uploaded file kept in the store, waiting for its request to be filed."""
+
+    name: str
+    sha256: str
+    file_type: str = ""
+    pages: int | None = None
+    size: int = 0
+    findings: list[str] = field(default_factory=list)
+    blocks: bool = False
+
+
+def _staged(request: HttpRequest, bridge: Bridge) -> list[StagedFile]:
+    out = []
+    for name, sha256 in request.session.get(STAGED, []):
+        try:
+            kept = bridge.kept_file(sha256, name)
+        except AttachmentError as exc:
+            out.append(StagedFile(name, sha256, findings=[str(exc)], blocks=True))
+            continue
+        if kept is None:
+            continue
+        info, findings = kept
+        out.append(StagedFile(name, sha256, info.file_type, info.pages, info.size,
+                              [f.message for f in findings], any(f.blocks for f in findings)))
+    return out
+
+
+def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[str]]) -> None:
+    staged: list[list[str]] = [list(p) for p in request.session.get(STAGED, [])]
+    remove = set(request.POST.getlist("remove"))
+    staged = [p for p in staged if p[0] not in remove]
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-desk-") as scratch:
+        for upload in request.FILES.getlist("attachments"):
+            name = safe_name(upload.name or "")
+            path = Path(scratch) / name
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                info, _ = bridge.keep_upload(path)
+            except AttachmentError as exc:
+                errors.setdefault("attachments", []).append(str(exc))
+                continue
+            finally:
+                path.unlink(missing_ok=True)
+            staged = [p for p in staged if p[0] != name] + [[name, info.sha256]]
+    request.session[STAGED] = staged
+
+
+@roles("clerk")
+@require_http_methods(["GET", "POST"])
+def new_request(request: HttpRequest) -> HttpResponse:
+    """The request form: the memo's fields in its order, files checked at once, problems beside each field."""
+    profile = profile_of(request)
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    with bridge_for(request) as bridge:
+        if request.method == "GET":
+            request.session[STAGED] = []
+            form = RequestForm(bridge.mappings, profile, initial={
+                "requester_name": profile.full_name, "requester_position": profile.position,
+                "request_date": format_thai_date(datetime.now(OFFICE_TZ).date()), "window_kind": "permanent"})
+        else:
+            form = RequestForm(bridge.mappings, profile, request.POST)
+            _take_uploads(request, bridge, errors)
+            staged = _staged(request, bridge)
+            if form.is_valid() and not errors and request.POST.get("action") == "submit":
+                request_id = _next_request_id(bridge, profile.group_key)
+                data = request_data(form.cleaned_data, request_id=request_id, group=profile.group_key,
+                                    files=[s.name for s in staged])
+                try:
+                    bridge.submit_kept(data, {s.name: s.sha256 for s in staged},
+                                       origin=Origin.of_folder(f"desk/{request.user.get_username()}"),
+                                       actor=bridge.actor)
+                except IntakeError as exc:
+                    for problem in exc.problems:
+                        if problem.severity == "warning":
+                            warnings.append(problem.message)
+                        else:
+                            errors.setdefault(problem_field(problem.field), []).append(problem.message)
+                else:
+                    request.session[STAGED] = []
+                    messages.success(request, f"ยื่นคำขอ {request_id} แล้ว รอผู้อำนวยการกลุ่มลงนาม")
+                    return HttpResponseRedirect(reverse("desk:detail", args=[request_id]))
+        staged = _staged(request, bridge)
+        group_name = bridge.mappings.group(profile.group_key).name
+    for name, field_errors in form.errors.items():
+        errors.setdefault(name, []).extend(str(e) for e in field_errors)
+    return render(request, "desk/request_form.html", {
+        "form": form, "f": {name: {"bf": form[name], "errors": errors.get(name, [])} for name in form.fields},
+        "attachment_errors": errors.get("attachments", []), "errors": errors, "warnings": warnings, "staged": staged, "group_name": group_name,
+        "profile": profile, "all_errors": [(form.label_of(k), v) for k, v in errors.items()],
+    }, status=200 if request.method == "GET" or not errors else 400)
+
+
+@dataclass
+class FileRow:
+    """A file of a request with what the ID guard found in it."""
+
+    name: str
+    file_type: str
+    pages: int | None
+    size: int
+    findings: list[str]
+
+
+def _detail_context(bridge: Bridge, profile: Profile, request_id: str) -> dict[str, Any]:
+    if request_id not in bridge.ledger.list_request_ids():
+        raise Http404("no such request")
+    item = stage_of(bridge, request_id)
+    if not may_see(profile, item.request):
+        raise PermissionDenied("not your group's request")
+    req = item.request
+    version = bridge.ledger.site_version(request_id)
+    files = []
+    for name, sha256 in bridge.ledger.files_of(request_id, version.current_version).items():
+        try:
+            kept = bridge.kept_file(sha256, name)
+        except AttachmentError as exc:
+            files.append(FileRow(name, "?", None, 0, [str(exc)]))
+            continue
+        if kept is not None:
+            info, findings = kept
+            files.append(FileRow(name, info.file_type, info.pages, info.size, [f.message for f in findings]))
+    history = [{"at": e.at.astimezone(OFFICE_TZ), "actor": e.actor, "action": EVENT_LABELS.get(e.action, e.action),
+                "comment": (e.after or {}).get("comment") or (e.after or {}).get("note") or
+                (e.after or {}).get("error") or ""}
+               for e in bridge.ledger.events(request_id) if not e.action.startswith("media.")]
+    manual = [m for m in bridge.ledger.manual_publications() if m.request_id == request_id]
+    publication = bridge.ledger.get_publication(request_id)
+    return {
+        "item": item, "req": req, "profile": profile, "files": files, "history": history, "manual": manual,
+        "group_name": item.group_name, "kind_name": bridge.mappings.kind(req.kind).name,
+        "channels": [CHANNEL_LABELS[c] for c in sorted(req.channels)], "window": describe(req.window),
+        "publication": publication,
+        "can_endorse": profile.role == "group_director" and item.stage == "submitted",
+        "can_decide": profile.role == "committee" and item.stage == "endorsed",
+        "can_record": profile.role == "pr" and item.stage == "approved",
+        "record_form": RecordForm(initial={"title": req.title, "published_on": format_thai_date(date.today())}),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, request_id: str) -> HttpResponse:
+    """One request: the memo's fields, its files with the ID guard's findings, its history, the next step."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        context = _detail_context(bridge, profile, request_id)
+    return render(request, "desk/detail.html", context)
+
+
+def _checked_item(bridge: Bridge, profile: Profile, request_id: str) -> Item:
+    if request_id not in bridge.ledger.list_request_ids():
+        raise Http404("no such request")
+    item = stage_of(bridge, request_id)
+    if not may_see(profile, item.request):
+        raise PermissionDenied("not your group's request")
+    return item
+
+
+def _back(request_id: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("desk:detail", args=[request_id]))
+
+
+@roles("group_director")
+@require_POST
+def endorse(request: HttpRequest, request_id: str) -> HttpResponse:
+    """The group director signs (เห็นชอบ) or returns the request with a comment."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        item = _checked_item(bridge, profile, request_id)
+        if item.stage != "submitted":
+            raise PermissionDenied("not waiting for the director")
+        try:
+            if request.POST.get("action") == "return":
+                bridge.return_request(request_id, comment=request.POST.get("comment", ""), actor=bridge.actor)
+                messages.success(request, f"ส่งคำขอ {request_id} กลับให้แก้ไขแล้ว")
+            else:
+                bridge.endorse(request_id, name=profile.full_name, position=profile.position or "ผู้อำนวยการกลุ่ม",
+                               actor=bridge.actor)
+                messages.success(request, f"ลงนามเห็นชอบคำขอ {request_id} แล้ว ส่งต่อคณะกรรมการ")
+        except CmsBridgeError as exc:
+            messages.error(request, str(exc))
+    return _back(request_id)
+
+
+@roles("committee")
+@require_POST
+def decide(request: HttpRequest, request_id: str) -> HttpResponse:
+    """The committee's order: อนุญาต / ไม่อนุญาต (with the reason), recorded on the ledger channel."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        item = _checked_item(bridge, profile, request_id)
+        if item.stage != "endorsed":
+            raise PermissionDenied("not waiting for the committee")
+        status = request.POST.get("decision")
+        if status not in ("approved", "rejected"):
+            messages.error(request, "เลือก อนุญาต หรือ ไม่อนุญาต")
+            return _back(request_id)
+        try:
+            bridge.decide_endorsed(request_id, status=status,  # type: ignore[arg-type]
+                                   by=profile.full_name, position=profile.position or None,
+                                   note=request.POST.get("note") or None, actor=bridge.actor)
+        except CmsBridgeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"บันทึกคำสั่ง {STAGES[status]} สำหรับ {request_id} แล้ว")
+    return _back(request_id)
+
+
+@roles("pr")
+@require_POST
+def record(request: HttpRequest, request_id: str) -> HttpResponse:
+    """PR records a social-media or notice-board publication of an approved request."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        item = _checked_item(bridge, profile, request_id)
+        if item.stage != "approved":
+            raise PermissionDenied("only an approved request is published")
+        form = RecordForm(request.POST)
+        if not form.is_valid():
+            for name, errs in form.errors.items():
+                messages.error(request, f"{form.label_of(name)}: {' '.join(str(e) for e in errs)}")
+            return _back(request_id)
+        data = form.cleaned_data
+        try:
+            bridge.record_manual(group=item.request.group, channel=data["channel"], title=data["title"],
+                                 published_on=data["published_on"], recorded_by=profile.full_name,
+                                 request_id=request_id, note=data["link"] or None)
+        except CmsBridgeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"บันทึกการเผยแพร่ทาง{CHANNEL_LABELS[data['channel']]}แล้ว")
+    return _back(request_id)
+
+
+@dataclass
+class LiveRow:
+    """A request on the site (or held back), for the “what is live” page."""
+
+    request_id: str
+    title: str
+    url: str | None
+    state: str
+    note: str = ""
+
+
+@login_required
+def live(request: HttpRequest) -> HttpResponse:
+    """What is live, per group: published, scheduled, expiring within 30 days, withdrawn, blocked."""
+    profile = profile_of(request)
+    now = datetime.now(OFFICE_TZ)
+    soon = now + timedelta(days=30)
+    groups: dict[str, dict[str, list[LiveRow]]] = {}
+    with bridge_for(request) as bridge:
+        for row in bridge.status():
+            version = bridge.ledger.site_version(row.request_id)
+            req = version.request
+            if not may_see(profile, req):
+                continue
+            sections = groups.setdefault(bridge.mappings.group(req.group).name, {
+                "published": [], "scheduled": [], "expiring": [], "withdrawn": [], "blocked": []})
+            blocked = _blocked_reason(bridge, row.request_id)
+            live_row = LiveRow(row.request_id, row.title, row.url, row.state)
+            if blocked and row.decision == "approved":
+                live_row.note = blocked
+                sections["blocked"].append(live_row)
+            elif row.state == "published":
+                ends = closes_at(req.window)
+                if ends is not None and ends <= soon:
+                    live_row.note = format_thai_date(ends - timedelta(seconds=1))
+                    sections["expiring"].append(live_row)
+                sections["published"].append(live_row)
+            elif row.state in ("scheduled", "withdrawn"):
+                sections[row.state].append(live_row)
+    return render(request, "desk/live.html", {"profile": profile, "groups": sorted(groups.items())})
+
+
+def _blocked_reason(bridge: Bridge, request_id: str) -> str:
+    # The last thing a sync did with the request: a refusal by the publish gate, or a publication.
+    for event in reversed(bridge.ledger.events(request_id)):
+        if event.action.startswith("publication."):
+            return ""
+        if event.action == "sync.failed" and (event.after or {}).get("action") == "blocked":
+            return str((event.after or {}).get("error", ""))
+    return ""
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The page for a form sent without a valid CSRF token (403)."""
+    return render(request, "desk/error.html", {"message": "แบบฟอร์มหมดอายุหรือไม่ได้ส่งจากหน้านี้ โปรดเปิดหน้าใหม่แล้วลองอีกครั้ง"},
+                  status=403)

@@ -1,0 +1,293 @@
+"""The office desk through Django's test client: the story, and each role held to its own steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from cms_bridge.bridge import Bridge
+from cms_bridge.config import Config
+from cms_bridge.errors import DecisionError
+from cms_bridge.desk.forms import safe_name
+
+from .desk_support import (
+    ID_MASKED,
+    ID_NUMBER,
+    LOGIN_FAILURES,
+    MAX_UPLOAD_MB,
+    PASSWORD,
+    clean_pdf,
+    form_data,
+    id_pdf,
+    setup_desk,
+)
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">[gallery]'
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Config:
+    config = setup_desk(tmp_path)
+    from cms_bridge.desk.users import add_user
+
+    people = [
+        ("clerk1", "clerk", "ict", "นางสาวทดลอง ใจดี", "นักวิชาการคอมพิวเตอร์"),
+        ("clerk2", "clerk", "finance", "นายสมมุติ รักงาน", "นักวิชาการเงินและบัญชี"),
+        ("director1", "group_director", "ict", "นายตัวอย่าง มั่นคง", "ผู้อำนวยการกลุ่ม"),
+        ("director2", "group_director", "finance", "นางตัวอย่าง ยั่งยืน", "ผู้อำนวยการกลุ่ม"),
+        ("chair", "committee", None, "นายประธาน สมมุติ", "รองผู้อำนวยการ"),
+        ("pr1", "pr", None, "นางสาวข่าวดี สมมุติ", "เจ้าหน้าที่ประชาสัมพันธ์"),
+        ("admin1", "ict_admin", None, "นายดูแล ระบบ", "นักวิชาการคอมพิวเตอร์"),
+    ]
+    for username, role, group, name, position in people:
+        add_user(config, username, role=role, group=group, full_name=name, position=position, password=PASSWORD)
+    return config
+
+
+def login(username: str, **kwargs: Any) -> Client:
+    """A client signed in through the login form (so axes and the session rotation take part)."""
+    client = Client(**kwargs)
+    page = client.get("/login/")
+    response = client.post("/login/", {"username": username, "password": PASSWORD,
+                                       "csrfmiddlewaretoken": page.cookies["csrftoken"].value})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def file_request(client: Client, **overrides: Any) -> str:
+    """File a valid request with one clean PDF; return its id."""
+    client.get("/requests/new/")
+    response = client.post("/requests/new/", {**form_data(**overrides), "attachments": upload("ตาราง.pdf", clean_pdf())})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return str(response["Location"]).rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_a_request_goes_from_the_clerk_through_the_director_and_committee_to_pr(desk: Config) -> None:
+    clerk = login("clerk1")
+    assert clerk.get("/requests/new/").status_code == 200
+    found = clerk.post("/requests/new/", {**form_data(), "attachments": upload("รายชื่อ.pdf", id_pdf())})
+    page = found.content.decode()
+    assert found.status_code == 400
+    # The finding is shown beside the attachments, with its page and masked value, never the number.
+    attachments = page.split('id="field-attachments"', 1)[1].split("</div>", 1)[0]
+    assert "รายชื่อ.pdf, page 2" in attachments and ID_MASKED in attachments
+    assert ID_NUMBER not in page
+    # Replace the file: remove the staged one, upload a clean one.
+    filed = clerk.post("/requests/new/", {**form_data(), "remove": "รายชื่อ.pdf",
+                                          "attachments": upload("ตาราง.pdf", clean_pdf())})
+    assert filed.status_code == 302
+    request_id = filed["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert request_id.endswith("-ict-001")
+
+    director = login("director1")
+    assert request_id in director.get("/").content.decode().split('id="waiting"', 1)[1]
+    assert director.post(f"/requests/{request_id}/endorse/", {"action": "endorse"}).status_code == 302
+
+    chair = login("chair")
+    assert request_id in chair.get("/").content.decode().split('id="waiting"', 1)[1]
+    assert chair.post(f"/requests/{request_id}/decide/", {"decision": "approved"}).status_code == 302
+
+    pr = login("pr1")
+    assert request_id in pr.get("/").content.decode().split('id="waiting"', 1)[1]
+    assert pr.post(f"/requests/{request_id}/record/", {"channel": "board", "published_on": "๒ ธันวาคม ๒๕๖๙",
+                                                       "link": "บอร์ดหน้าสำนักงาน", "title": "ประกาศตารางสอบ"}
+                   ).status_code == 302
+    assert "nothing-waiting" in pr.get("/").content.decode()
+
+    with Bridge(desk) as bridge:
+        request = bridge.ledger.get_request(request_id)
+        record = bridge.ledger.current_record(request_id)
+        [manual] = bridge.ledger.manual_publications()
+        actions = [(e.action, e.actor) for e in bridge.ledger.events(request_id)]
+    # Thai digits and dates as typed.
+    assert request.request_date.isoformat() == "2026-09-01" and request.file_count == 1
+    assert request.window.kind == "fiscal_year" and request.window.fiscal_year == 2570
+    assert request.endorsement is not None and request.endorsement.name == "นายตัวอย่าง มั่นคง"
+    assert record is not None and record.channel == "ledger" and record.decision.by == "นายประธาน สมมุติ"
+    assert record.version_hash == bridge_version(desk, request_id)
+    assert (manual.channel, manual.request_id, manual.published_on.isoformat()) == ("board", request_id, "2026-12-02")
+    assert ("request.added", "desk:clerk1") in actions
+    assert ("request.endorsed", "desk:director1") in actions
+    assert ("decision.recorded", "desk:chair") in actions
+    assert ("manual_publication.recorded", "นางสาวข่าวดี สมมุติ") in actions
+    history = pr.get(f"/requests/{request_id}/").content.decode().split('id="history"', 1)[1]
+    assert "desk:director1" in history and "desk:chair" in history
+
+
+def bridge_version(config: Config, request_id: str) -> str:
+    with Bridge(config) as bridge:
+        return bridge.ledger.site_version(request_id).current_version
+
+
+def test_every_problem_is_shown_beside_its_field_at_once(desk: Config) -> None:
+    clerk = login("clerk1")
+    clerk.get("/requests/new/")
+    response = clerk.post("/requests/new/", form_data(title="", request_date="๓๑ กุมภาพันธ์ ๒๕๖๙", purpose="",
+                                                      window_kind="range", window_start="", window_end="",
+                                                      file_count="๒"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    for field in ("title", "request_date", "purpose", "window_start"):
+        box = page.split(f'id="field-{field}"', 1)[1].split("</div>", 1)[0]
+        assert 'class="error"' in box, field
+    with Bridge(desk) as bridge:
+        assert bridge.ledger.list_request_ids() == []
+
+
+def test_the_director_can_return_a_request_with_a_comment_and_the_clerk_sees_it(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    director = login("director1")
+    director.post(f"/requests/{request_id}/endorse/", {"action": "return", "comment": "แก้ชื่อเรื่อง"})
+    home = login("clerk1").get("/").content.decode()
+    assert "แก้ชื่อเรื่อง" in home and "ส่งกลับให้แก้ไข" in home
+    # Returned, so the committee cannot decide it.
+    assert login("chair").post(f"/requests/{request_id}/decide/", {"decision": "approved"}).status_code == 403
+
+
+@pytest.mark.parametrize(("who", "path", "data"), [
+    ("clerk1", "endorse", {"action": "endorse"}),
+    ("clerk1", "decide", {"decision": "approved"}),
+    ("director1", "decide", {"decision": "approved"}),
+    ("director2", "endorse", {"action": "endorse"}),  # another group's director
+    ("chair", "endorse", {"action": "endorse"}),
+    ("chair", "decide", {"decision": "approved"}),  # not endorsed yet
+    ("pr1", "decide", {"decision": "approved"}),
+    ("pr1", "record", {"channel": "board", "published_on": "2026-12-02", "title": "x"}),  # not approved
+    ("admin1", "endorse", {"action": "endorse"}),
+    ("admin1", "decide", {"decision": "approved"}),
+])
+def test_each_role_is_refused_what_it_may_not_do_by_direct_post(desk: Config, who: str, path: str,
+                                                                 data: dict[str, str]) -> None:
+    request_id = file_request(login("clerk1"))
+    before = events(desk, request_id)
+    response = login(who).post(f"/requests/{request_id}/{path}/", data)
+    assert response.status_code == 403
+    assert events(desk, request_id) == before
+
+
+def events(config: Config, request_id: str) -> list[str]:
+    with Bridge(config) as bridge:
+        return [e.action for e in bridge.ledger.events(request_id)]
+
+
+@pytest.mark.parametrize("who", ["director1", "chair", "pr1", "admin1", "clerk2"])
+def test_only_a_clerk_files_requests_and_only_for_their_own_group(desk: Config, who: str) -> None:
+    client = login(who)
+    response = client.post("/requests/new/", {**form_data(), "attachments": upload("a.pdf", clean_pdf())})
+    with Bridge(desk) as bridge:
+        ids = bridge.ledger.list_request_ids()
+        groups = {bridge.ledger.get_request(i).group for i in ids}
+    if who == "clerk2":  # a clerk files for their own group, whatever the form says
+        assert response.status_code == 302 and groups == {"finance"}
+    else:
+        assert response.status_code == 403 and ids == []
+
+
+def test_another_groups_people_cannot_see_a_request(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    assert login("clerk2").get(f"/requests/{request_id}/").status_code == 403
+    assert login("director2").get(f"/requests/{request_id}/").status_code == 403
+    assert login("chair").get(f"/requests/{request_id}/").status_code == 200
+    assert request_id not in login("clerk2").get("/").content.decode()
+
+
+def test_the_library_refuses_a_decision_before_the_director_endorsed(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    with Bridge(desk) as bridge, pytest.raises(DecisionError, match="not endorsed"):
+        bridge.decide_endorsed(request_id, status="approved", by="นายประธาน สมมุติ", actor="test")
+
+
+def test_a_rejection_needs_a_reason(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    login("director1").post(f"/requests/{request_id}/endorse/", {"action": "endorse"})
+    chair = login("chair")
+    chair.post(f"/requests/{request_id}/decide/", {"decision": "rejected", "note": ""})
+    assert "decision.recorded" not in events(desk, request_id)
+    chair.post(f"/requests/{request_id}/decide/", {"decision": "rejected", "note": "ข้อมูลไม่ครบ"})
+    with Bridge(desk) as bridge:
+        decision = bridge.ledger.current_decision(request_id)
+    assert decision is not None and (decision.status, decision.note) == ("rejected", "ข้อมูลไม่ครบ")
+
+
+# --- security -------------------------------------------------------------------------------------
+
+
+def test_a_post_without_the_csrf_token_is_refused(desk: Config) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/login/", {"username": "clerk1", "password": PASSWORD}).status_code == 403
+    clerk = login("clerk1", enforce_csrf_checks=True)
+    assert clerk.post("/requests/new/", form_data()).status_code == 403
+
+
+def test_the_session_id_changes_at_login(desk: Config) -> None:
+    client = Client()
+    client.get("/login/")
+    client.session.save()
+    client.cookies["sessionid"] = client.session.session_key or ""
+    before = client.cookies["sessionid"].value
+    response = client.post("/login/", {"username": "clerk1", "password": PASSWORD})
+    assert response.status_code == 302
+    after = client.cookies["sessionid"].value
+    assert before and after and after != before
+
+
+def test_logins_are_throttled_after_repeated_failures(desk: Config) -> None:
+    client = Client()
+    for _ in range(LOGIN_FAILURES - 1):
+        assert client.post("/login/", {"username": "clerk1", "password": "wrong-password"}).status_code == 200
+    assert client.post("/login/", {"username": "clerk1", "password": "wrong-password"}).status_code == 429
+    locked = client.post("/login/", {"username": "clerk1", "password": PASSWORD})
+    assert locked.status_code == 429 and 'id="locked"' in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_oversized_upload_is_refused_and_nothing_is_kept(desk: Config) -> None:
+    clerk = login("clerk1")
+    clerk.get("/requests/new/")
+    big = clean_pdf() + b"0" * (MAX_UPLOAD_MB * 1024 * 1024)
+    response = clerk.post("/requests/new/", {**form_data(), "attachments": upload("big.pdf", big)})
+    assert response.status_code == 413
+    with Bridge(desk) as bridge:
+        assert bridge.ledger.list_request_ids() == []
+        assert not any(bridge.ledger.files.root.rglob("*")) if bridge.ledger.files.root.exists() else True
+
+
+@pytest.mark.parametrize(("raw", "safe"), [
+    ("../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\win.pdf", "win.pdf"), ("a\x00b.pdf", "ab.pdf"),
+    ("..", "file"), ("/", "file"), (".hidden.pdf", "hidden.pdf"), ("ข่าว\u0301.pdf", "ข่าว\u0301.pdf"),
+])
+def test_an_uploaded_file_name_becomes_a_plain_name(raw: str, safe: str) -> None:
+    assert safe_name(raw) == safe
+
+
+def test_a_file_name_with_path_tricks_is_stored_under_a_plain_name(desk: Config, tmp_path: Path) -> None:
+    clerk = login("clerk1")
+    clerk.get("/requests/new/")
+    response = clerk.post("/requests/new/", {**form_data(),
+                                             "attachments": upload("../../../escape\x00d.pdf", clean_pdf())})
+    assert response.status_code == 302
+    request_id = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    with Bridge(desk) as bridge:
+        request = bridge.ledger.get_request(request_id)
+    [attachment] = request.attachments
+    assert "/" not in attachment.path and "\x00" not in attachment.path and attachment.path.endswith(".pdf")
+    assert not (tmp_path.parent / "escape.pdf").exists() and not Path("/escaped.pdf").exists()
+
+
+def test_html_in_every_text_field_is_shown_inert_on_the_desk(desk: Config) -> None:
+    fields = ("document_number", "requester_name", "requester_position", "title", "purpose", "body", "source")
+    request_id = file_request(login("clerk1"), **{f: f"ข้อความ {HOSTILE}" for f in fields})
+    for who in ("clerk1", "director1", "chair"):
+        page = login(who).get(f"/requests/{request_id}/").content.decode()
+        assert "<script>window.__pwned" not in page and "<img src=x" not in page
+        assert page.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") >= len(fields) - 1  # name shown once
+    home = login("clerk1").get("/").content.decode()
+    assert "<script>window.__pwned" not in home and "&lt;script&gt;" in home
