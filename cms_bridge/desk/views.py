@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms_bridge.bridge import Bridge
-from cms_bridge.channels import CHANNEL_LABELS
+from cms_bridge.channels import CHANNEL_LABELS, CHANNELS
 from cms_bridge.desk.forms import RecordForm, RequestForm, problem_field, request_data, safe_name
 from cms_bridge.desk.models import Profile
 from cms_bridge.desk.roles import GROUP_ROLES, ROLES
@@ -293,16 +293,21 @@ def _detail_context(bridge: Bridge, profile: Profile, request_id: str) -> dict[s
         if kept is not None:
             info, findings = kept
             files.append(FileRow(name, info.file_type, info.pages, info.size, [f.message for f in findings]))
-    history = [{"at": e.at.astimezone(OFFICE_TZ), "actor": e.actor, "action": EVENT_LABELS.get(e.action, e.action),
+    trail = [e for e in bridge.ledger.events(request_id) if not e.action.startswith("media.")]
+    # An endorsement is recorded as a new version and its event; the page shows the endorsement.
+    trail = [e for e, nxt in zip(trail, [*trail[1:], None], strict=True)
+             if not (e.action == "request.amended" and nxt is not None and nxt.action == "request.endorsed")]
+    history = [{"at": e.at, "actor": e.actor, "action": EVENT_LABELS.get(e.action, e.action),
                 "comment": (e.after or {}).get("comment") or (e.after or {}).get("note") or
-                (e.after or {}).get("error") or ""}
-               for e in bridge.ledger.events(request_id) if not e.action.startswith("media.")]
-    manual = [m for m in bridge.ledger.manual_publications() if m.request_id == request_id]
+                (e.after or {}).get("error") or ""} for e in trail]
+    manual = [{"channel_label": CHANNEL_LABELS.get(m.channel, m.channel), "published_on": m.published_on,
+               "note": m.note, "recorded_by": m.recorded_by}
+              for m in bridge.ledger.manual_publications() if m.request_id == request_id]
     publication = bridge.ledger.get_publication(request_id)
     return {
         "item": item, "req": req, "profile": profile, "files": files, "history": history, "manual": manual,
         "group_name": item.group_name, "kind_name": bridge.mappings.kind(req.kind).name,
-        "channels": [CHANNEL_LABELS[c] for c in sorted(req.channels)], "window": describe(req.window),
+        "channels": [CHANNEL_LABELS[c] for c in CHANNELS if c in req.channels], "window": describe(req.window),
         "publication": publication,
         "can_endorse": profile.role == "group_director" and item.stage == "submitted",
         "can_decide": profile.role == "committee" and item.stage == "endorsed",

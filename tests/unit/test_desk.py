@@ -62,10 +62,11 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def file_request(client: Client, **overrides: Any) -> str:
+def file_request(client: Client, pdf: bytes | None = None, **overrides: Any) -> str:
     """File a valid request with one clean PDF; return its id."""
     client.get("/requests/new/")
-    response = client.post("/requests/new/", {**form_data(**overrides), "attachments": upload("ตาราง.pdf", clean_pdf())})
+    response = client.post("/requests/new/", {**form_data(**overrides),
+                                              "attachments": upload("ตาราง.pdf", pdf or clean_pdf())})
     assert response.status_code == 302, response.content.decode()[:3000]
     return str(response["Location"]).rstrip("/").rsplit("/", 1)[-1]
 
@@ -291,3 +292,43 @@ def test_html_in_every_text_field_is_shown_inert_on_the_desk(desk: Config) -> No
         assert page.count("&lt;script&gt;window.__pwned=1&lt;/script&gt;") >= len(fields) - 1  # name shown once
     home = login("clerk1").get("/").content.decode()
     assert "<script>window.__pwned" not in home and "&lt;script&gt;" in home
+
+
+def approve_through_the_desk(request_id: str) -> None:
+    login("director1").post(f"/requests/{request_id}/endorse/", {"action": "endorse"})
+    login("chair").post(f"/requests/{request_id}/decide/", {"decision": "approved"})
+
+
+def test_what_is_live_per_group_published_expiring_and_blocked_with_the_reason(desk: Config) -> None:
+    from datetime import datetime, timedelta
+
+    from cms_bridge.thaidate import OFFICE_TZ, format_thai_date
+    from cms_bridge.wordpress.fake import FakeCms
+
+    clerk = login("clerk1")
+    today = datetime.now(OFFICE_TZ).date()
+    permanent = file_request(clerk, window_kind="permanent", title="ประกาศถาวร")
+    expiring = file_request(clerk, window_kind="range", window_start=format_thai_date(today),
+                            window_end=format_thai_date(today + timedelta(days=10)), title="ประกาศสิบวัน")
+    blocked = file_request(clerk, clean_pdf("A file lost from the store"), window_kind="permanent",
+                           title="ประกาศที่ไฟล์หาย")
+    waiting = file_request(login("clerk2"), window_kind="permanent", title="ยังไม่อนุมัติ")
+    for request_id in (permanent, expiring, blocked):
+        approve_through_the_desk(request_id)
+    site = FakeCms()
+    with Bridge(desk, cms=site) as bridge:
+        # The blocked request's file is lost from the store: the publish gate holds it back.
+        sha256 = next(iter(bridge.ledger.files_of(blocked, bridge.ledger.site_version(blocked).version_hash).values()))
+        bridge.ledger.files.path_of(sha256).unlink()
+        bridge.sync()
+        urls = {r.request_id: r.url for r in bridge.status()}
+    assert urls[permanent] and urls[expiring] and not urls[blocked]
+    page = login("director1").get("/live/").content.decode()
+    published = page.split('class="list live-published"', 1)[1].split("</ul>", 1)[0]
+    assert permanent in published and expiring in published and f'href="{urls[permanent]}"' in published
+    soon = page.split('class="list live-expiring"', 1)[1].split("</ul>", 1)[0]
+    assert expiring in soon and permanent not in soon
+    held = page.split('class="list live-blocked"', 1)[1].split("</ul>", 1)[0]
+    assert blocked in held and "comment" in held
+    # A group's director sees only the group's requests.
+    assert waiting not in page and "กลุ่มบริหารการเงิน" not in page
