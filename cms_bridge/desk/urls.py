@@ -15,6 +15,8 @@ _desk = [
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("requests/new/", views.new_request, name="new"),
     path("requests/<str:request_id>/", views.detail, name="detail"),
+    path("requests/<str:request_id>/files/<str:name>", views.download, name="download"),
+    path("requests/<str:request_id>/edit/", views.edit_request, name="edit"),
     path("requests/<str:request_id>/endorse/", views.endorse, name="endorse"),
     path("requests/<str:request_id>/decide/", views.decide, name="decide"),
     path("requests/<str:request_id>/record/", views.record, name="record"),

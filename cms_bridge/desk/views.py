@@ -18,7 +18,7 @@ from typing import Any, Concatenate, ParamSpec
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,7 +33,7 @@ from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError
 from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ, ce_to_be, format_thai_date
-from cms_bridge.windows import closes_at, describe
+from cms_bridge.windows import FiscalYearWindow, RangeWindow, closes_at, describe
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
@@ -180,9 +180,9 @@ class StagedFile:
     blocks: bool = False
 
 
-def _staged(request: HttpRequest, bridge: Bridge) -> list[StagedFile]:
+def _staged(request: HttpRequest, bridge: Bridge, key: str) -> list[StagedFile]:
     out = []
-    for name, sha256 in request.session.get(STAGED, []):
+    for name, sha256 in request.session.get(key, []):
         try:
             kept = bridge.kept_file(sha256, name)
         except AttachmentError as exc:
@@ -196,8 +196,8 @@ def _staged(request: HttpRequest, bridge: Bridge) -> list[StagedFile]:
     return out
 
 
-def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[str]]) -> None:
-    staged: list[list[str]] = [list(p) for p in request.session.get(STAGED, [])]
+def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[str]], key: str) -> None:
+    staged: list[list[str]] = [list(p) for p in request.session.get(key, [])]
     remove = set(request.POST.getlist("remove"))
     staged = [p for p in staged if p[0] not in remove]
     with tempfile.TemporaryDirectory(prefix="cms-bridge-desk-") as scratch:
@@ -215,34 +215,70 @@ def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[s
             finally:
                 path.unlink(missing_ok=True)
             staged = [p for p in staged if p[0] != name] + [[name, info.sha256]]
-    request.session[STAGED] = staged
+    request.session[key] = staged
 
 
 @roles("clerk")
 @require_http_methods(["GET", "POST"])
 def new_request(request: HttpRequest) -> HttpResponse:
     """The request form: the memo's fields in its order, files checked at once, problems beside each field."""
+    return _request_form(request, None)
+
+
+@roles("clerk")
+@require_http_methods(["GET", "POST"])
+def edit_request(request: HttpRequest, request_id: str) -> HttpResponse:
+    """The same form for a request of the clerk's group not yet endorsed (returned, or still waiting)."""
+    return _request_form(request, request_id)
+
+
+def _initial(req: PublicationRequest) -> dict[str, Any]:
+    window = req.window
+    return {
+        "document_number": req.document_number or "", "request_date": format_thai_date(req.request_date),
+        "requester_name": req.requester.name, "requester_position": req.requester.position,
+        "title": req.title, "purpose": req.purpose, "body": req.body or "", "source": req.source or "",
+        "kind": req.kind, "channels": [c for c in CHANNELS if c in req.channels], "window_kind": window.kind,
+        "file_count": "" if req.file_count is None else str(req.file_count),
+        "page_count": "" if req.page_count is None else str(req.page_count),
+        "fiscal_year": str(window.fiscal_year) if isinstance(window, FiscalYearWindow) else "",
+        "window_start": format_thai_date(window.start) if isinstance(window, RangeWindow) else "",
+        "window_end": format_thai_date(window.end) if isinstance(window, RangeWindow) else "",
+    }
+
+
+def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
     profile = profile_of(request)
     errors: dict[str, list[str]] = {}
     warnings: list[str] = []
+    key = f"{STAGED}:{request_id or 'new'}"
     with bridge_for(request) as bridge:
+        if request_id is not None:
+            item = _checked_item(bridge, profile, request_id)
+            if item.stage not in ("submitted", "returned"):
+                raise PermissionDenied("only a request not yet endorsed can be changed")
         if request.method == "GET":
-            request.session[STAGED] = []
-            form = RequestForm(bridge.mappings, profile, initial={
-                "requester_name": profile.full_name, "requester_position": profile.position,
-                "request_date": format_thai_date(datetime.now(OFFICE_TZ).date()), "window_kind": "permanent"})
+            if request_id is None:
+                request.session[key] = []
+                form = RequestForm(bridge.mappings, profile, initial={
+                    "requester_name": profile.full_name, "requester_position": profile.position,
+                    "request_date": format_thai_date(datetime.now(OFFICE_TZ).date()), "window_kind": "permanent"})
+            else:
+                version = bridge.ledger.site_version(request_id).current_version
+                request.session[key] = [[n, sha] for n, sha in bridge.ledger.files_of(request_id, version).items()]
+                form = RequestForm(bridge.mappings, profile, initial=_initial(item.request))
         else:
             form = RequestForm(bridge.mappings, profile, request.POST)
-            _take_uploads(request, bridge, errors)
-            staged = _staged(request, bridge)
+            _take_uploads(request, bridge, errors, key)
+            staged = _staged(request, bridge, key)
             if form.is_valid() and not errors and request.POST.get("action") == "submit":
-                request_id = _next_request_id(bridge, profile.group_key)
-                data = request_data(form.cleaned_data, request_id=request_id, group=profile.group_key,
+                new_id = request_id or _next_request_id(bridge, profile.group_key)
+                data = request_data(form.cleaned_data, request_id=new_id, group=profile.group_key,
                                     files=[s.name for s in staged])
                 try:
-                    bridge.submit_kept(data, {s.name: s.sha256 for s in staged},
-                                       origin=Origin.of_folder(f"desk/{request.user.get_username()}"),
-                                       actor=bridge.actor)
+                    outcome = bridge.submit_kept(data, {s.name: s.sha256 for s in staged},
+                                                 origin=Origin.of_folder(f"desk/{request.user.get_username()}"),
+                                                 actor=bridge.actor)
                 except IntakeError as exc:
                     for problem in exc.problems:
                         if problem.severity == "warning":
@@ -250,17 +286,19 @@ def new_request(request: HttpRequest) -> HttpResponse:
                         else:
                             errors.setdefault(problem_field(problem.field), []).append(problem.message)
                 else:
-                    request.session[STAGED] = []
-                    messages.success(request, f"ยื่นคำขอ {request_id} แล้ว รอผู้อำนวยการกลุ่มลงนาม")
-                    return HttpResponseRedirect(reverse("desk:detail", args=[request_id]))
-        staged = _staged(request, bridge)
+                    request.session[key] = []
+                    messages.success(request, f"ยื่นคำขอ {new_id} แล้ว รอผู้อำนวยการกลุ่มลงนาม"
+                                     if outcome.change != "unchanged" else f"คำขอ {new_id} ไม่มีการเปลี่ยนแปลง")
+                    return HttpResponseRedirect(reverse("desk:detail", args=[new_id]))
+        staged = _staged(request, bridge, key)
         group_name = bridge.mappings.group(profile.group_key).name
     for name, field_errors in form.errors.items():
         errors.setdefault(name, []).extend(str(e) for e in field_errors)
     return render(request, "desk/request_form.html", {
         "form": form, "f": {name: {"bf": form[name], "errors": errors.get(name, [])} for name in form.fields},
-        "attachment_errors": errors.get("attachments", []), "errors": errors, "warnings": warnings, "staged": staged, "group_name": group_name,
-        "profile": profile, "all_errors": [(form.label_of(k), v) for k, v in errors.items()],
+        "attachment_errors": errors.get("attachments", []), "errors": errors, "warnings": warnings,
+        "staged": staged, "group_name": group_name, "profile": profile, "request_id": request_id,
+        "all_errors": [(form.label_of(k), v) for k, v in errors.items()],
     }, status=200 if request.method == "GET" or not errors else 400)
 
 
@@ -309,6 +347,7 @@ def _detail_context(bridge: Bridge, profile: Profile, request_id: str) -> dict[s
         "group_name": item.group_name, "kind_name": bridge.mappings.kind(req.kind).name,
         "channels": [CHANNEL_LABELS[c] for c in CHANNELS if c in req.channels], "window": describe(req.window),
         "publication": publication,
+        "can_edit": profile.role == "clerk" and item.stage in ("submitted", "returned"),
         "can_endorse": profile.role == "group_director" and item.stage == "submitted",
         "can_decide": profile.role == "committee" and item.stage == "endorsed",
         "can_record": profile.role == "pr" and item.stage == "approved",
@@ -323,6 +362,22 @@ def detail(request: HttpRequest, request_id: str) -> HttpResponse:
     with bridge_for(request) as bridge:
         context = _detail_context(bridge, profile, request_id)
     return render(request, "desk/detail.html", context)
+
+
+@login_required
+def download(request: HttpRequest, request_id: str, name: str) -> HttpResponse | FileResponse:
+    """One file of a request's current version, from the file store, as a download (never shown inline)."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        _checked_item(bridge, profile, request_id)
+        files = bridge.ledger.files_of(request_id, bridge.ledger.site_version(request_id).current_version)
+        if name not in files:
+            raise Http404("no such file")
+        kept = bridge.kept_file(files[name], name)
+        if kept is None:
+            raise Http404("the file is no longer in the store")
+        info, _ = kept
+        return FileResponse(info.path.open("rb"), as_attachment=True, filename=name, content_type=info.media_type)
 
 
 def _checked_item(bridge: Bridge, profile: Profile, request_id: str) -> Item:

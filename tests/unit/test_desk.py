@@ -332,3 +332,37 @@ def test_what_is_live_per_group_published_expiring_and_blocked_with_the_reason(d
     assert blocked in held and "comment" in held
     # A group's director sees only the group's requests.
     assert waiting not in page and "กลุ่มบริหารการเงิน" not in page
+
+
+def test_a_file_is_downloaded_from_the_store_by_those_who_may_see_the_request(desk: Config) -> None:
+    pdf = clean_pdf("The timetable itself")
+    request_id = file_request(login("clerk1"), pdf)
+    got = login("director1").get(f"/requests/{request_id}/files/ตาราง.pdf")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == pdf  # type: ignore[attr-defined]
+    assert got["Content-Type"] == "application/pdf" and got["Content-Disposition"].startswith("attachment")
+    assert got["X-Content-Type-Options"] == "nosniff"
+    assert login("director2").get(f"/requests/{request_id}/files/ตาราง.pdf").status_code == 403
+    assert login("chair").get(f"/requests/{request_id}/files/..%2Fledger.sqlite3").status_code == 404
+    assert login("chair").get(f"/requests/{request_id}/files/other.pdf").status_code == 404
+
+
+def test_a_returned_request_is_changed_by_its_clerk_and_waits_for_the_director_again(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    director = login("director1")
+    director.post(f"/requests/{request_id}/endorse/", {"action": "return", "comment": "แก้ชื่อเรื่อง"})
+    assert 'id="nothing-waiting"' in director.get("/").content.decode()
+    clerk = login("clerk1")
+    form = clerk.get(f"/requests/{request_id}/edit/").content.decode()
+    assert 'value="ประกาศตารางสอบ"' in form and "ตาราง.pdf" in form  # the fields and the kept file
+    changed = clerk.post(f"/requests/{request_id}/edit/", form_data(title="ประกาศตารางสอบ ภาคเรียนที่ ๒"))
+    assert changed.status_code == 302
+    with Bridge(desk) as bridge:
+        request = bridge.ledger.get_request(request_id)
+        assert request.title == "ประกาศตารางสอบ ภาคเรียนที่ ๒" and [a.path for a in request.attachments] == ["ตาราง.pdf"]
+        assert len(bridge.ledger.versions(request_id)) == 2
+    assert request_id in director.get("/").content.decode().split('id="waiting"', 1)[1]
+    # Another group's clerk may not change it; nobody may once it is endorsed.
+    assert login("clerk2").post(f"/requests/{request_id}/edit/", form_data(title="x")).status_code == 403
+    director.post(f"/requests/{request_id}/endorse/", {"action": "endorse"})
+    assert clerk.post(f"/requests/{request_id}/edit/", form_data(title="y")).status_code == 403
+    assert login("director1").post(f"/requests/{request_id}/edit/", form_data(title="z")).status_code == 403
