@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from cms_bridge.channels import Channel
 from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
-from cms_bridge.errors import ConfigError, DecisionError, SyncLockedError, UsageError
+from cms_bridge.errors import ConfigError, DecisionError, RequestIdTakenError, SyncLockedError, UsageError
 from cms_bridge.intake.attachments import AttachmentInfo
 from cms_bridge.intake.idguard import Finding
 from cms_bridge.intake.origin import Origin
@@ -491,7 +491,7 @@ class Bridge:
         return info, keeper.scan(info, name)
 
     def submit_kept(self, data: Mapping[str, Any], files: Mapping[str, str], *, origin: Origin,
-                    actor: str) -> RecordOutcome:
+                    actor: str, new: bool = False) -> RecordOutcome:
         """Check and record a request whose attachments are already kept, by name and sha256.
 
         Exactly :meth:`submit`: the files are laid out under their names and go through the
@@ -502,10 +502,13 @@ class Bridge:
             files: sha256 of each kept file, by its plain file name (no folder).
             origin: where the request came from (the desk names its user).
             actor: who files it, for the event trail.
+            new: the request id must not be recorded yet (checked and recorded in one
+                transaction, so two people filing at once never amend each other's request).
 
         Raises:
             IntakeError: with every problem, when the request is not valid.
             UsageError: a file name has a folder in it, or a digest is not in the store.
+            RequestIdTakenError: *new* and the id is recorded already.
         """
         with tempfile.TemporaryDirectory(prefix="cms-bridge-submit-") as scratch:
             for name, sha256 in files.items():
@@ -516,7 +519,10 @@ class Bridge:
                 shutil.copyfile(self.ledger.files.path_of(sha256), Path(scratch) / name)
             loaded = parse_request(data, base_dir=scratch, mappings=self.mappings, settings=self.config.intake,
                                    source=str(origin), keeper=FileKeeper(self.ledger))
-            return self.ledger.record_request(loaded.request, source=origin, actor=actor, files=_files(loaded))
+            with self.ledger.transaction():
+                if new and loaded.request.request_id in self.ledger.list_request_ids():
+                    raise RequestIdTakenError(f"request id {loaded.request.request_id} is taken")
+                return self.ledger.record_request(loaded.request, source=origin, actor=actor, files=_files(loaded))
 
     def endorse(self, request_id: str, *, name: str, position: str, actor: str) -> RecordOutcome:
         """The group director signs the request (ผู้อำนวยการกลุ่ม): a new version carrying the endorsement.
@@ -537,10 +543,14 @@ class Bridge:
             raise DecisionError(f"{request_id}: an endorsement needs the director's name and position")
         version = self.ledger.site_version(request_id).current_version
         files = self.ledger.files_of(request_id, version)
-        today = max(self.clock().astimezone(OFFICE_TZ).date(), request.request_date)
+        today = self.clock().astimezone(OFFICE_TZ).date()
         data = request.model_dump(mode="json", exclude={"decision"})
         data["endorsement"] = {"name": name, "position": position, "date": today.isoformat()}
-        endorsed = PublicationRequest.model_validate(data, context={"mappings": self.mappings})
+        try:
+            endorsed = PublicationRequest.model_validate(data, context={"mappings": self.mappings})
+        except ValidationError as exc:
+            reasons = "; ".join(p.message for p in field_problems(exc, unknown="not part of a request"))
+            raise DecisionError(f"{request_id}: cannot be endorsed: {reasons}") from None
         with self.ledger.transaction():
             outcome = self.ledger.record_request(endorsed, source=self.ledger.origin_of(request_id), actor=actor,
                                                  files=files)

@@ -29,7 +29,8 @@ from cms_bridge.desk.forms import RecordForm, RequestForm, problem_field, reques
 from cms_bridge.desk.models import Profile
 from cms_bridge.desk.roles import GROUP_ROLES, ROLES
 from cms_bridge.desk.setup import current_config
-from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError
+from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError, RequestIdTakenError
+from cms_bridge.ledger.store import RecordOutcome
 from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ, ce_to_be, format_thai_date
@@ -247,6 +248,20 @@ def _initial(req: PublicationRequest) -> dict[str, Any]:
     }
 
 
+def _submit(request: HttpRequest, bridge: Bridge, profile: Profile, cleaned: dict[str, Any],
+            staged: list[StagedFile], request_id: str | None) -> tuple[str, RecordOutcome]:
+    files = {s.name: s.sha256 for s in staged}
+    origin = Origin.of_folder(f"desk/{request.user.get_username()}")
+    for _ in range(20):
+        new_id = request_id or _next_request_id(bridge, profile.group_key)
+        data = request_data(cleaned, request_id=new_id, group=profile.group_key, files=list(files))
+        try:
+            return new_id, bridge.submit_kept(data, files, origin=origin, actor=bridge.actor, new=request_id is None)
+        except RequestIdTakenError:
+            continue  # someone of the group filed at the same moment: take the next number
+    raise RequestIdTakenError("no free request number; try again")
+
+
 def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
     profile = profile_of(request)
     errors: dict[str, list[str]] = {}
@@ -272,13 +287,8 @@ def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
             _take_uploads(request, bridge, errors, key)
             staged = _staged(request, bridge, key)
             if form.is_valid() and not errors and request.POST.get("action") == "submit":
-                new_id = request_id or _next_request_id(bridge, profile.group_key)
-                data = request_data(form.cleaned_data, request_id=new_id, group=profile.group_key,
-                                    files=[s.name for s in staged])
                 try:
-                    outcome = bridge.submit_kept(data, {s.name: s.sha256 for s in staged},
-                                                 origin=Origin.of_folder(f"desk/{request.user.get_username()}"),
-                                                 actor=bridge.actor)
+                    new_id, outcome = _submit(request, bridge, profile, form.cleaned_data, staged, request_id)
                 except IntakeError as exc:
                     for problem in exc.problems:
                         if problem.severity == "warning":

@@ -366,3 +366,22 @@ def test_a_returned_request_is_changed_by_its_clerk_and_waits_for_the_director_a
     director.post(f"/requests/{request_id}/endorse/", {"action": "endorse"})
     assert clerk.post(f"/requests/{request_id}/edit/", form_data(title="y")).status_code == 403
     assert login("director1").post(f"/requests/{request_id}/edit/", form_data(title="z")).status_code == 403
+
+
+def test_a_new_request_never_takes_the_id_of_one_filed_meanwhile(desk: Config) -> None:
+    from cms_bridge.errors import RequestIdTakenError
+    from cms_bridge.intake.origin import Origin
+
+    first = file_request(login("clerk1"))
+    with Bridge(desk) as bridge:
+        [(name, sha256)] = bridge.ledger.files_of(first, bridge.ledger.site_version(first).current_version).items()
+        from cms_bridge.desk.forms import request_data
+
+        data = request_data({"title": "อีกเรื่อง", "request_date": "2026-09-01", "purpose": "ทดสอบ", "kind": "other",
+                             "channels": ["website"], "requester_name": "ก ข", "requester_position": "ค"},
+                            request_id=first, group="ict", files=[name])
+        with pytest.raises(RequestIdTakenError):
+            bridge.submit_kept(data, {name: sha256}, origin=Origin.of_folder("desk/x"), actor="test", new=True)
+        assert bridge.ledger.get_request(first).title == "ประกาศตารางสอบ"
+    # The desk takes the next number instead.
+    assert file_request(login("clerk1")) != first
