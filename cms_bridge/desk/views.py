@@ -31,6 +31,7 @@ from cms_bridge.desk.roles import GROUP_ROLES, ROLES
 from cms_bridge.desk.setup import current_config
 from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError, RequestIdTakenError
 from cms_bridge.ledger.store import RecordOutcome
+from cms_bridge.intake.attachments import MEDIA_TYPES
 from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ, ce_to_be, format_thai_date
@@ -388,6 +389,20 @@ def download(request: HttpRequest, request_id: str, name: str) -> HttpResponse |
             raise Http404("the file is no longer in the store")
         info, _ = kept
         return FileResponse(info.path.open("rb"), as_attachment=True, filename=name, content_type=info.media_type)
+
+
+@login_required
+def memo(request: HttpRequest, request_id: str) -> HttpResponse:
+    """The request memo, filled in, as a Word document (บันทึกข้อความ … .docx)."""
+    from cms_bridge.desk.memo import memo_docx
+
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        item = _checked_item(bridge, profile, request_id)
+        content = memo_docx(item.request, bridge.mappings)
+    response = HttpResponse(content, content_type=MEDIA_TYPES["docx"])
+    response["Content-Disposition"] = f'attachment; filename="memo-{request_id}.docx"'
+    return response
 
 
 def _checked_item(bridge: Bridge, profile: Profile, request_id: str) -> Item:

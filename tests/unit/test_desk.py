@@ -385,3 +385,30 @@ def test_a_new_request_never_takes_the_id_of_one_filed_meanwhile(desk: Config) -
         assert bridge.ledger.get_request(first).title == "ประกาศตารางสอบ"
     # The desk takes the next number instead.
     assert file_request(login("clerk1")) != first
+
+
+def memo_lines(client: Client, request_id: str) -> list[str]:
+    import io
+
+    from docx import Document
+
+    response = client.get(f"/requests/{request_id}/memo.docx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="memo-{request_id}.docx"'
+    return [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+
+
+def test_the_memo_downloads_as_a_word_document_filled_in_and_ticked(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    before = memo_lines(login("clerk1"), request_id)
+    assert before[0] == "บันทึกข้อความ"
+    assert "ที่ ศธ ๐๔๒๔๑/๑๒๓    วันที่ ๑ กันยายน ๒๕๖๙" in before
+    assert any(line.endswith("เรื่อง ประกาศตารางสอบ") for line in before)
+    assert "☑ เว็บไซต์    ☐ สื่อสังคมออนไลน์    ☑ บอร์ด/ป้ายประชาสัมพันธ์" in before
+    assert "☑ เผยแพร่แบบมีกำหนดระยะเวลา ตลอดปีงบประมาณ ๒๕๗๐" in before
+    assert "(นางสาวทดลอง ใจดี)" in before and "☐ อนุญาตให้เผยแพร่" in before
+    assert "(นายตัวอย่าง มั่นคง)" not in before
+    approve_through_the_desk(request_id)
+    after = memo_lines(login("chair"), request_id)
+    assert "(นายตัวอย่าง มั่นคง)" in after and "☑ อนุญาตให้เผยแพร่" in after and "(นายประธาน สมมุติ)" in after
+    assert login("clerk2").get(f"/requests/{request_id}/memo.docx").status_code == 403
