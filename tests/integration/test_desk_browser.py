@@ -1,13 +1,14 @@
 """The desk's whole story in Debian's Chromium, against the real local WordPress.
 
 A clerk files a request with a PDF and sees the ID-number finding (page and masked value), replaces
-the file; the group director endorses; the committee member approves; ``Bridge.sync`` publishes
+the file and downloads the memo; the group director endorses; the committee member approves; ``Bridge.sync`` publishes
 and the public post answers with the title; PR records a notice-board posting. The desk runs as
 ``cms-bridge desk serve`` in its own process; each page is photographed into docs/desk/.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from docx import Document
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -200,6 +202,16 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     assert browser.find_element(By.ID, "req-title").text == TITLE
     request_id = browser.current_url.rstrip("/").rsplit("/", 1)[-1]
     shot(browser, "request-filed")
+    # The memo to print and sign, downloaded in the clerk's session.
+    memo_url = str(browser.find_element(By.ID, "memo-docx").get_attribute("href"))
+    session = requests.Session()
+    for cookie in browser.get_cookies():
+        session.cookies.set(cookie["name"], cookie["value"])
+    memo = session.get(memo_url, timeout=30)
+    assert memo.status_code == 200 and memo.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    lines = [p.text for p in Document(io.BytesIO(memo.content)).paragraphs]
+    assert lines[0] == "บันทึกข้อความ" and any(line.endswith(f"เรื่อง {TITLE}") for line in lines)
+    assert "(นางสาวทดลอง ใจดี)" in lines
     sign_out(browser)
 
     sign_in(browser, desk, "director1")
