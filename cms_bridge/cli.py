@@ -345,7 +345,7 @@ def cmd_desk(args: argparse.Namespace) -> int:
     """The office desk: the web front door in Thai (see docs/desk.md).
 
     serve                         run it (default 127.0.0.1:8600; behind a reverse proxy for others)
-    users add NAME --role ROLE [--group G] --name "ชื่อ" [--position P]
+    users add NAME --role ROLE [--group G] --name "ชื่อ" [--position P] [--email A]
                                   create an account; the password is asked for (or read from
                                   stdin with --password-stdin) and never printed
     users list                    every account with its role and group
@@ -378,7 +378,7 @@ def cmd_desk(args: argparse.Namespace) -> int:
             if getpass.getpass("again: ") != password:
                 raise UsageError("the two passwords differ")
         account = users.add_user(config, name, role=args.role or "", group=args.group, full_name=args.name or "",
-                                 position=args.position or "", password=password)
+                                 position=args.position or "", password=password, email=args.email or "")
         print(f"added {account.username}: {account.role}" + (f" of {account.group}" if account.group else ""))
     elif action == "set-role":
         account = users.set_role(config, name, role=args.role or "", group=args.group)
@@ -542,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     desk_users.add_argument("--group", help="group key or Thai name (clerk, group_director)")
     desk_users.add_argument("--name", help="the person's name as signed on the memo")
     desk_users.add_argument("--position", help="their position")
+    desk_users.add_argument("--email", help="where the desk tells them what waits for them (with [desk] smtp_host)")
     desk_users.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     return parser
 

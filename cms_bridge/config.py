@@ -149,6 +149,18 @@ class DeskConfig(_Section):
     login_failures: int = Field(default=5, ge=1, le=100)
     #: Minutes a lockout lasts.
     lockout_minutes: int = Field(default=30, ge=1, le=10080)
+    #: The desk's address as people open it, for the links in its e-mails.
+    public_url: str = "http://127.0.0.1:8600"
+    #: The SMTP server that sends "waiting for you" e-mails; none: the desk sends no e-mail.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: STARTTLS on the SMTP connection (port 587); false only for a relay on this machine.
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    #: A file holding the SMTP password, readable by its owner only (chmod 600).
+    smtp_password_file: Path | None = None
+    #: The sender of the desk's e-mails.
+    mail_from: str = "cms-bridge@localhost"
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -307,7 +319,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
 
 
 _PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "sync": ("ledger", "heartbeat"),
-              "office": ("mappings_dir",), "desk": ("database",)}
+              "office": ("mappings_dir",), "desk": ("database", "smtp_password_file")}
 
 
 def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cms_bridge.config import Config
+from cms_bridge.config import Config, read_secret_file
 from cms_bridge.errors import ConfigError
 
 HERE = Path(__file__).parent
@@ -132,6 +132,20 @@ def settings_for(config: Config, *, testing: bool = False) -> dict[str, Any]:
         "AXES_LOCKOUT_TEMPLATE": "desk/locked.html",
         "AXES_VERBOSE": False,
         "LOGGING_CONFIG": None,
+        **_mail_settings(config),
+    }
+
+
+def _mail_settings(config: Config) -> dict[str, Any]:
+    desk = config.desk
+    if desk.smtp_host is None:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "DESK_SENDS_MAIL": False}
+    password = read_secret_file(desk.smtp_password_file) if desk.smtp_password_file is not None else ""
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "DESK_SENDS_MAIL": True,
+        "EMAIL_HOST": desk.smtp_host, "EMAIL_PORT": desk.smtp_port, "EMAIL_USE_TLS": desk.smtp_starttls,
+        "EMAIL_HOST_USER": desk.smtp_username or "", "EMAIL_HOST_PASSWORD": password,
+        "EMAIL_TIMEOUT": 20, "DEFAULT_FROM_EMAIL": desk.mail_from,
     }
 
 

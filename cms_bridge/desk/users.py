@@ -20,6 +20,7 @@ class Account:
     full_name: str
     position: str
     active: bool
+    email: str = ""
 
 
 def _group_for(config: Config, role: str, group: str | None) -> str:
@@ -35,7 +36,7 @@ def _group_for(config: Config, role: str, group: str | None) -> str:
 
 
 def add_user(config: Config, username: str, *, role: str, group: str | None, full_name: str,
-             position: str, password: str) -> Account:
+             position: str, password: str, email: str = "") -> Account:
     """Create an account.
 
     Args:
@@ -46,6 +47,7 @@ def add_user(config: Config, username: str, *, role: str, group: str | None, ful
         full_name: the name as signed on the memo.
         position: their position.
         password: the password (checked by Django's password validators; hashed with argon2).
+        email: where the desk tells them what waits (when ``[desk] smtp_host`` is set).
 
     Raises:
         UsageError: the name is taken, the role or group unknown, or the password too weak.
@@ -62,10 +64,18 @@ def add_user(config: Config, username: str, *, role: str, group: str | None, ful
         raise UsageError("give the user name")
     if not full_name.strip():
         raise UsageError("give --name, the person's name as signed on the memo")
+    email = email.strip()
+    if email:
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise UsageError(f"--email {email!r} is not an e-mail address") from None
     group_key = _group_for(config, role, group)
     if User.objects.filter(username=username).exists():
         raise UsageError(f"user {username!r} already exists (see: cms-bridge desk users list)")
-    user = User(username=username)
+    user = User(username=username, email=email)
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -128,4 +138,4 @@ def _account(user: object) -> Account:
         profile = None
     return Account(username=user.username, role=profile.role if profile else "",
                    group=profile.group_key if profile else "", full_name=profile.full_name if profile else "",
-                   position=profile.position if profile else "", active=user.is_active)
+                   position=profile.position if profile else "", active=user.is_active, email=user.email)

@@ -300,6 +300,8 @@ def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
                     request.session[key] = []
                     messages.success(request, f"ยื่นคำขอ {new_id} แล้ว รอผู้อำนวยการกลุ่มลงนาม"
                                      if outcome.change != "unchanged" else f"คำขอ {new_id} ไม่มีการเปลี่ยนแปลง")
+                    if outcome.change != "unchanged":
+                        _tell(request, "submitted", bridge.ledger.get_request(new_id))
                     return HttpResponseRedirect(reverse("desk:detail", args=[new_id]))
         staged = _staged(request, bridge, key)
         group_name = bridge.mappings.group(profile.group_key).name
@@ -414,6 +416,13 @@ def _checked_item(bridge: Bridge, profile: Profile, request_id: str) -> Item:
     return item
 
 
+def _tell(request: HttpRequest, step: str, req: PublicationRequest) -> None:
+    from cms_bridge.desk.notify import notify
+
+    if not notify(step, req):
+        messages.warning(request, "บันทึกแล้ว แต่ส่งอีเมลแจ้งผู้เกี่ยวข้องไม่สำเร็จ (แจ้งผู้ดูแลระบบ ICT)")
+
+
 def _back(request_id: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("desk:detail", args=[request_id]))
 
@@ -431,10 +440,12 @@ def endorse(request: HttpRequest, request_id: str) -> HttpResponse:
             if request.POST.get("action") == "return":
                 bridge.return_request(request_id, comment=request.POST.get("comment", ""), actor=bridge.actor)
                 messages.success(request, f"ส่งคำขอ {request_id} กลับให้แก้ไขแล้ว")
+                _tell(request, "returned", item.request)
             else:
                 bridge.endorse(request_id, name=profile.full_name, position=profile.position or "ผู้อำนวยการกลุ่ม",
                                actor=bridge.actor)
                 messages.success(request, f"ลงนามเห็นชอบคำขอ {request_id} แล้ว ส่งต่อคณะกรรมการ")
+                _tell(request, "endorsed", item.request)
         except CmsBridgeError as exc:
             messages.error(request, str(exc))
     return _back(request_id)
@@ -461,6 +472,8 @@ def decide(request: HttpRequest, request_id: str) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"บันทึกคำสั่ง {STAGES[status]} สำหรับ {request_id} แล้ว")
+            if status == "approved":
+                _tell(request, "approved", item.request)
     return _back(request_id)
 
 

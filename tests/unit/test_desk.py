@@ -412,3 +412,45 @@ def test_the_memo_downloads_as_a_word_document_filled_in_and_ticked(desk: Config
     after = memo_lines(login("chair"), request_id)
     assert "(นายตัวอย่าง มั่นคง)" in after and "☑ อนุญาตให้เผยแพร่" in after and "(นายประธาน สมมุติ)" in after
     assert login("clerk2").get(f"/requests/{request_id}/memo.docx").status_code == 403
+
+
+def _with_addresses() -> None:
+    from django.contrib.auth.models import User
+
+    for user in User.objects.all():
+        user.email = f"{user.username}@example-office.go.th"
+        user.save()
+
+
+def test_the_next_person_is_told_by_e_mail_when_smtp_is_configured(desk: Config) -> None:
+    from django.core import mail
+    from django.test import override_settings
+
+    _with_addresses()
+    with override_settings(DESK_SENDS_MAIL=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        request_id = file_request(login("clerk1"), title="ประกาศ <b>ตารางสอบ</b>")
+        assert [m.to for m in mail.outbox] == [["director1@example-office.go.th"]]  # not the other group's
+        assert request_id in mail.outbox[0].subject and "ประกาศ <b>ตารางสอบ</b>" in mail.outbox[0].body
+        assert f"http://127.0.0.1:8600/requests/{request_id}/" in mail.outbox[0].body
+        approve_through_the_desk(request_id)
+        assert [m.to for m in mail.outbox[1:]] == [["chair@example-office.go.th"], ["pr1@example-office.go.th"]]
+
+
+def test_a_mail_server_that_is_down_never_blocks_a_step(desk: Config) -> None:
+    import socket
+
+    from django.test import override_settings
+
+    _with_addresses()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        with override_settings(DESK_SENDS_MAIL=True, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_USE_TLS=False, EMAIL_TIMEOUT=5):
+            clerk = login("clerk1")
+            clerk.get("/requests/new/")
+            response = clerk.post("/requests/new/", {**form_data(), "attachments": upload("a.pdf", clean_pdf())},
+                                  follow=True)
+    assert response.status_code == 200 and "ส่งอีเมลแจ้งผู้เกี่ยวข้องไม่สำเร็จ" in response.content.decode()
+    with Bridge(desk) as bridge:
+        assert len(bridge.ledger.list_request_ids()) == 1

@@ -23,13 +23,15 @@ def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 def test_accounts_are_added_listed_given_a_role_and_removed(tmp_path: Path) -> None:
     added = run(tmp_path, "add", "clerk1", "--role", "clerk", "--group", "กลุ่มบริหารการเงินและสินทรัพย์",
                 "--name", "นางสาวทดลอง ใจดี", "--position", "นักวิชาการเงินและบัญชี", "--password-stdin",
+                "--email", "clerk1@example-office.go.th",
                 stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "added clerk1: clerk of finance"
     assert PASSWORD not in added.stdout + added.stderr
     # argon2, never the password itself.
     database = tmp_path / "ledger.sqlite3.desk"
-    [(hashed,)] = sqlite3.connect(database).execute("SELECT password FROM auth_user").fetchall()
+    [(hashed, email)] = sqlite3.connect(database).execute("SELECT password, email FROM auth_user").fetchall()
+    assert email == "clerk1@example-office.go.th"
     assert hashed.startswith("argon2$") and PASSWORD not in hashed
     assert database.stat().st_mode & 0o077 == 0
     assert run(tmp_path, "set-role", "clerk1", "--role", "committee").stdout.strip() == "clerk1: committee"
@@ -45,6 +47,8 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path: Path) -> None:
         (("add", "x", "--role", "pr", "--group", "ict", "--name", "ก", "--password-stdin"), "leave --group out"),
         (("add", "x", "--role", "clerk", "--group", "nosuch", "--name", "ก", "--password-stdin"), "nosuch"),
         (("add", "x", "--role", "pr", "--name", "ก", "--password-stdin"), "password for 'x' refused"),
+        (("add", "x", "--role", "pr", "--name", "ก", "--email", "not-an-address", "--password-stdin"),
+         "is not an e-mail address"),
         (("remove", "nobody"), "no user 'nobody'"),
         (("set-role", "nobody", "--role", "pr"), "no user 'nobody'"),
     ]
