@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from cms_bridge.categories.engine import MigrationEngine
     from cms_bridge.categories.journal import Change, Run
     from cms_bridge.categories.mappings_check import MappingsReport
-    from cms_bridge.reports.model import GroupReport
+    from cms_bridge.reports.model import GroupReport, ReportItem
     from cms_bridge.wordpress.models import Category
 
 Clock = Callable[[], datetime]
@@ -590,7 +590,57 @@ class Bridge:
             raise DecisionError(f"{request_id}: give the reason for not allowing it")
         self.record_decision(request_id, status=status, by=by, position=position, note=note, actor=actor)
 
+    def filled_report(self, fiscal_year: int, round_number: int, group: str) -> GroupReport:
+        """One group's report for a round with what its director wrote on the desk (outcomes, section 3).
+
+        Args:
+            fiscal_year: BE year, e.g. 2570.
+            round_number: 1 or 2.
+            group: the group's key or Thai name.
+
+        Raises:
+            UnknownMappingError: no such group.
+            ReportError: the year or round is not plausible.
+            SiteError: the site's posts could not be read.
+        """
+        key = self.mappings.group(group).key
+        outcomes, problems = self.ledger.report_notes(group_key=key, fiscal_year=fiscal_year,
+                                                      round_number=round_number)
+        [report] = self.report(fiscal_year, round_number, groups=[key], problems=problems)
+        items = tuple(item.model_copy(update={"outcome": outcomes.get(report_item_key(item), item.outcome)})
+                      for item in report.items)
+        return report.model_copy(update={"items": items})
+
+    def write_filled_report(self, fiscal_year: int, round_number: int, group: str, out_dir: Path | str, *,
+                            formats: Sequence[str] = ("docx",), reporter_name: str | None = None,
+                            reporter_position: str | None = None) -> list[Path]:
+        """Write :meth:`filled_report` as ``cms-bridge report`` writes a group's report.
+
+        Args:
+            fiscal_year: BE year.
+            round_number: 1 or 2.
+            group: the group's key or Thai name.
+            out_dir: folder to write into.
+            formats: any of ``"docx"``, ``"xlsx"``, ``"csv"``, ``"json"``.
+            reporter_name: who signs it (ผู้รายงาน).
+            reporter_position: their position.
+
+        Raises:
+            ReportError: an unknown format, year or round.
+            SiteError: the site's posts could not be read.
+        """
+        from cms_bridge.reports.render import write_report
+
+        report = self.filled_report(fiscal_year, round_number, group).model_copy(
+            update={"reporter_name": reporter_name, "reporter_position": reporter_position})
+        return write_report([report], Path(out_dir), formats=formats)  # type: ignore[arg-type]
+
 
 def _files(loaded: LoadedRequest) -> dict[str, str]:
     """The sha256 of each kept attachment, by the path the request names it with."""
     return {path: info.sha256 for path, info in loaded.attachments.items()}
+
+
+def report_item_key(item: ReportItem) -> str:
+    """How the desk names one row of a report when keeping its outcome: origin, day and post or title."""
+    return f"{item.origin}|{item.published_on.isoformat()}|{item.url or item.title}"

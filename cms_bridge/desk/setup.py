@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from cms_bridge.config import Config, read_secret_file
+from cms_bridge.wordpress.protocol import Cms
 from cms_bridge.errors import ConfigError
 
 HERE = Path(__file__).parent
 
 _config: Config | None = None
+_cms: Cms | None = None
 
 
 def desk_database(config: Config) -> Path:
@@ -37,10 +39,20 @@ def current_config() -> Config:
     return _config
 
 
-def use_config(config: Config) -> None:
-    """Serve another configuration's ledger from now on (tests; the desk's database stays)."""
-    global _config
-    _config = config
+def use_config(config: Config, *, cms: Cms | None = None) -> None:
+    """Serve another configuration's ledger from now on (tests; the desk's database stays).
+
+    Args:
+        config: the configuration.
+        cms: the site to use instead of connecting to ``[site]`` (tests pass a fake).
+    """
+    global _config, _cms
+    _config, _cms = config, cms
+
+
+def current_cms() -> Cms | None:
+    """The site given to :func:`use_config`, if any (else the Bridge connects to ``[site]``)."""
+    return _cms
 
 
 def _secret_key(database: Path) -> str:

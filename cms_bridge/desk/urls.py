@@ -22,6 +22,8 @@ _desk = [
     path("requests/<str:request_id>/decide/", views.decide, name="decide"),
     path("requests/<str:request_id>/record/", views.record, name="record"),
     path("live/", views.live, name="live"),
+    path("report/", views.report, name="report"),
+    path("report/download.<str:fmt>", views.report_download, name="report_download"),
 ]
 
 urlpatterns = [path("", include((_desk, "desk")))]

@@ -6,6 +6,7 @@ a request of its own. Text reaches the page through Django templates (auto-escap
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,13 +29,14 @@ from cms_bridge.channels import CHANNEL_LABELS, CHANNELS
 from cms_bridge.desk.forms import RecordForm, RequestForm, problem_field, request_data, safe_name
 from cms_bridge.desk.models import Profile
 from cms_bridge.desk.roles import GROUP_ROLES, ROLES
-from cms_bridge.desk.setup import current_config
-from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError, RequestIdTakenError
+from cms_bridge.desk.setup import current_cms, current_config
+from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError, RequestIdTakenError, SiteError
 from cms_bridge.ledger.store import RecordOutcome
 from cms_bridge.intake.attachments import MEDIA_TYPES
 from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import PublicationRequest
-from cms_bridge.thaidate import OFFICE_TZ, ce_to_be, format_thai_date
+from cms_bridge.thaidate import OFFICE_TZ, ce_to_be, format_thai_date, round_of, to_arabic_digits
+from cms_bridge.windows import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN
 from cms_bridge.windows import FiscalYearWindow, RangeWindow, closes_at, describe
 
 P = ParamSpec("P")
@@ -85,7 +87,7 @@ def roles(*allowed: str) -> Callable[[View[P]], View[P]]:
 @contextmanager
 def bridge_for(request: HttpRequest) -> Iterator[Bridge]:
     """A Bridge whose events name the signed-in account."""
-    with Bridge(current_config(), actor=f"desk:{request.user.get_username()}") as bridge:
+    with Bridge(current_config(), cms=current_cms(), actor=f"desk:{request.user.get_username()}") as bridge:
         yield bridge
 
 
@@ -553,6 +555,69 @@ def _blocked_reason(bridge: Bridge, request_id: str) -> str:
         if event.action == "sync.failed" and (event.after or {}).get("action") == "blocked":
             return str((event.after or {}).get("error", ""))
     return ""
+
+
+def _round_asked(request: HttpRequest) -> tuple[int, int]:
+    current = round_of(datetime.now(OFFICE_TZ))
+    try:
+        year = int(to_arabic_digits(request.GET.get("fiscal_year") or request.POST.get("fiscal_year") or "")
+                   or current.fiscal_year)
+        number = int(request.GET.get("round") or request.POST.get("round") or current.number)
+    except ValueError:
+        raise Http404("no such round") from None
+    if number not in (1, 2) or not FISCAL_YEAR_MIN <= year <= FISCAL_YEAR_MAX:
+        raise Http404("no such round")
+    return year, number
+
+
+@roles("group_director")
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """The group's six-monthly report: the director writes each item's outcome and section ๓, then downloads it."""
+    from cms_bridge.bridge import report_item_key
+
+    profile = profile_of(request)
+    year, number = _round_asked(request)
+    with bridge_for(request) as bridge:
+        if request.method == "POST":
+            outcomes = {k.removeprefix("outcome:"): str(request.POST.get(k, "")) for k in request.POST
+                        if k.startswith("outcome:")}
+            problems = request.POST.get("problems", "").splitlines()
+            bridge.ledger.save_report_notes(group_key=profile.group_key, fiscal_year=year, round_number=number,
+                                            outcomes=outcomes, problems=problems, actor=bridge.actor)
+            messages.success(request, "บันทึกผลลัพธ์และข้อเสนอแนะแล้ว")
+            return HttpResponseRedirect(f"{reverse('desk:report')}?fiscal_year={year}&round={number}")
+        try:
+            filled = bridge.filled_report(year, number, profile.group_key)
+        except SiteError as exc:
+            return render(request, "desk/error.html", {"message": f"อ่านข้อมูลจากเว็บไซต์ไม่ได้: {exc}"}, status=502)
+    rows = [{"key": report_item_key(item), "item": item,
+             "channels": [CHANNEL_LABELS[c] for c in CHANNELS if c in item.channels]} for item in filled.items]
+    return render(request, "desk/report.html", {
+        "profile": profile, "report": filled, "rows": rows, "problems": "\n".join(filled.problems),
+        "year": year, "number": number})
+
+
+@roles("group_director")
+def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filled-in report as ``cms-bridge report`` writes it (DOCX or XLSX), signed by the director."""
+    if fmt not in ("docx", "xlsx"):
+        raise Http404("no such format")
+    profile = profile_of(request)
+    year, number = _round_asked(request)
+    scratch = tempfile.mkdtemp(prefix="cms-bridge-report-")
+    with bridge_for(request) as bridge:
+        try:
+            [path] = bridge.write_filled_report(year, number, profile.group_key, scratch, formats=[fmt],
+                                                reporter_name=profile.full_name,
+                                                reporter_position=profile.position or None)
+        except SiteError as exc:
+            return render(request, "desk/error.html", {"message": f"อ่านข้อมูลจากเว็บไซต์ไม่ได้: {exc}"}, status=502)
+    content = path.read_bytes()
+    shutil.rmtree(scratch, ignore_errors=True)
+    response = HttpResponse(content, content_type=MEDIA_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -283,10 +283,26 @@ def m005_kept_files(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
+def m008_report_notes(db: sqlite3.Connection) -> None:
+    """What a group director writes into a round's monitoring report on the desk: the outcome of
+    each item (ผลลัพธ์) and section ๓ (ปัญหา อุปสรรค และข้อเสนอแนะ); one row per group and round."""
+    db.execute("""CREATE TABLE report_notes (
+        group_key TEXT NOT NULL,
+        fiscal_year INTEGER NOT NULL,
+        round INTEGER NOT NULL CHECK (round IN (1, 2)),
+        outcomes TEXT NOT NULL CHECK (json_valid(outcomes)),
+        problems TEXT NOT NULL CHECK (json_valid(problems)),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (group_key, fiscal_year, round)
+    )""")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
-                                       m003_category_migration_journal, m004_request_origin, m005_kept_files]
+                                       m003_category_migration_journal, m004_request_origin, m005_kept_files,
+                                       m008_report_notes]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.

@@ -775,3 +775,47 @@ class Ledger:
         return [
             Event.model_validate({**dict(r), "before": _loads(r["before"]), "after": _loads(r["after"])}) for r in rows
         ]
+
+    # --- report notes (the desk): outcomes per item and section 3, per group and round ---------
+
+    def save_report_notes(self, *, group_key: str, fiscal_year: int, round_number: int,
+                          outcomes: Mapping[str, str], problems: Sequence[str], actor: str) -> None:
+        """Keep what a group director wrote into a round's report (replacing what was there).
+
+        Args:
+            group_key: the group's mapping key.
+            fiscal_year: BE year.
+            round_number: 1 or 2.
+            outcomes: the outcome of each item, by the item's key (empty ones are dropped).
+            problems: section 3, one line each (empty lines dropped).
+            actor: who wrote it; also the event's actor.
+
+        Raises:
+            LedgerError: a group that is not a mapping key, or a round other than 1 or 2.
+        """
+        if not _GROUP_KEY.fullmatch(group_key):
+            raise LedgerError(f"group {group_key!r} is not a mapping key (e.g. 'ict')")
+        if round_number not in (1, 2):
+            raise LedgerError(f"round must be 1 or 2, not {round_number!r}")
+        kept = {k: unicodedata.normalize("NFC", v).strip() for k, v in outcomes.items() if v.strip()}
+        lines = [unicodedata.normalize("NFC", line).strip() for line in problems if line.strip()]
+        after = {"group_key": group_key, "fiscal_year": fiscal_year, "round": round_number,
+                 "outcomes": kept, "problems": lines}
+        with self.transaction():
+            now = self._now()
+            self._db.execute(
+                "INSERT INTO report_notes (group_key, fiscal_year, round, outcomes, problems, updated_at, updated_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key, fiscal_year, round) DO UPDATE SET"
+                " outcomes = excluded.outcomes, problems = excluded.problems, updated_at = excluded.updated_at,"
+                " updated_by = excluded.updated_by",
+                (group_key, fiscal_year, round_number, json.dumps(kept, ensure_ascii=False),
+                 json.dumps(lines, ensure_ascii=False), now, actor))
+            self._event(now, "report_notes.saved", actor, None, None, after)
+
+    def report_notes(self, *, group_key: str, fiscal_year: int, round_number: int) -> tuple[dict[str, str], list[str]]:
+        """The outcomes (by item key) and section 3 lines kept for a group's round; empty when none."""
+        row = self._db.execute("SELECT outcomes, problems FROM report_notes WHERE group_key = ? AND fiscal_year = ?"
+                               " AND round = ?", (group_key, fiscal_year, round_number)).fetchone()
+        if row is None:
+            return {}, []
+        return dict(json.loads(row["outcomes"])), list(json.loads(row["problems"]))

@@ -2,7 +2,7 @@
 
 A clerk files a request with a PDF and sees the ID-number finding (page and masked value), replaces
 the file and downloads the memo; the group director endorses; the committee member approves; ``Bridge.sync`` publishes
-and the public post answers with the title; PR records a notice-board posting. The desk runs as
+and the public post answers with the title; PR records a notice-board posting; the director fills the round's report and downloads it. The desk runs as
 ``cms-bridge desk serve`` in its own process; each page is photographed into docs/desk/.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 from docx import Document
+from openpyxl import load_workbook
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -263,3 +264,21 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
         [manual] = bridge.ledger.manual_publications()
     assert (manual.request_id, manual.channel, manual.published_on.isoformat()) == (request_id, "board", "2026-12-03")
     assert manual.note == "บอร์ดประชาสัมพันธ์หน้าสำนักงาน"
+    sign_out(browser)
+
+    # The group director fills the round's report and downloads it.
+    sign_in(browser, desk, "director1")
+    open_page(browser, desk.url + "/report/?fiscal_year=2570&round=1")
+    [outcome] = browser.find_elements(By.CSS_SELECTOR, "#report-items textarea")
+    outcome.send_keys("ผู้สมัครทราบรายชื่อก่อนวันสอบ")
+    type_into(browser, "id_problems", "ป้ายประกาศมีพื้นที่น้อย")
+    click(browser, "save-report")
+    shot(browser, "report")
+    session = requests.Session()
+    for cookie in browser.get_cookies():
+        session.cookies.set(cookie["name"], cookie["value"])
+    xlsx = session.get(str(browser.find_element(By.ID, "report-xlsx").get_attribute("href")), timeout=60)
+    assert xlsx.status_code == 200
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows()]
+    [row] = [r for r in rows if TITLE in r]
+    assert row[3:] == ["✓", "✓", "ผู้สมัครทราบรายชื่อก่อนวันสอบ"]  # website and board, the outcome filled

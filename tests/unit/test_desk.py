@@ -454,3 +454,53 @@ def test_a_mail_server_that_is_down_never_blocks_a_step(desk: Config) -> None:
     assert response.status_code == 200 and "ส่งอีเมลแจ้งผู้เกี่ยวข้องไม่สำเร็จ" in response.content.decode()
     with Bridge(desk) as bridge:
         assert len(bridge.ledger.list_request_ids()) == 1
+
+
+def test_the_director_fills_the_rounds_report_and_downloads_it_with_the_outcome(desk: Config) -> None:
+    import io
+    from datetime import datetime
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from cms_bridge.desk.setup import use_config
+    from cms_bridge.thaidate import OFFICE_TZ, format_thai_date, round_of
+    from cms_bridge.wordpress.fake import FakeCms
+
+    site = FakeCms()
+    use_config(desk, cms=site)
+    request_id = file_request(login("clerk1"), window_kind="permanent", title="ประกาศผลการคัดเลือก")
+    approve_through_the_desk(request_id)
+    with Bridge(desk, cms=site) as bridge:
+        bridge.sync()
+    today = datetime.now(OFFICE_TZ)
+    login("pr1").post(f"/requests/{request_id}/record/", {"channel": "board", "published_on": format_thai_date(today),
+                                                          "link": "บอร์ดหน้าสำนักงาน", "title": "ประกาศผลการคัดเลือก"})
+    current = round_of(today)
+    director = login("director1")
+    page = director.get("/report/").content.decode()
+    [key] = [part.split('"', 1)[0] for part in page.split('name="outcome:')[1:]]
+    assert "ประกาศผลการคัดเลือก" in page
+    saved = director.post("/report/", {"fiscal_year": str(current.fiscal_year), "round": str(current.number),
+                                       f"outcome:{key}": "ผู้สมัครทราบผลภายในวันเดียว",
+                                       "problems": "ป้ายประกาศชำรุด\nควรแจ้งทางไลน์ด้วย"})
+    assert saved.status_code == 302
+    page = director.get("/report/").content.decode()
+    assert "ผู้สมัครทราบผลภายในวันเดียว" in page and "ป้ายประกาศชำรุด" in page
+
+    xlsx = director.get("/report/download.xlsx")
+    assert xlsx.status_code == 200 and xlsx["Content-Disposition"].endswith('.xlsx"')
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows()]
+    [row] = [r for r in rows if "ประกาศผลการคัดเลือก" in r]
+    # The website post and PR's board posting are one row with both channels ticked, the outcome filled.
+    assert row[2:] == ["ประกาศผลการคัดเลือก", "✓", "✓", "ผู้สมัครทราบผลภายในวันเดียว"]
+    docx = director.get("/report/download.docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "ป้ายประกาศชำรุด" in text and "นายตัวอย่าง มั่นคง" in text
+    with Bridge(desk) as bridge:
+        [event] = [e for e in bridge.ledger.events() if e.action == "report_notes.saved"]
+    assert event.actor == "desk:director1" and event.after and event.after["problems"] == [
+        "ป้ายประกาศชำรุด", "ควรแจ้งทางไลน์ด้วย"]
+    # Only a group director fills a report, and only their group's.
+    assert login("clerk1").get("/report/").status_code == 403
+    assert login("chair").post("/report/", {"problems": "x"}).status_code == 403
