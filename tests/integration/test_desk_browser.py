@@ -43,6 +43,7 @@ _PREFIX = "310990012876"
 ID_NUMBER = _PREFIX + str((11 - sum(int(d) * (14 - i) for i, d in enumerate(_PREFIX, start=1)) % 11) % 10)
 ID_MASKED = f"{ID_NUMBER[0]}-{ID_NUMBER[1:5]}-xxxxx-xx-{ID_NUMBER[12]}"
 TITLE = "ประกาศรายชื่อผู้มีสิทธิ์สอบ <b>รอบ ๒</b>"  # the tag stays text, on the desk and on the site
+SCRIPT = "<script>window.__pwned=1</script>"
 PEOPLE = [
     ("clerk1", "clerk", "ict", "นางสาวทดลอง ใจดี", "นักวิชาการคอมพิวเตอร์"),
     ("director1", "group_director", "ict", "นายตัวอย่าง มั่นคง", "ผู้อำนวยการกลุ่ม"),
@@ -185,7 +186,7 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     type_into(browser, "id_page_count", "๒")
     browser.find_element(By.ID, "id_channels_0").click()  # เว็บไซต์
     browser.find_element(By.ID, "id_channels_2").click()  # บอร์ด/ป้ายประชาสัมพันธ์
-    type_into(browser, "id_body", "รายชื่อผู้มีสิทธิ์สอบตามไฟล์แนบ")
+    type_into(browser, "id_body", f"รายชื่อผู้มีสิทธิ์สอบตามไฟล์แนบ {SCRIPT}")
     Select(browser.find_element(By.ID, "id_kind")).select_by_value("other")
     browser.find_element(By.ID, "id_attachments").send_keys(str(bad))
     click(browser, "submit")
@@ -201,6 +202,8 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     click(browser, "submit")
     assert browser.find_element(By.ID, "stage").text == "รอผู้อำนวยการกลุ่มลงนาม"
     assert browser.find_element(By.ID, "req-title").text == TITLE
+    assert SCRIPT in browser.find_element(By.ID, "req-body").text
+    assert browser.execute_script("return typeof window.__pwned") == "undefined"
     request_id = browser.current_url.rstrip("/").rsplit("/", 1)[-1]
     shot(browser, "request-filed")
     # The memo to print and sign, downloaded in the clerk's session.
@@ -246,6 +249,7 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     assert public.status_code == 200
     assert "ประกาศรายชื่อผู้มีสิทธิ์สอบ &lt;b&gt;รอบ ๒&lt;/b&gt;" in public.text
     assert "<b>รอบ ๒</b>" not in public.text
+    assert SCRIPT not in public.text and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in public.text
 
     sign_in(browser, desk, "pr1")
     browser.find_element(By.ID, "waiting").find_element(By.LINK_TEXT, request_id).click()

@@ -504,3 +504,19 @@ def test_the_director_fills_the_rounds_report_and_downloads_it_with_the_outcome(
     # Only a group director fills a report, and only their group's.
     assert login("clerk1").get("/report/").status_code == 403
     assert login("chair").post("/report/", {"problems": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_cookies_are_secure_behind_https(tmp_path: Path, https: bool) -> None:
+    from cms_bridge.config import DeskConfig, SyncConfig
+    from cms_bridge.desk.setup import settings_for
+
+    config = Config(sync=SyncConfig(ledger=tmp_path / "l.sqlite3"),
+                    desk=DeskConfig(https=https, allowed_hosts=("desk.example-office.go.th",)))
+    settings = settings_for(config)
+    assert settings["SESSION_COOKIE_SECURE"] is https and settings["CSRF_COOKIE_SECURE"] is https
+    assert settings["SECURE_PROXY_SSL_HEADER"] == (("HTTP_X_FORWARDED_PROTO", "https") if https else None)
+    assert settings["CSRF_TRUSTED_ORIGINS"] == (["https://desk.example-office.go.th"] if https else [])
+    assert settings["ALLOWED_HOSTS"] == ["desk.example-office.go.th"]
+    assert settings["PASSWORD_HASHERS"] == ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert (tmp_path / "l.sqlite3.desk.secret").stat().st_mode & 0o077 == 0
