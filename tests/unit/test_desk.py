@@ -170,7 +170,7 @@ def test_each_role_is_refused_what_it_may_not_do_by_direct_post(desk: Config, wh
     request_id = file_request(login("clerk1"))
     before = events(desk, request_id)
     response = login(who).post(f"/requests/{request_id}/{path}/", data)
-    assert response.status_code == 403
+    assert response.status_code == 403 and 'id="forbidden"' in response.content.decode()
     assert events(desk, request_id) == before
 
 
