@@ -21,6 +21,7 @@ _desk = [
     path("requests/<str:request_id>/endorse/", views.endorse, name="endorse"),
     path("requests/<str:request_id>/decide/", views.decide, name="decide"),
     path("requests/<str:request_id>/record/", views.record, name="record"),
+    path("requests/<str:request_id>/evidence/<int:manual_id>/<str:name>", views.evidence, name="evidence"),
     path("live/", views.live, name="live"),
     path("report/", views.report, name="report"),
     path("report/download.<str:fmt>", views.report_download, name="report_download"),

@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "request.returned": "ผู้อำนวยการกลุ่มส่งกลับให้แก้ไข",
     "decision.recorded": "คณะกรรมการบันทึกคำสั่ง",
     "manual_publication.recorded": "บันทึกการเผยแพร่ช่องทางอื่น",
+    "manual_publication.evidence_added": "แนบหลักฐานการเผยแพร่",
     "sync.failed": "เผยแพร่ไม่สำเร็จ",
     "media.uploaded": "อัปโหลดไฟล์ขึ้นเว็บไซต์",
 }
@@ -354,7 +355,8 @@ def _detail_context(bridge: Bridge, profile: Profile, request_id: str) -> dict[s
                 "comment": (e.after or {}).get("comment") or (e.after or {}).get("note") or
                 (e.after or {}).get("error") or ""} for e in trail]
     manual = [{"channel_label": CHANNEL_LABELS.get(m.channel, m.channel), "published_on": m.published_on,
-               "note": m.note, "recorded_by": m.recorded_by}
+               "note": m.note, "recorded_by": m.recorded_by, "id": m.id,
+               "evidence": list(bridge.ledger.manual_evidence(m.id))}
               for m in bridge.ledger.manual_publications() if m.request_id == request_id]
     publication = bridge.ledger.get_publication(request_id)
     return {
@@ -494,15 +496,55 @@ def record(request: HttpRequest, request_id: str) -> HttpResponse:
                 messages.error(request, f"{form.label_of(name)}: {' '.join(str(e) for e in errs)}")
             return _back(request_id)
         data = form.cleaned_data
+        evidence: list[tuple[str, str]] = []
+        with tempfile.TemporaryDirectory(prefix="cms-bridge-desk-") as scratch:
+            for upload in request.FILES.getlist("evidence"):
+                name = safe_name(upload.name or "")
+                path = Path(scratch) / name
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    info, _ = bridge.keep_upload(path)
+                except AttachmentError as exc:
+                    messages.error(request, f"หลักฐาน: {exc}")
+                    return _back(request_id)
+                if info.file_type not in EVIDENCE_TYPES:
+                    messages.error(request, f"หลักฐาน {name}: ใช้ได้เฉพาะรูปภาพ (jpg, png) หรือ pdf")
+                    return _back(request_id)
+                evidence.append((name, info.sha256))
         try:
-            bridge.record_manual(group=item.request.group, channel=data["channel"], title=data["title"],
-                                 published_on=data["published_on"], recorded_by=profile.full_name,
-                                 request_id=request_id, note=data["link"] or None)
+            with bridge.ledger.transaction():
+                manual = bridge.record_manual(group=item.request.group, channel=data["channel"], title=data["title"],
+                                              published_on=data["published_on"], recorded_by=profile.full_name,
+                                              request_id=request_id, note=data["link"] or None)
+                for name, sha256 in evidence:
+                    bridge.ledger.add_manual_evidence(manual.id, sha256=sha256, name=name, actor=bridge.actor)
         except CmsBridgeError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"บันทึกการเผยแพร่ทาง{CHANNEL_LABELS[data['channel']]}แล้ว")
     return _back(request_id)
+
+
+#: What PR may keep as evidence of a posting: a photo of the board, a screenshot, a PDF.
+EVIDENCE_TYPES = frozenset({"jpg", "png", "pdf"})
+
+
+@login_required
+def evidence(request: HttpRequest, request_id: str, manual_id: int, name: str) -> HttpResponse | FileResponse:
+    """One evidence file of a manual publication, as a download."""
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        _checked_item(bridge, profile, request_id)
+        if not any(m.id == manual_id and m.request_id == request_id for m in bridge.ledger.manual_publications()):
+            raise Http404("no such record")
+        files = bridge.ledger.manual_evidence(manual_id)
+        kept = bridge.kept_file(files[name], name) if name in files else None
+        if kept is None:
+            raise Http404("no such file")
+        info, _ = kept
+        return FileResponse(info.path.open("rb"), as_attachment=True, filename=name, content_type=info.media_type)
 
 
 @dataclass

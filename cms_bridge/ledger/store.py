@@ -776,7 +776,7 @@ class Ledger:
             Event.model_validate({**dict(r), "before": _loads(r["before"]), "after": _loads(r["after"])}) for r in rows
         ]
 
-    # --- report notes (the desk): outcomes per item and section 3, per group and round ---------
+    # --- the desk's notes: report outcomes and section 3 per group and round; PR's evidence -----
 
     def save_report_notes(self, *, group_key: str, fiscal_year: int, round_number: int,
                           outcomes: Mapping[str, str], problems: Sequence[str], actor: str) -> None:
@@ -819,3 +819,27 @@ class Ledger:
         if row is None:
             return {}, []
         return dict(json.loads(row["outcomes"])), list(json.loads(row["problems"]))
+
+    def add_manual_evidence(self, manual_id: int, *, sha256: str, name: str, actor: str) -> None:
+        """Attach a kept file (a photo of the board, a screenshot of the post) to a manual publication.
+
+        Raises:
+            LedgerError: no such manual publication, or the file was not kept (``FileKeeper``).
+        """
+        with self.transaction():
+            if self._db.execute("SELECT 1 FROM manual_publications WHERE id = ?", (manual_id,)).fetchone() is None:
+                raise LedgerError(f"no manual publication {manual_id}")
+            if self._db.execute("SELECT 1 FROM kept_files WHERE sha256 = ?", (sha256,)).fetchone() is None:
+                raise LedgerError(f"{name}: not a kept file; take it in through the file keeper first")
+            self._db.execute("INSERT OR IGNORE INTO manual_evidence (manual_id, sha256, name) VALUES (?, ?, ?)",
+                             (manual_id, sha256, name))
+            request_id = self._db.execute("SELECT request_id FROM manual_publications WHERE id = ?",
+                                          (manual_id,)).fetchone()[0]
+            self._event(self._now(), "manual_publication.evidence_added", actor, request_id, None,
+                        {"manual_id": manual_id, "sha256": sha256, "name": name})
+
+    def manual_evidence(self, manual_id: int) -> dict[str, str]:
+        """The evidence files of a manual publication: sha256 by name."""
+        rows = self._db.execute("SELECT name, sha256 FROM manual_evidence WHERE manual_id = ? ORDER BY name",
+                                (manual_id,))
+        return {r["name"]: r["sha256"] for r in rows}

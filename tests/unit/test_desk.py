@@ -520,3 +520,31 @@ def test_cookies_are_secure_behind_https(tmp_path: Path, https: bool) -> None:
     assert settings["ALLOWED_HOSTS"] == ["desk.example-office.go.th"]
     assert settings["PASSWORD_HASHERS"] == ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     assert (tmp_path / "l.sqlite3.desk.secret").stat().st_mode & 0o077 == 0
+
+
+def test_pr_keeps_a_photo_as_evidence_of_a_board_posting(desk: Config) -> None:
+    from cms_bridge.samples import docx, png
+
+    request_id = file_request(login("clerk1"))
+    approve_through_the_desk(request_id)
+    pr = login("pr1")
+    fields = {"channel": "board", "published_on": "๒ ธันวาคม ๒๕๖๙", "link": "", "title": "ประกาศตารางสอบ"}
+    refused = pr.post(f"/requests/{request_id}/record/",
+                      {**fields, "evidence": SimpleUploadedFile("บอร์ด.docx", docx(["not a photo"]))}, follow=True)
+    assert "ใช้ได้เฉพาะรูปภาพ" in refused.content.decode()
+    with Bridge(desk) as bridge:
+        assert bridge.ledger.manual_publications() == []
+    photo = png(40, 30)
+    pr.post(f"/requests/{request_id}/record/", {**fields, "evidence": SimpleUploadedFile("../บอร์ด.png", photo)})
+    with Bridge(desk) as bridge:
+        [manual] = bridge.ledger.manual_publications()
+        assert list(bridge.ledger.manual_evidence(manual.id)) == ["บอร์ด.png"]
+    page = login("clerk1").get(f"/requests/{request_id}/").content.decode()
+    from urllib.parse import quote
+
+    link = f"/requests/{request_id}/evidence/{manual.id}/{quote('บอร์ด.png')}"
+    assert f'href="{link}"' in page
+    got = login("director1").get(link)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == photo  # type: ignore[attr-defined]
+    assert login("director2").get(link).status_code == 403
+    assert login("chair").get(f"/requests/{request_id}/evidence/{manual.id}/other.png").status_code == 404
