@@ -31,7 +31,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from cms_bridge.bridge import Bridge
 from cms_bridge.config import load_config
-from cms_bridge.samples import text_pdf
+from cms_bridge.samples import png, text_pdf
 
 from ..conftest import ROOT
 from .conftest import run_script
@@ -262,9 +262,14 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     Select(browser.find_element(By.ID, "id_channel")).select_by_value("board")
     type_into(browser, "id_published_on", "๓ ธันวาคม ๒๕๖๙")
     type_into(browser, "id_link", "บอร์ดประชาสัมพันธ์หน้าสำนักงาน")
+    photo = desk.work / "บอร์ด.png"
+    photo.write_bytes(png(64, 48))
+    browser.find_element(By.ID, "id_evidence").send_keys(str(photo))
     shot(browser, "record")
     click(browser, "record")
-    assert "บอร์ดประชาสัมพันธ์หน้าสำนักงาน" in browser.find_element(By.ID, "manual").text
+    recorded = browser.find_element(By.ID, "manual")
+    assert "บอร์ดประชาสัมพันธ์หน้าสำนักงาน" in recorded.text
+    assert [a.text for a in recorded.find_elements(By.CSS_SELECTOR, "a.evidence")] == ["บอร์ด.png"]
     open_page(browser, desk.url + "/live/")
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".live-published a.post")]
     assert links == [row.url]
