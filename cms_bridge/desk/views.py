@@ -496,6 +496,10 @@ def record(request: HttpRequest, request_id: str) -> HttpResponse:
                 messages.error(request, f"{form.label_of(name)}: {' '.join(str(e) for e in errs)}")
             return _back(request_id)
         data = form.cleaned_data
+        if data["channel"] not in item.request.channels:
+            # The committee allowed the channels the memo asked for, no others.
+            messages.error(request, f"คำขอนี้ไม่ได้ขอเผยแพร่ทาง{CHANNEL_LABELS[data['channel']]}")
+            return _back(request_id)
         evidence: list[tuple[str, str]] = []
         with tempfile.TemporaryDirectory(prefix="cms-bridge-desk-") as scratch:
             for upload in request.FILES.getlist("evidence"):

@@ -529,6 +529,9 @@ def test_pr_keeps_a_photo_as_evidence_of_a_board_posting(desk: Config) -> None:
     approve_through_the_desk(request_id)
     pr = login("pr1")
     fields = {"channel": "board", "published_on": "๒ ธันวาคม ๒๕๖๙", "link": "", "title": "ประกาศตารางสอบ"}
+    # The memo asked for the website and the board: a social-media posting was not allowed.
+    social = pr.post(f"/requests/{request_id}/record/", {**fields, "channel": "social"}, follow=True)
+    assert "ไม่ได้ขอเผยแพร่ทางสื่อสังคมออนไลน์" in social.content.decode()
     refused = pr.post(f"/requests/{request_id}/record/",
                       {**fields, "evidence": SimpleUploadedFile("บอร์ด.docx", docx(["not a photo"]))}, follow=True)
     assert "ใช้ได้เฉพาะรูปภาพ" in refused.content.decode()
