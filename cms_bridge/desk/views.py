@@ -183,6 +183,10 @@ class StagedFile:
     size: int = 0
     findings: list[str] = field(default_factory=list)
     blocks: bool = False
+    missing: bool = False
+
+
+MISSING = "ไม่พบไฟล์นี้ในที่เก็บแล้ว: เอาออกแล้วแนบใหม่"
 
 
 def _staged(request: HttpRequest, bridge: Bridge, key: str) -> list[StagedFile]:
@@ -194,6 +198,7 @@ def _staged(request: HttpRequest, bridge: Bridge, key: str) -> list[StagedFile]:
             out.append(StagedFile(name, sha256, findings=[str(exc)], blocks=True))
             continue
         if kept is None:
+            out.append(StagedFile(name, sha256, findings=[MISSING], blocks=True, missing=True))
             continue
         info, findings = kept
         out.append(StagedFile(name, sha256, info.file_type, info.pages, info.size,
@@ -290,6 +295,8 @@ def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
             form = RequestForm(bridge.mappings, profile, request.POST)
             _take_uploads(request, bridge, errors, key)
             staged = _staged(request, bridge, key)
+            for lost in (s for s in staged if s.missing):
+                errors.setdefault("attachments", []).append(f"{lost.name}: {MISSING}")
             if form.is_valid() and not errors and request.POST.get("action") == "submit":
                 try:
                     new_id, outcome = _submit(request, bridge, profile, form.cleaned_data, staged, request_id)
@@ -299,6 +306,9 @@ def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
                             warnings.append(problem.message)
                         else:
                             errors.setdefault(problem_field(problem.field), []).append(problem.message)
+                except CmsBridgeError as exc:
+                    # A kept file gone from the store, a ledger that refuses: said, nothing recorded.
+                    errors.setdefault("attachments", []).append(str(exc))
                 else:
                     request.session[key] = []
                     messages.success(request, f"ยื่นคำขอ {new_id} แล้ว รอผู้อำนวยการกลุ่มลงนาม"

@@ -551,3 +551,19 @@ def test_pr_keeps_a_photo_as_evidence_of_a_board_posting(desk: Config) -> None:
     assert got.status_code == 200 and b"".join(got.streaming_content) == photo  # type: ignore[attr-defined]
     assert login("director2").get(link).status_code == 403
     assert login("chair").get(f"/requests/{request_id}/evidence/{manual.id}/other.png").status_code == 404
+
+
+def test_a_staged_file_lost_from_the_store_is_said_and_nothing_is_filed(desk: Config) -> None:
+    clerk = login("clerk1")
+    clerk.get("/requests/new/")
+    pdf = clean_pdf("Soon lost")
+    checked = clerk.post("/requests/new/", {**form_data(action="check"), "attachments": upload("a.pdf", pdf)})
+    assert checked.status_code == 200
+    import hashlib
+
+    with Bridge(desk) as bridge:
+        bridge.ledger.files.path_of(hashlib.sha256(pdf).hexdigest()).unlink()
+    response = clerk.post("/requests/new/", form_data())
+    assert response.status_code == 400 and "ไม่พบไฟล์นี้ในที่เก็บแล้ว" in response.content.decode()
+    with Bridge(desk) as bridge:
+        assert bridge.ledger.list_request_ids() == []
