@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -25,7 +27,12 @@ from pydantic import BaseModel, ValidationError, field_validator
 from cms_bridge.channels import Channel
 from cms_bridge.config import Config, load_config
 from cms_bridge.publishing.desired import desired_state
-from cms_bridge.errors import ConfigError, DecisionError, SyncLockedError
+from cms_bridge.errors import ConfigError, DecisionError, RequestIdTakenError, SyncLockedError, UsageError
+from cms_bridge.intake.attachments import AttachmentInfo
+from cms_bridge.intake.idguard import Finding
+from cms_bridge.intake.origin import Origin
+from cms_bridge.intake.request import PublicationRequest
+from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.validation import field_problems
 from cms_bridge.intake.inbox import (
     HeldRequest,
@@ -48,7 +55,8 @@ if TYPE_CHECKING:
     from cms_bridge.categories.engine import MigrationEngine, RollbackResult
     from cms_bridge.categories.journal import Change, Run
     from cms_bridge.categories.mappings_check import AppliedPaths, MappingsReport
-    from cms_bridge.reports.model import GroupReport
+    from cms_bridge.reports.model import GroupReport, ReportItem
+    from cms_bridge.wordpress.models import Category
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -548,7 +556,194 @@ class Bridge:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    # --- the office desk (cms_bridge.desk): a request filed in the browser, endorsed, decided ---
+
+    def keep_upload(self, path: Path | str) -> tuple[AttachmentInfo, list[Finding]]:
+        """Keep an uploaded file in the file store, inspected and scanned as intake does.
+
+        The file's own name (``Path(path).name``) is the name it is checked and reported under.
+
+        Args:
+            path: the uploaded file, named as the requester named it (made safe by the caller).
+
+        Returns:
+            The kept file's description and the ID guard's findings in it.
+
+        Raises:
+            AttachmentError: the file is too large, not an accepted type, or cannot be checked.
+        """
+        keeper = FileKeeper(self.ledger)
+        path = Path(path)
+        info = keeper.take_in(path, allowed_types=self.config.intake.allowed_types,
+                              max_bytes=self.config.intake.max_attachment_mb * 1024 * 1024)
+        return info, keeper.scan(info, path.name)
+
+    def kept_file(self, sha256: str, name: str) -> tuple[AttachmentInfo, list[Finding]] | None:
+        """A file kept with :meth:`keep_upload` (or intake) under *name*, with its findings.
+
+        Returns:
+            ``None`` when the store holds no such file.
+
+        Raises:
+            AttachmentError: the file can no longer be checked.
+        """
+        keeper = FileKeeper(self.ledger)
+        info = keeper.describe(sha256, name)
+        if info is None or not self.ledger.files.has(sha256):
+            return None
+        return info, keeper.scan(info, name)
+
+    def submit_kept(self, data: Mapping[str, Any], files: Mapping[str, str], *, origin: Origin,
+                    actor: str, new: bool = False) -> RecordOutcome:
+        """Check and record a request whose attachments are already kept, by name and sha256.
+
+        Exactly :meth:`submit`: the files are laid out under their names and go through the
+        same keeper (nothing is read twice: the store and the scans are by digest).
+
+        Args:
+            data: the request's fields; its ``attachments`` name the keys of *files*.
+            files: sha256 of each kept file, by its plain file name (no folder).
+            origin: where the request came from (the desk names its user).
+            actor: who files it, for the event trail.
+            new: the request id must not be recorded yet (checked and recorded in one
+                transaction, so two people filing at once never amend each other's request).
+
+        Raises:
+            IntakeError: with every problem, when the request is not valid.
+            UsageError: a file name has a folder in it, or a digest is not in the store.
+            RequestIdTakenError: *new* and the id is recorded already.
+        """
+        with tempfile.TemporaryDirectory(prefix="cms-bridge-submit-") as scratch:
+            for name, sha256 in files.items():
+                if Path(name).name != name or name in ("", ".", ".."):
+                    raise UsageError(f"attachment name {name!r} must be a plain file name")
+                if not self.ledger.files.has(sha256):
+                    raise UsageError(f"{name}: no kept file {sha256[:12]}…; upload it again")
+                shutil.copyfile(self.ledger.files.path_of(sha256), Path(scratch) / name)
+            loaded = parse_request(data, base_dir=scratch, mappings=self.mappings, settings=self.config.intake,
+                                   source=str(origin), keeper=FileKeeper(self.ledger))
+            with self.ledger.transaction():
+                if new and loaded.request.request_id in self.ledger.list_request_ids():
+                    raise RequestIdTakenError(f"request id {loaded.request.request_id} is taken")
+                return self.ledger.record_request(loaded.request, source=origin, actor=actor, files=_files(loaded))
+
+    def endorse(self, request_id: str, *, name: str, position: str, actor: str) -> RecordOutcome:
+        """The group director signs the request (ผู้อำนวยการกลุ่ม): a new version carrying the endorsement.
+
+        The endorsement is part of the memo, so the committee approves the endorsed version;
+        an amendment without it needs endorsing again.
+
+        Raises:
+            DecisionError: the request is already decided or endorsed, or the name is empty.
+            LedgerError: unknown request.
+        """
+        request = self.ledger.get_request(request_id)
+        if request.decision.status != "pending":
+            raise DecisionError(f"{request_id}: already decided ({request.decision.status}); nothing to endorse")
+        if request.endorsement is not None:
+            raise DecisionError(f"{request_id}: already endorsed by {request.endorsement.name}")
+        if not name.strip() or not position.strip():
+            raise DecisionError(f"{request_id}: an endorsement needs the director's name and position")
+        version = self.ledger.site_version(request_id).current_version
+        files = self.ledger.files_of(request_id, version)
+        today = self.clock().astimezone(OFFICE_TZ).date()
+        data = request.model_dump(mode="json", exclude={"decision"})
+        data["endorsement"] = {"name": name, "position": position, "date": today.isoformat()}
+        try:
+            endorsed = PublicationRequest.model_validate(data, context={"mappings": self.mappings})
+        except ValidationError as exc:
+            reasons = "; ".join(p.message for p in field_problems(exc, unknown="not part of a request"))
+            raise DecisionError(f"{request_id}: cannot be endorsed: {reasons}") from None
+        with self.ledger.transaction():
+            outcome = self.ledger.record_request(endorsed, source=self.ledger.origin_of(request_id), actor=actor,
+                                                 files=files)
+            self.ledger.append_event("request.endorsed", actor=actor, request_id=request_id,
+                                     after={"name": name, "position": position, "version": outcome.version_hash})
+        return outcome
+
+    def return_request(self, request_id: str, *, comment: str, actor: str) -> None:
+        """The group director sends the request back to its clerk with a comment (nothing else changes).
+
+        Raises:
+            DecisionError: the comment is empty, or the request is decided or endorsed already.
+            LedgerError: unknown request.
+        """
+        request = self.ledger.get_request(request_id)
+        if not comment.strip():
+            raise DecisionError(f"{request_id}: say what to change when returning a request")
+        if request.endorsement is not None or request.decision.status != "pending":
+            raise DecisionError(f"{request_id}: it was endorsed or decided already; it cannot be returned")
+        version = self.ledger.site_version(request_id).current_version
+        self.ledger.append_event("request.returned", actor=actor, request_id=request_id,
+                                 after={"comment": comment.strip(), "version": version})
+
+    def decide_endorsed(self, request_id: str, *, status: Literal["approved", "rejected"], by: str,
+                        position: str | None = None, note: str | None = None, actor: str) -> None:
+        """The committee's decision on an endorsed request, through :meth:`record_decision`.
+
+        Raises:
+            DecisionError: the group director has not endorsed the current version, a rejection
+                gives no reason, or the decision is incomplete.
+            LedgerError: unknown request.
+        """
+        request = self.ledger.get_request(request_id)
+        if request.endorsement is None:
+            raise DecisionError(f"{request_id}: the group director has not endorsed it yet")
+        if status == "rejected" and not (note or "").strip():
+            raise DecisionError(f"{request_id}: give the reason for not allowing it")
+        self.record_decision(request_id, status=status, by=by, position=position, note=note, actor=actor)
+
+    def filled_report(self, fiscal_year: int, round_number: int, group: str) -> GroupReport:
+        """One group's report for a round with what its director wrote on the desk (outcomes, section 3).
+
+        Args:
+            fiscal_year: BE year, e.g. 2570.
+            round_number: 1 or 2.
+            group: the group's key or Thai name.
+
+        Raises:
+            UnknownMappingError: no such group.
+            ReportError: the year or round is not plausible.
+            SiteError: the site's posts could not be read.
+        """
+        key = self.mappings.group(group).key
+        outcomes, problems = self.ledger.report_notes(group_key=key, fiscal_year=fiscal_year,
+                                                      round_number=round_number)
+        [report] = self.report(fiscal_year, round_number, groups=[key], problems=problems)
+        items = tuple(item.model_copy(update={"outcome": outcomes.get(report_item_key(item), item.outcome)})
+                      for item in report.items)
+        return report.model_copy(update={"items": items})
+
+    def write_filled_report(self, fiscal_year: int, round_number: int, group: str, out_dir: Path | str, *,
+                            formats: Sequence[str] = ("docx",), reporter_name: str | None = None,
+                            reporter_position: str | None = None) -> list[Path]:
+        """Write :meth:`filled_report` as ``cms-bridge report`` writes a group's report.
+
+        Args:
+            fiscal_year: BE year.
+            round_number: 1 or 2.
+            group: the group's key or Thai name.
+            out_dir: folder to write into.
+            formats: any of ``"docx"``, ``"xlsx"``, ``"csv"``, ``"json"``.
+            reporter_name: who signs it (ผู้รายงาน).
+            reporter_position: their position.
+
+        Raises:
+            ReportError: an unknown format, year or round.
+            SiteError: the site's posts could not be read.
+        """
+        from cms_bridge.reports.render import write_report
+
+        report = self.filled_report(fiscal_year, round_number, group).model_copy(
+            update={"reporter_name": reporter_name, "reporter_position": reporter_position})
+        return write_report([report], Path(out_dir), formats=formats)  # type: ignore[arg-type]
+
 
 def _files(loaded: LoadedRequest) -> dict[str, str]:
     """The sha256 of each kept attachment, by the path the request names it with."""
     return {path: info.sha256 for path, info in loaded.attachments.items()}
+
+
+def report_item_key(item: ReportItem) -> str:
+    """How the desk names one row of a report when keeping its outcome: origin, day and post or title."""
+    return f"{item.origin}|{item.published_on.isoformat()}|{item.url or item.title}"

@@ -421,6 +421,58 @@ def _as_of(args: argparse.Namespace, name: str = "as_of") -> Any:
     return moment if moment.tzinfo else moment.replace(tzinfo=OFFICE_TZ)
 
 
+def cmd_desk(args: argparse.Namespace) -> int:
+    """The office desk: the web front door in Thai (see docs/desk.md).
+
+    serve                         run it (default 127.0.0.1:8600; behind a reverse proxy for others)
+    users add NAME --role ROLE [--group G] --name "ชื่อ" [--position P] [--email A]
+                                  create an account; the password is asked for (or read from
+                                  stdin with --password-stdin) and never printed
+    users list                    every account with its role and group
+    users set-role NAME --role ROLE [--group G]
+    users remove NAME
+    Roles: clerk and group_director (of a group), committee, pr, ict_admin.
+    """
+    from cms_bridge.desk.setup import configure
+
+    config = load_config(args.config)
+    if args.desk_action == "serve":
+        from cms_bridge.desk.server import serve
+
+        print(f"cms-bridge desk: http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
+        serve(config, host=args.host, port=args.port)
+        return EXIT_OK
+    configure(config)
+    from cms_bridge.desk import users
+
+    action, name = args.users_action, args.username
+    if action in ("add", "set-role", "remove") and not name:
+        raise UsageError(f"desk users {action} needs the user name")
+    if action == "add":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            import getpass
+
+            password = getpass.getpass(f"password for {name}: ")
+            if getpass.getpass("again: ") != password:
+                raise UsageError("the two passwords differ")
+        account = users.add_user(config, name, role=args.role or "", group=args.group, full_name=args.name or "",
+                                 position=args.position or "", password=password, email=args.email or "")
+        print(f"added {account.username}: {account.role}" + (f" of {account.group}" if account.group else ""))
+    elif action == "set-role":
+        account = users.set_role(config, name, role=args.role or "", group=args.group)
+        print(f"{account.username}: {account.role}" + (f" of {account.group}" if account.group else ""))
+    elif action == "remove":
+        users.remove_user(name)
+        print(f"removed {name}")
+    else:
+        for account in users.list_users():
+            print(f"{account.username}\t{account.role}\t{account.group or '-'}\t{account.full_name}"
+                  + ("" if account.active else "\t(inactive)"))
+    return EXIT_OK
+
+
 def _progress_bar(*, quiet: bool = False) -> Any:
     # On a terminal only, on stderr: a pipe, a log file or --json (quiet) gets no progress.
     if quiet or not sys.stderr.isatty():
@@ -583,6 +635,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--actor", help="who runs it (recorded in the journal)")
     migrate.add_argument("--force", action="store_true",
                          help="rollback: also undo changes edited on the site since the run (the edits are lost)")
+    desk = _add(commands, "desk", cmd_desk)
+    desk_actions = desk.add_subparsers(dest="desk_action", metavar="serve|users", required=True)
+    desk_serve = desk_actions.add_parser("serve", help="run the desk")
+    desk_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    desk_serve.add_argument("--port", type=int, default=8600, help="port (default 8600)")
+    desk_users = desk_actions.add_parser("users", help="manage the desk's accounts")
+    desk_users.add_argument("users_action", choices=["add", "list", "set-role", "remove"])
+    desk_users.add_argument("username", nargs="?", metavar="NAME")
+    desk_users.add_argument("--role", choices=["clerk", "group_director", "committee", "pr", "ict_admin"])
+    desk_users.add_argument("--group", help="group key or Thai name (clerk, group_director)")
+    desk_users.add_argument("--name", help="the person's name as signed on the memo")
+    desk_users.add_argument("--position", help="their position")
+    desk_users.add_argument("--email", help="where the desk tells them what waits for them (with [desk] smtp_host)")
+    desk_users.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     return parser
 
 

@@ -166,6 +166,42 @@ class ReportConfig(_Section):
     _one_line = field_validator("signer", "position", mode="before")(_one_line)
 
 
+class DeskConfig(_Section):
+    """The office desk, ``cms-bridge desk serve`` (the ``[desk]`` table; see docs/desk.md)."""
+
+    #: The desk's own SQLite file for accounts and sessions (default: the ledger's path + ``.desk``).
+    database: Path | None = None
+    #: Served behind an HTTPS reverse proxy: cookies are sent only over HTTPS and the proxy's
+    #: ``X-Forwarded-Proto`` is trusted. Leave off only for a desk on this machine.
+    https: bool = False
+    #: Host names the desk answers to (Django's ALLOWED_HOSTS).
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+    #: The largest request body (all attachments of one upload together), in MB.
+    max_upload_mb: int = Field(default=100, ge=1, le=4096)
+    #: Failed logins of one user name from one address before it is locked out (django-axes).
+    login_failures: int = Field(default=5, ge=1, le=100)
+    #: Minutes a lockout lasts.
+    lockout_minutes: int = Field(default=30, ge=1, le=10080)
+    #: The desk's address as people open it, for the links in its e-mails.
+    public_url: str = "http://127.0.0.1:8600"
+    #: The SMTP server that sends "waiting for you" e-mails; none: the desk sends no e-mail.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: STARTTLS on the SMTP connection (port 587); false only for a relay on this machine.
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    #: A file holding the SMTP password, readable by its owner only (chmod 600).
+    smtp_password_file: Path | None = None
+    #: The sender of the desk's e-mails.
+    mail_from: str = "cms-bridge@localhost"
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # CMS_BRIDGE_DESK_ALLOWED_HOSTS="desk.example.go.th,localhost"
+        return [h.strip() for h in value.split(",") if h.strip()] if isinstance(value, str) else value
+
+
 class Config(_Section):
     """The whole configuration, as loaded by :func:`load_config`."""
 
@@ -175,6 +211,7 @@ class Config(_Section):
     sync: SyncConfig = SyncConfig()
     office: OfficeConfig = OfficeConfig()
     report: ReportConfig = ReportConfig()
+    desk: DeskConfig = DeskConfig()
     #: Where the configuration came from, for messages (not a setting).
     source: str = Field(default="environment", exclude=True)
 
@@ -213,6 +250,7 @@ class Config(_Section):
 SECTIONS: dict[str, type[_Section]] = {
     "site": SiteConfig, "retry": RetryConfig, "intake": IntakeConfig, "sync": SyncConfig, "office": OfficeConfig,
     "report": ReportConfig,
+    "desk": DeskConfig,
 }
 
 
@@ -316,7 +354,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
 
 
 _PATH_KEYS = {"site": ("app_password_file", "ca_bundle"), "intake": ("inbox",), "sync": ("ledger", "heartbeat"),
-              "office": ("mappings_dir",)}
+              "office": ("mappings_dir",), "desk": ("database", "smtp_password_file")}
 
 
 def _resolve_relative_paths(data: dict[str, Any], base: Path) -> None:

@@ -22,6 +22,7 @@ the command line or the configuration must change -- and 1 for the rest)::
     │   └── OcrError                     a picture or scanned page OCR could not read
     ├── RequestError                     a request cannot be used as asked (e.g. not approved)
     ├── LedgerError                      the ledger cannot do what was asked
+    │   └── RequestIdTakenError          a new request's id is recorded already (the desk)
     ├── SyncLockedError                  another sync holds the ledger's lock
     ├── PlanError                        a migration plan is malformed or names what is not there
     ├── TomlFileError                    a TOML input unreadable, not UTF-8 or not TOML (.path .line)
@@ -168,6 +169,10 @@ class RequestError(CmsBridgeError):
 
 class LedgerError(CmsBridgeError):
     """The ledger was asked for something it cannot do: unknown request, invalid value, bad file."""
+
+
+class RequestIdTakenError(LedgerError):
+    """A new request was to be recorded under an id another request holds already."""
 
 
 class SyncLockedError(CmsBridgeError):

@@ -296,6 +296,25 @@ def m007_report_outcomes(db: sqlite3.Connection) -> None:
         outcome TEXT NOT NULL CHECK (outcome <> ''),
         set_by TEXT NOT NULL CHECK (set_by <> ''),
         set_at TEXT NOT NULL
+def m008_desk_notes(db: sqlite3.Connection) -> None:
+    """What people add on the desk: a group director's notes on a round's monitoring report (the
+    outcome of each item, ผลลัพธ์, and section ๓, ปัญหา อุปสรรค และข้อเสนอแนะ; one row per group and
+    round), and the photos PR keeps as evidence of a manual publication (kept files by sha256)."""
+    db.execute("""CREATE TABLE report_notes (
+        group_key TEXT NOT NULL,
+        fiscal_year INTEGER NOT NULL,
+        round INTEGER NOT NULL CHECK (round IN (1, 2)),
+        outcomes TEXT NOT NULL CHECK (json_valid(outcomes)),
+        problems TEXT NOT NULL CHECK (json_valid(problems)),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL,
+        PRIMARY KEY (group_key, fiscal_year, round)
+    )""")
+    db.execute("""CREATE TABLE manual_evidence (
+        manual_id INTEGER NOT NULL REFERENCES manual_publications (id),
+        sha256 TEXT NOT NULL REFERENCES kept_files (sha256),
+        name TEXT NOT NULL,
+        PRIMARY KEY (manual_id, sha256)
     )""")
 
 
@@ -303,7 +322,7 @@ def m007_report_outcomes(db: sqlite3.Connection) -> None:
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
-                                       m007_report_outcomes]
+                                       m007_report_outcomes, m008_desk_notes]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.

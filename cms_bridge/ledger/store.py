@@ -855,3 +855,71 @@ class Ledger:
     def outcomes(self) -> dict[str, str]:
         """The desk's outcomes by item reference (``request:<id>``, ``post:<id>``, ``manual:<id>``)."""
         return {row[0]: row[1] for row in self._db.execute("SELECT item, outcome FROM report_outcomes")}
+
+    # --- the desk's notes: report outcomes and section 3 per group and round; PR's evidence -----
+
+    def save_report_notes(self, *, group_key: str, fiscal_year: int, round_number: int,
+                          outcomes: Mapping[str, str], problems: Sequence[str], actor: str) -> None:
+        """Keep what a group director wrote into a round's report (replacing what was there).
+
+        Args:
+            group_key: the group's mapping key.
+            fiscal_year: BE year.
+            round_number: 1 or 2.
+            outcomes: the outcome of each item, by the item's key (empty ones are dropped).
+            problems: section 3, one line each (empty lines dropped).
+            actor: who wrote it; also the event's actor.
+
+        Raises:
+            LedgerError: a group that is not a mapping key, or a round other than 1 or 2.
+        """
+        if not _GROUP_KEY.fullmatch(group_key):
+            raise LedgerError(f"group {group_key!r} is not a mapping key (e.g. 'ict')")
+        if round_number not in (1, 2):
+            raise LedgerError(f"round must be 1 or 2, not {round_number!r}")
+        kept = {k: unicodedata.normalize("NFC", v).strip() for k, v in outcomes.items() if v.strip()}
+        lines = [unicodedata.normalize("NFC", line).strip() for line in problems if line.strip()]
+        after = {"group_key": group_key, "fiscal_year": fiscal_year, "round": round_number,
+                 "outcomes": kept, "problems": lines}
+        with self.transaction():
+            now = self._now()
+            self._db.execute(
+                "INSERT INTO report_notes (group_key, fiscal_year, round, outcomes, problems, updated_at, updated_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key, fiscal_year, round) DO UPDATE SET"
+                " outcomes = excluded.outcomes, problems = excluded.problems, updated_at = excluded.updated_at,"
+                " updated_by = excluded.updated_by",
+                (group_key, fiscal_year, round_number, json.dumps(kept, ensure_ascii=False),
+                 json.dumps(lines, ensure_ascii=False), now, actor))
+            self._event(now, "report_notes.saved", actor, None, None, after)
+
+    def report_notes(self, *, group_key: str, fiscal_year: int, round_number: int) -> tuple[dict[str, str], list[str]]:
+        """The outcomes (by item key) and section 3 lines kept for a group's round; empty when none."""
+        row = self._db.execute("SELECT outcomes, problems FROM report_notes WHERE group_key = ? AND fiscal_year = ?"
+                               " AND round = ?", (group_key, fiscal_year, round_number)).fetchone()
+        if row is None:
+            return {}, []
+        return dict(json.loads(row["outcomes"])), list(json.loads(row["problems"]))
+
+    def add_manual_evidence(self, manual_id: int, *, sha256: str, name: str, actor: str) -> None:
+        """Attach a kept file (a photo of the board, a screenshot of the post) to a manual publication.
+
+        Raises:
+            LedgerError: no such manual publication, or the file was not kept (``FileKeeper``).
+        """
+        with self.transaction():
+            if self._db.execute("SELECT 1 FROM manual_publications WHERE id = ?", (manual_id,)).fetchone() is None:
+                raise LedgerError(f"no manual publication {manual_id}")
+            if self._db.execute("SELECT 1 FROM kept_files WHERE sha256 = ?", (sha256,)).fetchone() is None:
+                raise LedgerError(f"{name}: not a kept file; take it in through the file keeper first")
+            self._db.execute("INSERT OR IGNORE INTO manual_evidence (manual_id, sha256, name) VALUES (?, ?, ?)",
+                             (manual_id, sha256, name))
+            request_id = self._db.execute("SELECT request_id FROM manual_publications WHERE id = ?",
+                                          (manual_id,)).fetchone()[0]
+            self._event(self._now(), "manual_publication.evidence_added", actor, request_id, None,
+                        {"manual_id": manual_id, "sha256": sha256, "name": name})
+
+    def manual_evidence(self, manual_id: int) -> dict[str, str]:
+        """The evidence files of a manual publication: sha256 by name."""
+        rows = self._db.execute("SELECT name, sha256 FROM manual_evidence WHERE manual_id = ? ORDER BY name",
+                                (manual_id,))
+        return {r["name"]: r["sha256"] for r in rows}
