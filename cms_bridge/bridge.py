@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from cms_bridge.categories.journal import Change, Run
     from cms_bridge.categories.mappings_check import AppliedPaths, MappingsReport
     from cms_bridge.reports.model import GroupReport, ReportItem
-    from cms_bridge.wordpress.models import Category
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]

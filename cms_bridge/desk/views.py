@@ -581,6 +581,8 @@ def live(request: HttpRequest) -> HttpResponse:
     groups: dict[str, dict[str, list[LiveRow]]] = {}
     with bridge_for(request) as bridge:
         for row in bridge.status():
+            if row.request_id is None or row.decision == "not recorded":
+                continue  # an inbox file the ledger refused: shown by `cms-bridge status`, not here
             version = bridge.ledger.site_version(row.request_id)
             req = version.request
             if not may_see(profile, req):
@@ -588,7 +590,7 @@ def live(request: HttpRequest) -> HttpResponse:
             sections = groups.setdefault(bridge.mappings.group(req.group).name, {
                 "published": [], "scheduled": [], "expiring": [], "withdrawn": [], "blocked": []})
             blocked = _blocked_reason(bridge, row.request_id)
-            live_row = LiveRow(row.request_id, row.title, row.url, row.state)
+            live_row = LiveRow(row.request_id, row.title or req.title, row.url, row.state)
             if blocked and row.decision == "approved":
                 live_row.note = blocked
                 sections["blocked"].append(live_row)

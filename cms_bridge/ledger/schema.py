@@ -296,6 +296,9 @@ def m007_report_outcomes(db: sqlite3.Connection) -> None:
         outcome TEXT NOT NULL CHECK (outcome <> ''),
         set_by TEXT NOT NULL CHECK (set_by <> ''),
         set_at TEXT NOT NULL
+    )""")
+
+
 def m008_desk_notes(db: sqlite3.Connection) -> None:
     """What people add on the desk: a group director's notes on a round's monitoring report (the
     outcome of each item, ผลลัพธ์, and section ๓, ปัญหา อุปสรรค และข้อเสนอแนะ; one row per group and
