@@ -49,15 +49,19 @@ __all__ = [
 # (sha256 of the file, SCANNER_VERSION) are read again by a newer scanner and never trusted stale.
 # 1: page text, DOCX body/headers/footers/notes/comments, XLSX cells, PPTX slides.
 # 2: every part that can carry text (cms_bridge.intake.extract), caps, pictures reported.
-# 3: pictures and scanned pages read by OCR (cms_bridge.intake.ocr); near misses reported.
+# 3: pictures and scanned pages read by OCR (cms_bridge.intake.ocr); near misses reported;
+#    IDs grouped with minus signs, middle dots, bullets, commas, bars or colons.
 SCANNER_VERSION = 3
 
 FindingKind = Literal["id_number", "possible_id_number", "phone", "email", "not_scanned"]
 
 _DIGIT = "[0-9]"  # Thai digits are made Arabic first (see _normalise).
 # Between two digits of one number: any run of spaces (line breaks included: a PDF wraps a
-# number, a form prints one digit per box or cell), dots, dashes, underscores or slashes.
-_SEP = r"[\s\u00a0.\-\u2010-\u2015_/]*"
+# number, a form prints one digit per box or cell), dots, dashes, underscores or slashes; and the
+# other marks people group an ID with: the minus sign, middle dots and bullets, commas, bars and
+# colons. Anything but spaces and dashes counts only where the groups are an ID's own (see
+# _written_like_one_number), so "1,234,567" and tables of amounts stay what they are.
+_SEP = r"[\s\u00a0.\-\u2010-\u2015_/\u2212\u00b7\u2022\u2219\u30fb,|:]*"
 # Invisible characters that can sit inside a number without showing: zero-width space, joiners,
 # word joiner, byte-order mark, soft hyphen, and the invisible separators/operators.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"))
