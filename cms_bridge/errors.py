@@ -104,10 +104,14 @@ class GateRefusedError(CmsBridgeError):
 
     Attributes:
         reasons: each thing that must change first, one line each.
+        takes_down: the refusal is about what the version is (an ID number, a file nobody
+            looked at, an approval of another version), so a post already showing it must leave
+            public view; False when only the means to check are missing (a file not in the store).
     """
 
-    def __init__(self, request_id: str, reasons: list[str]) -> None:
+    def __init__(self, request_id: str, reasons: list[str], *, takes_down: bool = False) -> None:
         self.reasons = reasons
+        self.takes_down = takes_down
         super().__init__(f"{request_id}: held back by the publish gate: {'; '.join(reasons)}")
 
 

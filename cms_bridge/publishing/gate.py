@@ -97,6 +97,7 @@ class PublishGate:
                 version.request.version_hash(version.files) != record.version_hash:
             # Recomputed, not read back: a version row edited in the ledger no longer matches.
             reasons.append("the approval is of another version of the request")
+        content_reasons = len(reasons)
         acknowledged = request.id_number_acknowledgement is not None
         findings: list[Finding] = list(scan_fields(request))
         infos: dict[str, AttachmentInfo] = {}
@@ -114,8 +115,10 @@ class PublishGate:
             reasons.extend(f"{f.message}: remove it, or acknowledge it in the request" for f in result.id_numbers)
         reasons.extend(f"{f.message}: a person must look at it and say so in [[checked_by_hand]]"
                        for f in result.unread(request))
+        findings_reasons = (result.id_numbers and not acknowledged) or result.unread(request)
         if reasons:
-            raise GateRefusedError(request.request_id, reasons)
+            raise GateRefusedError(request.request_id, reasons,
+                                   takes_down=bool(content_reasons or findings_reasons))
         return infos
 
     def verified(self, info: AttachmentInfo) -> AttachmentInfo:

@@ -72,6 +72,8 @@ class _Context:
     post: Post | None
     publication: Publication | None
     infos: dict[str, AttachmentInfo] = field(default_factory=dict)
+    #: The gate refuses what the site shows: taken off public view whatever the kind's policy.
+    refused: bool = False
 
     @property
     def request(self) -> PublicationRequest:
@@ -120,6 +122,11 @@ class Reconciler:
             except GateRefusedError as exc:
                 actions.append(Action(request_id=ctx.request.request_id, kind="blocked",
                                       detail="held back by the publish gate", error="; ".join(exc.reasons)))
+                if exc.takes_down:
+                    # What is on the site is what the gate now refuses (a newer scan found an ID
+                    # number in a published file, say): it leaves public view, files and all.
+                    ctx.refused = True
+                    actions.extend(self._take_down(ctx))
             except (CmsBridgeError, OSError, ValueError) as exc:
                 # One request that cannot be planned (a value the ledger should never have
                 # taken, a damaged store) is reported and skipped; every other request is
@@ -215,6 +222,15 @@ class Reconciler:
         # Already off public view (or its post deleted), but its files may still be served.
         return self._remove_files_action(ctx, post_id, "withdrawn")
 
+    def _take_down(self, ctx: _Context) -> list[Action]:
+        rid, post = ctx.request.request_id, ctx.post
+        detail = "the publish gate refuses the version on the site"
+        if post is not None and post.status in VISIBLE:
+            stale = self._files_to_remove(ctx)
+            files = f"; {len(stale)} file(s) off their public address" if stale else ""
+            return [Action(request_id=rid, kind="withdraw", post_id=post.id, detail=f"{detail}; policy draft{files}")]
+        return self._remove_files_action(ctx, post.id if post else None, "refused")
+
     def _files_to_remove(self, ctx: _Context) -> list[MediaRecord]:
         """Uploads that must no longer be reachable at their public URLs.
 
@@ -225,9 +241,11 @@ class Reconciler:
         rejected, revoked or expired post. The store keeps the bytes, so a re-approval uploads
         them again. ``[sync] keep_withdrawn_files`` keeps them all (a documented risk).
         """
+        uploaded = self.ledger.media_for(ctx.request.request_id)
+        if ctx.refused:
+            return list(uploaded.values())  # never kept: what the gate refuses is not published
         if self.settings.keep_withdrawn_files:
             return []
-        uploaded = self.ledger.media_for(ctx.request.request_id)
         if ctx.desired.state in ("scheduled", "published"):
             shown = {info.sha256 for info in ctx.infos.values()}
         elif self._policy(ctx.request, ctx.desired) == "archive" and self.settings.archive_category:
@@ -438,7 +456,7 @@ class Reconciler:
 
     def _withdraw(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
-        policy = self._policy(ctx.request, ctx.desired)
+        policy = "draft" if ctx.refused else self._policy(ctx.request, ctx.desired)
         if policy == "archive" and self.settings.archive_category:
             archive = self.cms.ensure_category_path(self.settings.archive_category)
             self._set_categories(ctx.post, [archive.id])
