@@ -235,8 +235,8 @@ class Reconciler:
         """Uploads that must no longer be reachable at their public URLs.
 
         A file stays public while a version that shows it is on the site: the approved
-        version's own files while it is scheduled or published, and all of a post's files while
-        an expired item of an "archive" kind stays published in the archive category. Every
+        version's own files while it is scheduled or published, or while an expired item of an
+        "archive" kind stays published in the archive category. Every
         other upload of the request goes: a replaced (superseded) file, and every file of a
         rejected, revoked or expired post. The store keeps the bytes, so a re-approval uploads
         them again. ``[sync] keep_withdrawn_files`` keeps them all (a documented risk).
@@ -249,7 +249,8 @@ class Reconciler:
         if ctx.desired.state in ("scheduled", "published"):
             shown = {info.sha256 for info in ctx.infos.values()}
         elif self._policy(ctx.request, ctx.desired) == "archive" and self.settings.archive_category:
-            return []
+            # Kept in the archive: the approved version's files stay, a superseded one goes.
+            shown = set(ctx.version.files.values())
         else:
             shown = set()
         return [record for sha, record in uploaded.items() if sha not in shown]

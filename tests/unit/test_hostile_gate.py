@@ -450,8 +450,6 @@ def test_a_revoked_approval_takes_the_post_and_its_files_down(bridge: Bridge, in
     assert post_of(site, "pr-rev").status == "draft" and _public(site, urls) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: an amendment approved after an archive-policy item expired "
-                                       "leaves the superseded file (and old text) public in the archive")
 def test_an_amendment_approved_after_archival_takes_the_superseded_file_down(bridge: Bridge, inbox: Path,
                                                                             site: FakeCms) -> None:
     path = write_request(inbox, "ara", window='kind = "fiscal_year"\nfiscal_year = 2570', kind="procurement")
