@@ -503,7 +503,13 @@ class Reconciler:
             media = on_site.get(slugs[path]) or self._upload(info, _title_of(request, path), slugs[path])
             record = MediaRecord(sha256=info.sha256, media_id=media.id, url=media.url, filename=info.name,
                                  size=info.size)
-            self.ledger.save_media(request.request_id, record, actor=self.actor)
+            try:
+                self.ledger.save_media(request.request_id, record, actor=self.actor)
+            except (CmsBridgeError, OSError):
+                # An upload the ledger does not know of could never be taken down at a
+                # withdrawal: remove it now, and let this request fail for the pass.
+                self.cms.delete_media(media.id)
+                raise
             known[info.sha256] = record
         return {ref.path: UploadedFile(media_id=known[ctx.infos[ref.path].sha256].media_id,
                                        url=known[ctx.infos[ref.path].sha256].url) for ref in refs}
