@@ -8,6 +8,7 @@ unit tier on :class:`~cms_bridge.wordpress.fake.FakeCms` (tests/unit/test_fake_c
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -212,8 +213,9 @@ def test_deleted_media_is_gone_from_its_public_url(cms: Cms, site: SiteChecker, 
     path.write_bytes(body)
     media = cms.upload_media(path, filename="withdrawn.pdf", slug="pr-y-0123abcd")
     assert site.public_file(media.url) == body  # served before
+    assert cms.media_sha256(media) == hashlib.sha256(body).hexdigest()
     cms.delete_media(media.id)
-    assert site.public_file(media.url) is None
+    assert site.public_file(media.url) is None and cms.media_sha256(media) is None
     assert cms.find_media(["pr-y-0123abcd"]) == {}
     cms.delete_media(media.id)  # again: already gone is not an error
 

@@ -103,6 +103,7 @@ class Reconciler:
         self.actor = actor
         self.gate = PublishGate(FileKeeper(ledger))
         self._failed_uploads: dict[str, CmsBridgeError] = {}
+        self._fresh_uploads: set[str] = set()
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
             progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -114,6 +115,7 @@ class Reconciler:
             progress: called with (done, total) after each action.
         """
         self._failed_uploads.clear()
+        self._fresh_uploads.clear()
         contexts = self._contexts(as_of)
         actions: list[Action] = []
         for ctx in contexts:
@@ -355,7 +357,9 @@ class Reconciler:
             return
         contexts = [by_id[a.request_id] for a in actions]
         on_site = self._media_on_site(contexts)
-        on_site.update(self._upload_in_parallel(contexts, on_site))
+        fresh = self._upload_in_parallel(contexts, on_site)
+        self._fresh_uploads = set(fresh)  # this pass's own uploads: no need to check their bytes
+        on_site.update(fresh)
         ready: list[tuple[Action, _Context, PostInput]] = []
         for action, ctx in zip(actions, contexts, strict=True):
             try:
@@ -423,6 +427,23 @@ class Reconciler:
                          comments_open=self.settings.comments_open)
         self.gate.inert(request.request_id, post, titles, urls={u.url for u in uploads.values()})
         return post
+
+    def _adopted(self, found: Media | None, info: AttachmentInfo, slug: str) -> Media | None:
+        """An upload found on the site by its slug, used only if it serves the approved bytes.
+
+        Found after a crash between an upload and its record; but the slug can be guessed, and
+        anyone who may upload could have put another file under it first. Such a file is
+        deleted (the slug is the bridge's) and the approved one uploaded in its place.
+        """
+        if found is None:
+            return None
+        if slug in self._fresh_uploads or self.cms.media_sha256(found) == info.sha256:
+            return found
+        self.ledger.append_event("site.drift", actor=self.actor, after={
+            "detail": f"an upload under {found.slug} did not hold the approved bytes of {info.name}: deleted",
+            "media_id": found.id})
+        self.cms.delete_media(found.id)
+        return None
 
     def _upload(self, info: AttachmentInfo, title: str | None, slug: str) -> Media:
         # From the store, after re-hashing: the approved bytes, never the inbox's.
@@ -500,7 +521,8 @@ class Reconciler:
             info = ctx.infos[path]
             if slugs[path] in self._failed_uploads and slugs[path] not in on_site:
                 raise self._failed_uploads[slugs[path]]
-            media = on_site.get(slugs[path]) or self._upload(info, _title_of(request, path), slugs[path])
+            media = self._adopted(on_site.get(slugs[path]), info, slugs[path]) or \
+                self._upload(info, _title_of(request, path), slugs[path])
             record = MediaRecord(sha256=info.sha256, media_id=media.id, url=media.url, filename=info.name,
                                  size=info.size)
             try:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 
-from cms_bridge.errors import ConflictError, SiteError
+from cms_bridge.errors import ConflictError, NotFoundError, SiteError
 from cms_bridge.wordpress.http import HttpClient, should_retry
 from cms_bridge.wordpress.models import (
     CategoryTree,
     Category,
     CategoryChange,
+    Media,
     Post,
     PostInput,
     split_category_path,
@@ -31,6 +33,18 @@ class AdapterBase:
     def requests_sent(self) -> int:
         """HTTP requests this adapter's client has sent so far (see :class:`CountsRequests`)."""
         return self.http.requests_sent
+
+    def media_sha256(self, media: Media) -> str | None:
+        """See :meth:`Cms.media_sha256`: one streamed GET of the public address."""
+        try:
+            response = self.http.request("GET", media.url, authenticated=False, stream=True)
+        except NotFoundError:
+            return None
+        digest = hashlib.sha256()
+        with response:
+            for chunk in response.iter_content(1 << 16):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def site_now(self) -> datetime:
         """The site's own clock (WordPress decides "future" by it), from the last response.

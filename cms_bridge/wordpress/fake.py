@@ -389,6 +389,12 @@ class FakeCms:
         self._check_fault("delete_media", media_id)
         self.media.pop(media_id, None)
 
+    def media_sha256(self, media: Media) -> str | None:
+        """See :meth:`Cms.media_sha256`."""
+        self._count("media_sha256")
+        data = self.public_file(media.url)
+        return None if data is None else hashlib.sha256(data).hexdigest()
+
     def public_file(self, url: str) -> bytes | None:
         """What a visitor downloads at *url* (None: 404), like the uploads folder serves it."""
         return next((m.data for m in self.media.values() if m.url == url), None)

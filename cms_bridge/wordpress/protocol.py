@@ -86,6 +86,14 @@ class Cms(Protocol):
         """
         ...
 
+    def media_sha256(self, media: Media) -> str | None:
+        """The sha256 of the file a visitor downloads at *media*'s address; None if none is served.
+
+        Read streamed, as a visitor would (no credentials), for an upload the bridge finds on the
+        site but has no record of: it is used only if its bytes are the approved ones.
+        """
+        ...
+
     def ensure_category_path(self, path: str) -> Category:
         """The leaf category of ``"A / B / C"``, creating missing levels."""
         ...

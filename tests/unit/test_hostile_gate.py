@@ -556,8 +556,6 @@ def test_a_published_requests_folder_removed_from_the_inbox_changes_nothing(brid
     assert post_of(site, "pr-rmv").status == "publish" and all(site.public_file(m.url) for m in site.media.values())
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: an upload already on the site under the slug the bridge would use "
-                                       "(key + sha256[:12], predictable) is adopted without checking its bytes")
 def test_a_file_planted_on_the_site_under_the_expected_slug_is_not_published(bridge: Bridge, inbox: Path,
                                                                             site: FakeCms, tmp_path: Path) -> None:
     write_request(inbox, "plt")
