@@ -48,6 +48,7 @@ from cms_bridge.ledger.schema import (
     origin_from_columns,
 )
 from cms_bridge.channels import CHANNELS
+from cms_bridge.intake.idguard import mask_id_numbers, scan_fields
 from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import Decision, PublicationRequest
 
@@ -283,12 +284,20 @@ class Ledger:
                 refuses the request's files.
 
         Raises:
-            LedgerError: a request built in code (no file origin) carries a decision: decisions
+            LedgerError: the request's text carries a national ID number nobody acknowledged; or
+                a request built in code (no file origin) carries a decision: decisions
                 are recorded with :meth:`record_decision`, under a person's name; or the recorded
                 decision would not fit the new version (decided before its request date).
         """
         files = dict(files or {})
         request_id, new_hash = request.request_id, request.version_hash(files)
+        if request.id_number_acknowledgement is None and \
+                (found := [f for f in scan_fields(request) if f.blocks]):
+            # Intake never records such a request; nor does the ledger, whoever asks: the number
+            # would be in every status line, event and post address that names the request.
+            raise LedgerError(f"request {mask_id_numbers(request_id)}: {found[0].message}: a request whose text "
+                              "carries a national ID number is not recorded unless a person acknowledges it "
+                              "([id_number_acknowledgement])")
         origin = Origin.of_path(source) if isinstance(source, str) and source else \
             source if isinstance(source, Origin) else None
         carried = request.decision if request.decision.status != "pending" else None
