@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
@@ -309,7 +309,9 @@ def scan_file(path: Path | str, source: str | None = None) -> list[Finding]:
     file_type = sniff_type(path)
     if file_type in ("zip", "rar"):
         return [Finding(kind="not_scanned", source=source, note=f"({file_type} archive: check its files by hand)")]
-    if file_type is None and path.suffix.lower() not in TEXT_EXTENSIONS:
+    # A kept copy is named by its digest: the name it is reported under tells a text file.
+    suffix = (path.suffix or PurePosixPath(source).suffix).lower()
+    if file_type is None and suffix not in TEXT_EXTENSIONS:
         return [Finding(kind="not_scanned", source=source, note="(unknown file type)")]
     try:
         if file_type in ("jpg", "png"):

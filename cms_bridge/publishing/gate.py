@@ -29,7 +29,8 @@ from pathlib import PurePosixPath
 
 from cms_bridge.errors import AttachmentError, GateRefusedError, LedgerError
 from cms_bridge.intake.attachments import AttachmentInfo
-from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields
+from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields, scan_file
+from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import SiteVersion
 from cms_bridge.wordpress.models import PostInput
@@ -121,16 +122,33 @@ class PublishGate:
                                    takes_down=bool(content_reasons or findings_reasons))
         return infos
 
-    def verified(self, info: AttachmentInfo) -> AttachmentInfo:
-        """*info* after re-hashing the stored bytes, just before they are uploaded.
+    def verified(self, info: AttachmentInfo, request: PublicationRequest, path: str) -> AttachmentInfo:
+        """*info* after re-hashing and re-scanning the stored bytes, just before they are uploaded.
+
+        The scan kept at intake is not trusted here: it is a ledger row a script could write.
+        The bytes about to become public are read again (once per upload, so rarely), without
+        the ledger, which also makes this safe to call from the upload threads.
+
+        Args:
+            info: the kept file.
+            request: the approved version it belongs to (its acknowledgement and hand checks).
+            path: the path the request names the file with.
 
         Raises:
-            GateRefusedError: the stored copy is gone or no longer has the approved digest.
+            GateRefusedError: the stored copy is gone, no longer has the approved digest, or
+                carries an ID number nobody acknowledged or a part nobody checked by hand.
         """
         try:
-            self.keeper.ledger.files.verified(info.sha256)
-        except LedgerError as exc:
+            stored = self.keeper.ledger.files.verified(info.sha256)
+            result = ScanResult(findings=tuple(scan_file(stored, source=path)))
+        except (LedgerError, AttachmentError) as exc:
             raise GateRefusedError(info.name, [str(exc)]) from None
+        reasons = [] if request.id_number_acknowledgement is not None else \
+            [f"{f.message}: remove it, or acknowledge it in the request" for f in result.id_numbers]
+        reasons += [f"{f.message}: a person must look at it and say so in [[checked_by_hand]]"
+                    for f in result.unread(request)]
+        if reasons:
+            raise GateRefusedError(request.request_id, reasons, takes_down=True)
         return info
 
     def inert(self, request_id: str, post: PostInput, media_titles: Iterable[str | None] = (),

@@ -380,7 +380,7 @@ class Reconciler:
         web server has several workers). Only the site is touched here: the ledger records the
         uploads afterwards, on this thread; a failed upload is simply retried, and reported, by
         the one-by-one path."""
-        jobs: list[tuple[str, AttachmentInfo, str | None]] = []
+        jobs: list[tuple[str, AttachmentInfo, str | None, PublicationRequest, str]] = []
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
             for ref in (*ctx.request.attachments, *ctx.request.images):
@@ -389,7 +389,7 @@ class Reconciler:
                     continue
                 slug = _media_slug(ctx.request, info)
                 if slug not in on_site and all(slug != job[0] for job in jobs):
-                    jobs.append((slug, info, _title_of(ctx.request, ref.path)))
+                    jobs.append((slug, info, _title_of(ctx.request, ref.path), ctx.request, ref.path))
         if len(jobs) < 2 or self.settings.upload_workers < 2:
             return {}
         uploaded: dict[str, Media] = {}
@@ -397,9 +397,10 @@ class Reconciler:
             # The first upload goes alone: WordPress creates the month's folder on demand, and
             # several workers doing so at once fail with "Unable to create directory".
             first = jobs[0]
-            futures = {pool.submit(self._upload, first[1], first[2], first[0]): first[0]}
+            futures = {pool.submit(self._upload, *first[1:], first[0]): first[0]}
             next(iter(futures)).exception()
-            futures.update({pool.submit(self._upload, info, title, slug): slug for slug, info, title in jobs[1:]})
+            futures.update({pool.submit(self._upload, info, title, request, path, slug): slug
+                            for slug, info, title, request, path in jobs[1:]})
             for future, slug in futures.items():
                 try:
                     uploaded[slug] = future.result()
@@ -445,9 +446,10 @@ class Reconciler:
         self.cms.delete_media(found.id)
         return None
 
-    def _upload(self, info: AttachmentInfo, title: str | None, slug: str) -> Media:
+    def _upload(self, info: AttachmentInfo, title: str | None, request: PublicationRequest, path: str,
+                slug: str) -> Media:
         # From the store, after re-hashing: the approved bytes, never the inbox's.
-        self.gate.verified(info)
+        self.gate.verified(info, request, path)
         return self.cms.upload_media(info.path, filename=info.name, title=title, mime_type=info.media_type,
                                      slug=slug)
 
@@ -522,7 +524,7 @@ class Reconciler:
             if slugs[path] in self._failed_uploads and slugs[path] not in on_site:
                 raise self._failed_uploads[slugs[path]]
             media = self._adopted(on_site.get(slugs[path]), info, slugs[path]) or \
-                self._upload(info, _title_of(request, path), slugs[path])
+                self._upload(info, _title_of(request, path), request, path, slugs[path])
             record = MediaRecord(sha256=info.sha256, media_id=media.id, url=media.url, filename=info.name,
                                  size=info.size)
             try:

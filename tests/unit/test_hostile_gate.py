@@ -140,8 +140,6 @@ def test_a_hand_check_of_one_picture_does_not_cover_another(bridge: Bridge, inbo
     assert site.find_by_keys(["pr-two"]) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a script that writes the ledger's file_scans row (Ledger.connection) "
-                                       "publishes a file with an ID number: the gate trusts the stored scan")
 def test_a_forged_scan_row_cannot_publish_a_file_with_an_id_number(bridge: Bridge, inbox: Path,
                                                                    site: FakeCms) -> None:
     write_request(inbox, "scn", pdf_text=f"student {ID}")
