@@ -281,6 +281,10 @@ def picture(data: bytes, page: int | str | None, label: str | None, budget: Budg
             ``None`` for a picture that is the whole file.
         budget: the caps left for the file.
     """
+    # Text a picture carries but does not show: WordPress copies its IPTC headline and caption
+    # into the media library, and every download keeps it.
+    if text := picture_metadata(data):
+        yield Piece(page, f"{label}, metadata" if label else "metadata", text)
     if not ocr.available():
         yield Unread(page, label, "(a picture, and OCR is not installed: check it by hand)")
         return
@@ -293,6 +297,33 @@ def picture(data: bytes, page: int | str | None, label: str | None, budget: Budg
         yield Unread(page, label, f"(a picture OCR could not read: {exc}; check it by hand)")
         return
     yield from _ocr_pieces(lines, page, label)
+
+
+def picture_metadata(data: bytes) -> str:
+    """The text fields of a JPEG's or PNG's metadata (EXIF, IPTC, XMP, PNG text chunks), one a
+    line; empty when there are none or the picture cannot be opened."""
+    from PIL import Image, IptcImagePlugin, UnidentifiedImageError
+
+    texts: list[str] = []
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            for value in picture.getexif().values():
+                if isinstance(value, bytes):
+                    value = value.decode("utf-16-le" if value[1:2] == b"\0" else "utf-8", errors="replace")
+                if isinstance(value, str):
+                    texts.append(value)
+            for value in (IptcImagePlugin.getiptcinfo(picture) or {}).values():
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, bytes):
+                        texts.append(item.decode("utf-8", errors="replace"))
+            for key, value in picture.info.items():
+                if isinstance(value, bytes) and key in ("xmp", "XML:com.adobe.xmp"):
+                    value = value.decode("utf-8", errors="replace")
+                if isinstance(value, str):
+                    texts.append(_TAGS.sub("\n", value))
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return ""
+    return "\n".join(t.strip("\0 \n") for t in texts if t.strip("\0 \n"))
 
 
 def _ocr_pieces(lines: list[ocr.OcrLine], page: int | str | None, label: str | None) -> Iterator[Piece]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import PurePosixPath
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -567,10 +568,12 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _title_of(request: PublicationRequest, path: str) -> str | None:
-    # The media title is shown on the attachment page and in the media library: inert like the post.
+def _title_of(request: PublicationRequest, path: str) -> str:
+    # The media title is shown on the attachment page and in the media library: inert like the
+    # post. Always given (the file's own name at least): without one WordPress takes a picture's
+    # IPTC headline, text nobody reviewed.
     title = next((ref.title for ref in (*request.attachments, *request.images) if ref.path == path), None)
-    return inert_text(title) if title else title
+    return inert_text(title or PurePosixPath(path).stem)
 
 
 def _fmt(moment: datetime | None) -> str:

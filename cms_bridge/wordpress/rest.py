@@ -263,7 +263,8 @@ class RestAdapter(AdapterBase):
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         params = {"_fields": _MEDIA_FIELDS}
         if title:
-            params["title"] = title
+            # The caption too: left empty, WordPress fills it from a picture's IPTC caption.
+            params["title"] = params["caption"] = title
         if slug:
             params["slug"] = slug
         # WordPress reads only the plain filename parameter (not RFC 5987 filename*), byte for

@@ -70,10 +70,16 @@ def _visitor_media(bridge: Bridge, media_id: int) -> requests.Response:
     return requests.get(f"{site.url.rstrip('/')}/?rest_route=/wp/v2/media/{media_id}", timeout=30)
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: WordPress copies a JPEG's IPTC headline/caption into the media "
-                                       "title and caption, unscanned and unescaped: live markup and ID numbers")
 def test_a_pictures_hidden_metadata_does_not_reach_the_site(bridge: Bridge, inbox: Path) -> None:
-    _picture_request(inbox, "iptc-1", _jpeg_with_iptc(f"{HOSTILE} หัวเรื่อง", f"นักเรียน {ID} {HOSTILE}"))
+    # An ID number in the metadata is found by the scan (the picture's own text is read too):
+    # the request is held back, its number masked.
+    _picture_request(inbox, "iptc-0", _jpeg_with_iptc("หัวเรื่อง", f"นักเรียน {ID}"))
+    report = bridge.intake()
+    assert kinds(bridge.sync(NOW)) == []
+    assert any("metadata" in p.message and "1-1017-xxxxx-xx-0" in p.message for p in report.problems)
+    # Markup alone passes the scan, but the media library shows the bridge's own title and
+    # caption, never what the picture carries.
+    _picture_request(inbox, "iptc-1", _jpeg_with_iptc(f"{HOSTILE} หัวเรื่อง", f"นักเรียน {HOSTILE}"))
     assert kinds(run(bridge, NOW)) == [("iptc-1", "create")]
     shown = []
     for record in bridge.ledger.media_for("iptc-1").values():
