@@ -284,6 +284,10 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     sign_in(browser, desk, "director1")
     open_page(browser, desk.url + "/report/?fiscal_year=2570&round=1")
     [outcome] = browser.find_elements(By.CSS_SELECTOR, "#report-items textarea")
+    # Filled in advance with what PR noted when recording the board posting; the director
+    # writes the outcome over it.
+    assert outcome.get_attribute("value") == "บอร์ดประชาสัมพันธ์หน้าสำนักงาน"
+    outcome.clear()
     outcome.send_keys("ผู้สมัครทราบรายชื่อก่อนวันสอบ")
     type_into(browser, "id_problems", "ป้ายประกาศมีพื้นที่น้อย")
     click(browser, "save-report")

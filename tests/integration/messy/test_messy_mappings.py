@@ -73,8 +73,6 @@ def test_mappings_check_never_advises_deleting_a_category_that_holds_posts(messy
     assert not {tid: posts for tid, posts in holding.items() if posts}, holding
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 11: mappings apply prints the mapped categories, not how "
-                                       "many it created")
 def test_mappings_apply_says_how_many_categories_it_created(messy: MessySite) -> None:
     before = snapshot()
     done = cli(messy.cli_config, "mappings", "apply")

@@ -210,8 +210,6 @@ def test_merge_rename_reparent_delete_plan_applies_as_planned(messy: MessySite, 
 
 # -- single defects of issue 13, each on the messy site -----------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 7: the ITA 2567 job does not reach posts in subcategories "
-                                       "of จัดซื้อจัดจ้าง")
 def test_ita_job_files_every_fy2567_procurement_post_of_the_subtree(messy: MessySite) -> None:
     before = snapshot()
     proc = before.subtree(messy.term("proc"))
@@ -243,7 +241,6 @@ def test_merge_job_moves_posts_of_every_status_including_trash(messy: MessySite)
             assert after.posts[pid].category_ids != {1}  # never left in Uncategorized
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 2: writing categories publishes missed-schedule posts")
 def test_merge_job_leaves_missed_schedule_posts_scheduled(messy: MessySite) -> None:
     before = snapshot()
     now = site.NOW.strftime("%Y-%m-%d %H:%M:%S")
@@ -255,7 +252,6 @@ def test_merge_job_leaves_missed_schedule_posts_scheduled(messy: MessySite) -> N
     assert {snapshot().posts[p].status for p in missed} == {"future"}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 4: delete_empty deletes a category that holds trashed posts")
 def test_delete_empty_refuses_a_category_holding_only_trashed_posts(messy: MessySite, tmp_path: Path) -> None:
     before = snapshot()
     plan = write_plan(tmp_path, 'name = "delete"\n[[steps]]\naction = "delete_empty"\ncategories = ["หมวดถังขยะ"]\n')
@@ -267,8 +263,6 @@ def test_delete_empty_refuses_a_category_holding_only_trashed_posts(messy: Messy
     assert applied.returncode != 0 and snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 1: a later move_posts step ignores its own filter for "
-                                       "posts an earlier step already read")
 def test_a_later_move_posts_step_applies_its_whole_filter(messy: MessySite, tmp_path: Path) -> None:
     fy = site.SCHEDULED_FY
     plan = write_plan(tmp_path, f'''
@@ -305,8 +299,6 @@ statuses = ["future"]
     assert scheduled <= filed and not filed - wanted, [before.posts[p] for p in filed - wanted][:5]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 6: rollback loses edits made between apply and rollback "
-                                       "without a word")
 def test_rollback_lists_and_keeps_edits_made_after_the_apply(messy: MessySite) -> None:
     run_id, _ = apply(messy, ROOT / "jobs" / "ita-2567-procurement.toml")
     after = snapshot()
@@ -326,7 +318,6 @@ def test_rollback_lists_and_keeps_edits_made_after_the_apply(messy: MessySite) -
     assert extra.id in now.terms
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 8: ambiguous names resolve silently")
 @pytest.mark.parametrize("name, keys", [
     pytest.param("ข่าว & กิจกรรม", ("act", "act_raw"), id="entity-look-alike"),
     pytest.param("ประกาศ / คำสั่ง", ("orders", "slash"), id="slash-in-a-name"),
@@ -344,8 +335,6 @@ def test_a_name_matching_two_categories_is_refused_naming_both(messy: MessySite,
     assert snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 9: apply dies on WordPress's 200-byte slug limit that "
-                                       "plan did not foresee")
 def test_a_long_thai_name_at_the_slug_limit_is_foreseen_by_plan(messy: MessySite, tmp_path: Path) -> None:
     # The same 29-letter name already exists under จัดซื้อจัดจ้าง: WordPress appends the parent's
     # slug to the new one, past the 200 bytes of the column.
