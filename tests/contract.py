@@ -207,6 +207,13 @@ def test_comments_are_closed_unless_asked_for(cms: Cms, site: SiteChecker) -> No
     assert site.get_post(hand_made).comments_open is True  # the site's own default, untouched
 
 
+def test_a_post_can_be_attributed_to_a_user_found_by_login(cms: Cms, site: SiteChecker) -> None:
+    admin = cms.find_user_id("admin")
+    assert isinstance(admin, int) and cms.find_user_id("no-such-login-xyz") is None
+    post = cms.create_post(draft("pr-auth-1", status="publish", author=admin))
+    assert post.author == admin and site.get_post(post.id).author == admin
+
+
 def test_deleted_media_is_gone_from_its_public_url(cms: Cms, site: SiteChecker, tmp_path: Path) -> None:
     path = tmp_path / "b.pdf"
     body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -23,7 +23,7 @@ from cms_bridge.intake.attachments import AttachmentInfo
 from cms_bridge.config import IntakeConfig, SyncConfig
 from cms_bridge.publishing.desired import Desired, desired_state
 from cms_bridge.publishing.gate import PublishGate
-from cms_bridge.errors import CmsBridgeError
+from cms_bridge.errors import CmsBridgeError, MappingError
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState, SiteVersion
 from cms_bridge.mappings import Mappings
@@ -105,6 +105,7 @@ class Reconciler:
         self.gate = PublishGate(FileKeeper(ledger))
         self._failed_uploads: dict[str, CmsBridgeError] = {}
         self._fresh_uploads: set[str] = set()
+        self._users: dict[str, int | None] = {}
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
             progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -426,7 +427,7 @@ class Reconciler:
         post = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
                          excerpt=rendered.excerpt, status=status, date=date,
                          categories=tuple(self._categories(request)), featured_media=rendered.featured_media,
-                         comments_open=self.settings.comments_open)
+                         comments_open=self.settings.comments_open, author=self._author(request))
         self.gate.inert(request.request_id, post, titles, urls={u.url for u in uploads.values()})
         return post
 
@@ -538,6 +539,19 @@ class Reconciler:
             known[info.sha256] = record
         return {ref.path: UploadedFile(media_id=known[ctx.infos[ref.path].sha256].media_id,
                                        url=known[ctx.infos[ref.path].sha256].url) for ref in refs}
+
+    def _author(self, request: PublicationRequest) -> int | None:
+        """The site user a group's posts are attributed to, where the office maps one
+        (``author`` in groups.toml, a login name); looked up once per login."""
+        login = self.mappings.group(request.group).author
+        if login is None:
+            return None
+        if login not in self._users:
+            self._users[login] = self.cms.find_user_id(login)
+        if self._users[login] is None:
+            raise MappingError(f"group {request.group!r}: its author {login!r} is not a user of the site "
+                               "(groups.toml author is a WordPress login name)")
+        return self._users[login]
 
     def _categories(self, request: PublicationRequest) -> list[int]:
         paths = [self.mappings.kind(request.kind).category]

@@ -140,6 +140,8 @@ class FakeCms:
     batch_limit: int = 25
     author: int = 1
     base_url: str = "https://fake.example"
+    #: The site's users by login (the bridge writes as ``admin``, id 1).
+    users: dict[str, int] = field(default_factory=lambda: {"admin": 1, "editor": 2})
     posts: dict[int, StoredPost] = field(default_factory=dict)
     terms: dict[int, StoredTerm] = field(default_factory=dict)
     media: dict[int, StoredMedia] = field(default_factory=dict)
@@ -252,7 +254,8 @@ class FakeCms:
     def _create(self, post: PostInput) -> Post:
         stored = self._insert(post.key, title=post.title, content=post.content, excerpt=post.excerpt,
                               status=post.status, date=post.date, categories=list(post.categories),
-                              tags=list(post.tags), featured_media=post.featured_media, author=self.author)
+                              tags=list(post.tags), featured_media=post.featured_media,
+                              author=self._author_of(post))
         stored.comments_open = post.comments_open
         if stored.slug != post.key:
             del self.posts[stored.id]
@@ -274,6 +277,8 @@ class FakeCms:
         stored.tags = list(post.tags)
         stored.featured_media = post.featured_media or None
         stored.comments_open = post.comments_open
+        if post.author is not None:
+            stored.author = self._author_of(post)
         if post.date is not None:
             stored.date, stored.floating_date = _second(post.date), False
         self._set_status(stored, post.status, slug=post.key)
@@ -388,6 +393,19 @@ class FakeCms:
         self._count("delete_media")
         self._check_fault("delete_media", media_id)
         self.media.pop(media_id, None)
+
+    def find_user_id(self, login: str) -> int | None:
+        """See :meth:`Cms.find_user_id`."""
+        self._count("find_user_id")
+        return self.users.get(login)
+
+    def _author_of(self, post: PostInput) -> int:
+        if post.author is None:
+            return self.author
+        if post.author not in self.users.values():
+            raise SiteError(f"invalid author id {post.author}", method="POST", url=self.base_url, status=400,
+                            code="rest_invalid_author")
+        return post.author
 
     def media_sha256(self, media: Media) -> str | None:
         """See :meth:`Cms.media_sha256`."""

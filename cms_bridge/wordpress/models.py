@@ -190,6 +190,8 @@ class PostInput(_Model):
     featured_media: int | None = None
     #: Comments and pings: closed unless asked for (an official notice is not a discussion).
     comments_open: bool = False
+    #: The WordPress user the post is attributed to; None keeps the one the bridge writes as.
+    author: int | None = None
 
     @field_validator("key")
     @classmethod

@@ -86,6 +86,13 @@ class Cms(Protocol):
         """
         ...
 
+    def find_user_id(self, login: str) -> int | None:
+        """The id of the WordPress user with this login name, or None when there is none.
+
+        Needs the ``list_users`` capability (administrators and editors of a network have it).
+        """
+        ...
+
     def media_sha256(self, media: Media) -> str | None:
         """The sha256 of the file a visitor downloads at *media*'s address; None if none is served.
 

@@ -280,6 +280,12 @@ class RestAdapter(AdapterBase):
                               headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
         return _media(item)
 
+    def find_user_id(self, login: str) -> int | None:
+        """See :meth:`Cms.find_user_id`. One request: a search, then the exact login."""
+        found = self._call("GET", "/wp/v2/users", params={"search": login, "context": "edit",
+                                                           "_fields": "id,username", "per_page": 100})
+        return next((int(u["id"]) for u in found if u.get("username") == login), None)
+
     def delete_media(self, media_id: int) -> None:
         """See :meth:`Cms.delete_media`. One request; ``force`` skips the trash, which the media
         endpoint does not support anyway, and WordPress removes the file and its sub-sizes."""
@@ -369,6 +375,8 @@ class RestAdapter(AdapterBase):
             "comment_status": "open" if post.comments_open else "closed",
             "ping_status": "open" if post.comments_open else "closed",
         }
+        if post.author is not None:
+            body["author"] = post.author
         if post.date is not None:
             body["date_gmt"] = _gmt(post.date)
         return body

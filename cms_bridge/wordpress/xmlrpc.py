@@ -17,6 +17,7 @@ from typing import Any
 
 from wordpress_xmlrpc.methods.media import UploadFile
 from wordpress_xmlrpc.methods.options import GetOptions
+from wordpress_xmlrpc.methods.users import GetUsers
 from wordpress_xmlrpc.methods.posts import (
     DeletePost,
     EditPost,
@@ -177,6 +178,19 @@ class XmlRpcAdapter(AdapterBase):
         return Media(id=media_id, url=item["url"], mime_type=item["type"], size=path.stat().st_size,
                      title=plain_text(title or item.get("title", "")), slug=slug or "")
 
+    def find_user_id(self, login: str) -> int | None:
+        """See :meth:`Cms.find_user_id`. Reads the user list, 100 at a time."""
+        offset = 0
+        while True:
+            users = self._call(GetUsers({"number": 100, "offset": offset}, ["user_id", "username"],
+                                        results_class=dict)) or []
+            for user in users:
+                if user.get("username") == login:
+                    return int(user["user_id"])
+            if len(users) < 100:
+                return None
+            offset += 100
+
     def delete_media(self, media_id: int) -> None:
         """See :meth:`Cms.delete_media`. ``wp.deletePost`` on an attachment deletes it for good,
         files included (WordPress trashes media only when ``MEDIA_TRASH`` is on)."""
@@ -290,6 +304,8 @@ class XmlRpcAdapter(AdapterBase):
             "comment_status": "open" if post.comments_open else "closed",
             "ping_status": "open" if post.comments_open else "closed",
         }
+        if post.author is not None:
+            struct["post_author"] = post.author
         if post.date is not None:
             struct["post_date_gmt"] = _xmlrpc_date(post.date)
         return struct

@@ -42,7 +42,7 @@ class FakeChecker:
         return Post(id=stored.id, key=key_from_slug(stored.slug), slug=stored.slug, title=plain_text(stored.title),
                     status=stored.status, date=stored.date, modified=stored.modified,
                     categories=tuple(stored.categories), content=stored.content if with_content else None,
-                    comments_open=stored.comments_open)
+                    comments_open=stored.comments_open, author=stored.author)
 
     def get_post(self, post_id: int, *, with_content: bool = False) -> Post:
         return self._as_post(self.fake.posts[post_id], with_content)

@@ -552,3 +552,24 @@ def test_bridge_posts_are_closed_to_comments_unless_the_office_opens_them(config
                 clock=lambda: NOW) as bridge:
         run(bridge, NOW)
         assert bridge.cms.find_by_keys(["pr-cmt"])["pr-cmt"].comments_open is True
+
+
+def test_a_groups_posts_carry_the_author_the_office_maps(config: Config, tmp_path: Path, inbox: Path,
+                                                        site: FakeCms) -> None:
+    from cms_bridge.mappings import load_mappings
+
+    mappings = load_mappings()
+    groups = dict(mappings.groups)
+    groups["finance"] = groups["finance"].model_copy(update={"author": "editor"})
+    groups["ict"] = groups["ict"].model_copy(update={"author": "nobody-here"})
+    mapped = mappings.model_copy(update={"groups": groups})
+    with Bridge(make_config(config, tmp_path, inbox), cms=site, mappings=mapped, clock=lambda: NOW) as bridge:
+        write_request(inbox, "fin", group="finance")
+        write_request(inbox, "ict1", group="ict")
+        write_request(inbox, "ict2", group="ict")
+        report = run(bridge, NOW, site)
+    assert site.posts[post_of(site, "pr-fin").id].author == site.users["editor"]
+    # An unknown login fails that group's requests with a message, looked up once; others go on.
+    failed = {a.request_id: a.error for a in report.failed}
+    assert set(failed) == {"ict1", "ict2"} and "'nobody-here' is not a user of the site" in failed["ict1"]
+    assert site.requests["find_user_id"] == 2
