@@ -108,3 +108,42 @@ def _signature(doc: object, name: str | None, position: str | None) -> None:
     _paragraph(doc, f"ลงชื่อ {DOTS}{DOTS}", indent=SIGN_INDENT_CM, before=10, keep=True)
     _paragraph(doc, f"({name or DOTS + DOTS})", indent=SIGN_INDENT_CM + 0.6, keep=True)
     _paragraph(doc, f"ตำแหน่ง {position or DOTS + DOTS}", indent=SIGN_INDENT_CM)
+
+
+#: Seconds LibreOffice may take to turn one memo into a PDF (its first start makes a profile).
+PDF_TIMEOUT = 120
+
+
+def memo_pdf(request: PublicationRequest, mappings: Mappings, *, office: str = DEFAULT_OFFICE_NAME) -> bytes:
+    """The filled-in memo of *request* as PDF bytes: :func:`memo_docx` drawn by LibreOffice
+    (Debian's ``libreoffice-writer-nogui``, with ``fonts-thai-tlwg`` standing in for TH Sarabun
+    New where that font is not installed), for offices that keep the paper or e-signature trail.
+
+    Raises:
+        ReportError: LibreOffice is not installed, or did not make the PDF in time.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from cms_bridge.errors import ReportError
+
+    if shutil.which("libreoffice") is None:
+        raise ReportError("the memo as PDF needs LibreOffice (Debian: libreoffice-writer-nogui); the Word file works")
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-memo-") as work:
+        folder = Path(work)
+        source = folder / "memo.docx"
+        source.write_bytes(memo_docx(request, mappings, office=office))
+        # Its own profile in the temporary folder: never a user's, and two memos at once do not clash.
+        profile = (folder / "profile").as_uri()
+        try:
+            subprocess.run(["libreoffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                            "--outdir", str(folder), str(source)], check=True, capture_output=True,
+                           timeout=PDF_TIMEOUT)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+            raise ReportError(f"LibreOffice could not make the memo's PDF ({type(exc).__name__})") from None
+        pdf = folder / "memo.pdf"
+        if not pdf.is_file():
+            raise ReportError("LibreOffice made no PDF of the memo")
+        return pdf.read_bytes()

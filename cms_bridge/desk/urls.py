@@ -17,6 +17,7 @@ _desk = [
     path("requests/<str:request_id>/", views.detail, name="detail"),
     path("requests/<str:request_id>/files/<str:name>", views.download, name="download"),
     path("requests/<str:request_id>/memo.docx", views.memo, name="memo"),
+    path("requests/<str:request_id>/memo.pdf", views.memo_as_pdf, name="memo-pdf"),
     path("requests/<str:request_id>/edit/", views.edit_request, name="edit"),
     path("requests/<str:request_id>/endorse/", views.endorse, name="endorse"),
     path("requests/<str:request_id>/decide/", views.decide, name="decide"),

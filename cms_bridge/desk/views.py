@@ -421,6 +421,24 @@ def memo(request: HttpRequest, request_id: str) -> HttpResponse:
     return response
 
 
+@login_required
+def memo_as_pdf(request: HttpRequest, request_id: str) -> HttpResponse:
+    """The request memo, filled in, as a PDF to print or sign electronically."""
+    from cms_bridge.desk.memo import memo_pdf
+    from cms_bridge.errors import ReportError
+
+    profile = profile_of(request)
+    with bridge_for(request) as bridge:
+        item = _checked_item(bridge, profile, request_id)
+        try:
+            content = memo_pdf(item.request, bridge.mappings)
+        except ReportError as exc:
+            return HttpResponse(f"ทำไฟล์ PDF ไม่ได้: {exc}", status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="memo-{request_id}.pdf"'
+    return response
+
+
 def _checked_item(bridge: Bridge, profile: Profile, request_id: str) -> Item:
     if request_id not in bridge.ledger.list_request_ids():
         raise Http404("no such request")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -412,6 +413,33 @@ def test_the_memo_downloads_as_a_word_document_filled_in_and_ticked(desk: Config
     after = memo_lines(login("chair"), request_id)
     assert "(นายตัวอย่าง มั่นคง)" in after and "☑ อนุญาตให้เผยแพร่" in after and "(นายประธาน สมมุติ)" in after
     assert login("clerk2").get(f"/requests/{request_id}/memo.docx").status_code == 403
+
+
+def test_the_memo_downloads_as_a_pdf_on_a4_with_its_signatures_kept_together(desk: Config, tmp_path: Path) -> None:
+    import subprocess
+    import unicodedata
+
+    request_id = file_request(login("clerk1"))
+    response = login("clerk1").get(f"/requests/{request_id}/memo.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="memo-{request_id}.pdf"'
+    pdf = tmp_path / "memo.pdf"
+    pdf.write_bytes(response.content)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info and re.search(r"^Pages:\s+[12]$", info, re.M), info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+    def letters(value: str) -> str:  # pdftotext moves Thai marks and adds spaces: compare letters
+        return "".join(ch for ch in unicodedata.normalize("NFC", value)
+                       if not ch.isspace() and unicodedata.category(ch) != "Mn")
+
+    for expected in ("บันทึกข้อความ", "ประกาศตารางสอบ", "(นางสาวทดลอง ใจดี)"):
+        assert letters(expected) in letters(text), expected
+    # The closing line, the requester's and director's signatures and the order share a page.
+    last = letters(text.rstrip("\f").split("\f")[-1])
+    for together in ("จึงเรียนมาเพื่อโปรดพิจารณา", "(นางสาวทดลอง ใจดี)", "คำสั่ง", "อนุญาตให้เผยแพร่"):
+        assert letters(together) in last, together
+    assert login("clerk2").get(f"/requests/{request_id}/memo.pdf").status_code == 403
 
 
 def _with_addresses() -> None:
