@@ -382,7 +382,7 @@ class Bridge:
                      groups: Iterable[str] | None = None, formats: Sequence[str] = ("docx",),
                      digits: Literal["thai", "arabic"] = "thai", problems: Iterable[str] = (),
                      office_name: str | None = None, signer: str | None = None,
-                     position: str | None = None) -> list[Path]:
+                     position: str | None = None, progress: Callable[[str], None] | None = None) -> list[Path]:
         """Write the monitoring report of one round, one file per group and format.
 
         Args:
@@ -396,6 +396,8 @@ class Bridge:
             office_name: the reports' second title line; default ``[office] name``.
             signer: who signs the reports and the summary; default ``[report] signer``.
             position: the signer's position; default ``[report] position``.
+            progress: told each stage as it starts (reading the ledger and the site, which takes
+                most of the time, then writing), for a person watching a terminal.
 
         Returns:
             The files written.
@@ -408,8 +410,12 @@ class Bridge:
         from cms_bridge.reports.harvest import summarise
         from cms_bridge.reports.render import DEFAULT_OFFICE_NAME, write_report
 
+        if progress:
+            progress(f"reading the ledger and the site's posts of {fiscal_year} round {round_number}")
         reports = self.report(fiscal_year, round_number, groups=groups, problems=problems, signer=signer,
                               position=position)
+        if progress:
+            progress(f"writing {len(reports)} report(s)" + (" and the office summary" if groups is None else ""))
         summary = None
         if groups is None:
             summary = summarise(reports, signer_name=signer or self.config.report.signer,

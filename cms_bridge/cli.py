@@ -305,7 +305,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         written = bridge.write_report(args.fiscal_year, args.round, Path(args.out),
                                       groups=None if args.all else args.group, formats=args.format or ["docx"],
                                       digits=args.digits, problems=problems, office_name=args.office,
-                                      signer=args.signer, position=args.position)
+                                      signer=args.signer, position=args.position, progress=_stage_printer())
     for path in written:
         print(path)
     return EXIT_OK
@@ -383,6 +383,22 @@ def _require_ledger(config: Any, lang: i18n.Lang) -> None:
     if here.is_file():
         message += i18n.text("ledger.found_here", lang, path=here, absolute=here.resolve())
     raise ConfigError(message)
+
+
+def _channel(text: str) -> str:
+    """An argparse type: a channel by key or by the request form's Thai label."""
+    import unicodedata
+
+    from cms_bridge.channels import CHANNEL_LABELS
+
+    word = unicodedata.normalize("NFC", text.strip())
+    by_label = {label: key for key, label in CHANNEL_LABELS.items()}
+    if word in CHANNELS:
+        return word
+    if word in by_label:
+        return by_label[word]
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a channel; use one of: " + ", ".join(f"{k} ({CHANNEL_LABELS[k]})" for k in CHANNELS))
 
 
 def _be_year(text: str) -> int:
@@ -485,6 +501,13 @@ def _progress_bar(*, quiet: bool = False) -> Any:
               file=sys.stderr, flush=True)
 
     return show
+
+
+def _stage_printer() -> Callable[[str], None] | None:
+    # For a command whose long step has no count to show: its stages, on a terminal only.
+    if not sys.stderr.isatty():
+        return None
+    return lambda stage: print(f"cms-bridge: {stage}…", file=sys.stderr, flush=True)
 
 
 def _print_problems(problems: list[Any], lang: i18n.Lang) -> None:
@@ -601,7 +624,9 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--note", help="a note")
     record = _add(commands, "record", cmd_record)
     record.add_argument("--group", required=True, help="group key or Thai name")
-    record.add_argument("--channel", required=True, choices=list(CHANNELS))
+    record.add_argument("--channel", required=True, type=_channel, metavar="CHANNEL",
+                        help="website, social or board, or the form's Thai words (เว็บไซต์, สื่อสังคมออนไลน์, "
+                             "บอร์ด/ป้ายประชาสัมพันธ์)")
     record.add_argument("--title", required=True, help="what was published")
     record.add_argument("--date", required=True, help="the day (e.g. 24 พ.ย. 2569 or 2026-11-24)")
     record.add_argument("--by", required=True, help="who records it")

@@ -110,6 +110,17 @@ def test_record_with_a_day_that_does_not_exist_exits_2(cli_config, capsys) -> No
     assert "31 ก.พ. 2569" in line and "only 28 days" in line
 
 
+def test_record_takes_the_forms_thai_channel_names(cli_config, capsys) -> None:
+    code = main(["--config", cli_config, "record", "--group", "finance", "--channel", "บอร์ด/ป้ายประชาสัมพันธ์",
+                 "--title", "ประกาศ", "--date", "2026-11-24", "--by", "สมชาย"])
+    assert code == 0 and " board " in capsys.readouterr().out
+    code = main(["--config", cli_config, "record", "--group", "finance", "--channel", "ไลน์",
+                 "--title", "ประกาศ", "--date", "2026-11-24", "--by", "สมชาย"])
+    assert code == 2
+    line = _error_line(capsys)
+    assert "'ไลน์' is not a channel" in line and "social (สื่อสังคมออนไลน์)" in line
+
+
 def test_decide_with_an_unreadable_time_names_the_option(cli_config, capsys) -> None:
     code = main(["--config", cli_config, "decide", "REQ-1", "--approve", "--by", "ผอ.", "--at", "yesterday-ish"])
     assert code == 2

@@ -4,6 +4,8 @@ Made-up people."""
 
 from __future__ import annotations
 
+import sys
+
 import json
 from datetime import datetime
 from pathlib import Path
@@ -80,3 +82,17 @@ def test_report_all_signs_the_office_summary_too(config_file: str, tmp_path: Pat
     summary = json.loads((out / "summary-2567-r1.json").read_text(encoding="utf-8"))["summary"]
     assert (summary["signer_name"], summary["signer_position"]) == ("นางผู้อำนวยการ สมมุติ", "นักวิชาการศึกษาชำนาญการ")
     assert summary["items"] == 0 and len(summary["rows"]) == len(list(out.glob("report-*.json")))
+
+
+def test_report_shows_its_stages_on_a_terminal_only(config_file: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--config", config_file, "report", "--fiscal-year", "2567", "--round", "1", "--all",
+            "--format", "json", "--out", str(tmp_path / "r")]
+    assert main(args) == 0
+    assert capsys.readouterr().err == ""  # a pipe or a log: nothing
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(args) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "cms-bridge: reading the ledger and the site's posts of 2567 round 1…"
+    assert err[1].startswith("cms-bridge: writing ") and err[1].endswith(" report(s) and the office summary…")
