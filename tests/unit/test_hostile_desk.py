@@ -476,3 +476,62 @@ def test_a_post_from_another_origin_is_refused_even_with_a_good_token(desk: Conf
     ok = director.post(f"/requests/{request_id}/endorse/", {"action": "endorse", "csrfmiddlewaretoken": token},
                        HTTP_ORIGIN="http://testserver")
     assert ok.status_code == 302
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def test_a_demoted_directors_open_session_loses_the_right_at_once(desk: Config) -> None:
+    from cms_bridge.desk.users import set_role
+
+    request_id = file_request(login("clerk1"))
+    director = login("director1")
+    set_role(desk, "director1", role="clerk", group="ict")
+    assert director.post(f"/requests/{request_id}/endorse/", {"action": "endorse"}).status_code == 403
+    with Bridge(desk) as bridge:
+        assert bridge.ledger.get_request(request_id).endorsement is None
+
+
+def test_a_removed_accounts_session_is_dead(desk: Config) -> None:
+    from cms_bridge.desk.users import remove_user
+
+    request_id = file_request(login("clerk1"))
+    director = login("director1")
+    remove_user("director1")
+    response = director.post(f"/requests/{request_id}/endorse/", {"action": "endorse"})
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_an_account_without_a_desk_role_may_do_nothing(desk: Config) -> None:
+    from django.contrib.auth.models import User
+
+    request_id = file_request(login("clerk1"))
+    User.objects.create_user("bare", password=PASSWORD)
+    bare = login("bare")
+    for path in ("/", f"/requests/{request_id}/", f"/requests/{request_id}/memo.docx", "/live/"):
+        assert bare.get(path).status_code == 403, path
+    assert bare.post(f"/requests/{request_id}/decide/", {"decision": "approved"}).status_code == 403
+
+
+def test_html_disguised_as_a_photo_is_not_kept_as_evidence(desk: Config) -> None:
+    request_id = _approved(desk)
+    login("pr1").post(f"/requests/{request_id}/record/", {
+        "channel": "board", "published_on": "๒ ธันวาคม ๒๕๖๙", "link": "", "title": "x",
+        "evidence": SimpleUploadedFile("board.png", b"<html><script>alert(1)</script></html>",
+                                       content_type="image/png")})
+    with Bridge(desk) as bridge:
+        assert bridge.ledger.manual_publications() == []
+
+
+def test_evidence_is_served_as_a_download_never_inline(desk: Config) -> None:
+    from cms_bridge.samples import png
+
+    request_id = _approved(desk)
+    login("pr1").post(f"/requests/{request_id}/record/", {"channel": "board", "published_on": "๒ ธันวาคม ๒๕๖๙",
+                                                          "link": "", "title": "x",
+                                                          "evidence": SimpleUploadedFile("p.png", png(20, 20))})
+    with Bridge(desk) as bridge:
+        [manual] = bridge.ledger.manual_publications()
+    got = login("chair").get(f"/requests/{request_id}/evidence/{manual.id}/p.png")
+    assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
+    assert got["Content-Type"] == "image/png" and got["X-Content-Type-Options"] == "nosniff"
