@@ -367,8 +367,8 @@ def test_an_id_number_in_an_evidence_file_name_is_masked(desk: Config) -> None:
 # --- login throttling ------------------------------------------------------------------------
 
 
-def _fail(client: Client, username: str, times: int, **extra: str) -> list[int]:
-    return [client.post("/login/", {"username": username, "password": "wrong-password"}, **extra).status_code
+def _fail(client: Client, username: str, times: int) -> list[int]:
+    return [client.post("/login/", {"username": username, "password": "wrong-password"}).status_code
             for _ in range(times)]
 
 
@@ -535,3 +535,39 @@ def test_evidence_is_served_as_a_download_never_inline(desk: Config) -> None:
     got = login("chair").get(f"/requests/{request_id}/evidence/{manual.id}/p.png")
     assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
     assert got["Content-Type"] == "image/png" and got["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_edit_posted_without_opening_the_form_keeps_the_files(desk: Config) -> None:
+    # A forged or replayed edit POST (no GET first, so nothing staged in the session).
+    request_id = file_request(login("clerk1"))
+    clerk = login("clerk1")
+    response = clerk.post(f"/requests/{request_id}/edit/", form_data(title="แก้โดยไม่เปิดหน้า"))
+    with Bridge(desk) as bridge:
+        request = bridge.ledger.get_request(request_id)
+    assert response.status_code in (302, 400)
+    assert [a.path for a in request.attachments] == ["ตาราง.pdf"]
+
+
+@pytest.mark.parametrize(("channel", "expected"), [("website", 0), ("social", 0)])
+def test_pr_cannot_record_the_website_or_an_unasked_channel(desk: Config, channel: str, expected: int) -> None:
+    request_id = _approved(desk)  # asked for the website and the board
+    login("pr1").post(f"/requests/{request_id}/record/", {"channel": channel, "published_on": "๒ ธันวาคม ๒๕๖๙",
+                                                          "title": "x"})
+    with Bridge(desk) as bridge:
+        assert len(bridge.ledger.manual_publications()) == expected
+
+
+def test_pr_cannot_record_a_rejected_request(desk: Config) -> None:
+    request_id = file_request(login("clerk1"))
+    login("director1").post(f"/requests/{request_id}/endorse/", {"action": "endorse"})
+    login("chair").post(f"/requests/{request_id}/decide/", {"decision": "rejected", "note": "ไม่ครบ"})
+    response = login("pr1").post(f"/requests/{request_id}/record/", {"channel": "board",
+                                                                     "published_on": "๒ ธันวาคม ๒๕๖๙", "title": "x"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("who", ["clerk1", "chair", "pr1", "admin1"])
+def test_only_a_group_director_downloads_a_groups_report(desk: Config, who: str) -> None:
+    client = login(who)
+    for fmt in ("docx", "xlsx"):
+        assert client.get(f"/report/download.{fmt}").status_code == 403
