@@ -91,6 +91,7 @@ def settings_for(config: Config, *, testing: bool = False) -> dict[str, Any]:
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "cms_bridge.desk.middleware.UploadLimitMiddleware",
+            "cms_bridge.desk.middleware.MaskIdNumbersMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",

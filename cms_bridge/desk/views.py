@@ -30,6 +30,7 @@ from cms_bridge.desk.forms import RecordForm, RequestForm, problem_field, reques
 from cms_bridge.desk.models import Profile
 from cms_bridge.desk.roles import GROUP_ROLES, ROLES
 from cms_bridge.desk.setup import current_cms, current_config
+from cms_bridge.intake.idguard import mask_id_numbers
 from cms_bridge.errors import AttachmentError, CmsBridgeError, IntakeError, RequestIdTakenError, SiteError
 from cms_bridge.ledger.store import RecordOutcome
 from cms_bridge.intake.attachments import MEDIA_TYPES
@@ -209,7 +210,8 @@ def _staged(request: HttpRequest, bridge: Bridge, key: str) -> list[StagedFile]:
 def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[str]], key: str) -> None:
     staged: list[list[str]] = [list(p) for p in request.session.get(key, [])]
     remove = set(request.POST.getlist("remove"))
-    staged = [p for p in staged if p[0] not in remove]
+    # The page shows a name masked where it holds an ID number; either form removes the file.
+    staged = [p for p in staged if p[0] not in remove and mask_id_numbers(p[0]) not in remove]
     with tempfile.TemporaryDirectory(prefix="cms-bridge-desk-") as scratch:
         for upload in request.FILES.getlist("attachments"):
             name = safe_name(upload.name or "")
@@ -388,7 +390,18 @@ def detail(request: HttpRequest, request_id: str) -> HttpResponse:
     profile = profile_of(request)
     with bridge_for(request) as bridge:
         context = _detail_context(bridge, profile, request_id)
+        # What this person was shown: a step taken from this page is of that version only.
+        seen = dict(request.session.get("seen_versions", {}))
+        seen[request_id] = bridge.ledger.site_version(request_id).current_version
+        request.session["seen_versions"] = seen
     return render(request, "desk/detail.html", context)
+
+
+def _changed_since_seen(request: HttpRequest, bridge: Bridge, request_id: str) -> bool:
+    """True when the request changed after this person's session was last shown it (an edit
+    between reading and signing); a step posted without the page shown is judged as it is."""
+    seen = request.session.get("seen_versions", {}).get(request_id)
+    return seen is not None and seen != bridge.ledger.site_version(request_id).current_version
 
 
 @login_required
@@ -468,6 +481,9 @@ def endorse(request: HttpRequest, request_id: str) -> HttpResponse:
         item = _checked_item(bridge, profile, request_id)
         if item.stage != "submitted":
             raise PermissionDenied("not waiting for the director")
+        if _changed_since_seen(request, bridge, request_id):
+            messages.error(request, "คำขอนี้ถูกแก้ไขหลังจากที่เปิดดู กรุณาอ่านฉบับปัจจุบันก่อนลงนาม")
+            return _back(request_id)
         try:
             if request.POST.get("action") == "return":
                 bridge.return_request(request_id, comment=request.POST.get("comment", ""), actor=bridge.actor)
@@ -492,6 +508,9 @@ def decide(request: HttpRequest, request_id: str) -> HttpResponse:
         item = _checked_item(bridge, profile, request_id)
         if item.stage != "endorsed":
             raise PermissionDenied("not waiting for the committee")
+        if _changed_since_seen(request, bridge, request_id):
+            messages.error(request, "คำขอนี้ถูกแก้ไขหลังจากที่เปิดดู กรุณาอ่านฉบับปัจจุบันก่อนสั่งการ")
+            return _back(request_id)
         status = request.POST.get("decision")
         if status not in ("approved", "rejected"):
             messages.error(request, "เลือก อนุญาต หรือ ไม่อนุญาต")
@@ -528,10 +547,18 @@ def record(request: HttpRequest, request_id: str) -> HttpResponse:
             # The committee allowed the channels the memo asked for, no others.
             messages.error(request, f"คำขอนี้ไม่ได้ขอเผยแพร่ทาง{CHANNEL_LABELS[data['channel']]}")
             return _back(request_id)
+        already = [m for m in bridge.ledger.manual_publications()
+                   if m.request_id == request_id and m.channel == data["channel"]
+                   and m.published_on == data["published_on"]]
+        if already:
+            # A double click, a resent form or a replay: one posting is counted once.
+            messages.error(request, f"บันทึกการเผยแพร่ทาง{CHANNEL_LABELS[data['channel']]}วันนั้นไว้แล้ว")
+            return _back(request_id)
         evidence: list[tuple[str, str]] = []
         with tempfile.TemporaryDirectory(prefix="cms-bridge-desk-") as scratch:
             for upload in request.FILES.getlist("evidence"):
-                name = safe_name(upload.name or "")
+                # A photo named after a person (their ID number) is kept under the masked name.
+                name = mask_id_numbers(safe_name(upload.name or ""))
                 path = Path(scratch) / name
                 with path.open("wb") as out:
                     for chunk in upload.chunks():

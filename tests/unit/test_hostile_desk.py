@@ -141,8 +141,6 @@ def test_a_clerk_cannot_change_a_request_once_endorsed(desk: Config, stage: str)
         assert bridge.ledger.get_request(request_id).title == "ประกาศตารางสอบ"
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: endorse does not bind to the version the director viewed; "
-                                       "a clerk's edit in between is endorsed unseen")
 def test_the_director_endorses_only_the_version_they_saw(desk: Config) -> None:
     request_id = file_request(login("clerk1"))
     director = login("director1")
@@ -341,8 +339,6 @@ def test_a_file_whose_name_carries_an_id_number_is_refused(desk: Config) -> None
         assert bridge.ledger.list_request_ids() == []
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: the refused form lists the staged file under its raw name, so the "
-                                       "ID number the message masks is shown in full beside it")
 @pytest.mark.parametrize("number", [ID_NUMBER, GROUPED])
 def test_an_id_number_in_a_file_name_is_masked_on_the_refused_form(desk: Config, number: str) -> None:
     status, page = _file(login("clerk1"), f"รายชื่อ {number}.pdf", clean_pdf())
@@ -350,8 +346,6 @@ def test_an_id_number_in_a_file_name_is_masked_on_the_refused_form(desk: Config,
     assert number not in page
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: an ID number in PR's evidence file name is shown unmasked on the "
-                                       "request's page")
 def test_an_id_number_in_an_evidence_file_name_is_masked(desk: Config) -> None:
     from cms_bridge.samples import png
 
@@ -433,8 +427,6 @@ def test_a_replayed_endorsement_is_refused(desk: Config) -> None:
     assert events(desk, request_id) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: replaying PR's record POST records the same posting twice "
-                                       "(two manual publications for one board posting)")
 def test_a_replayed_record_of_a_posting_is_kept_once(desk: Config) -> None:
     request_id = _approved(desk)
     pr = login("pr1")
