@@ -402,12 +402,13 @@ def test_a_title_with_html_or_header_breaks_reaches_mail_as_plain_text_only(desk
         user.email = f"{user.username}@example-office.go.th"
         user.save()
     with override_settings(DESK_SENDS_MAIL=True, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []  # the in-memory outbox outlives a test: only this one's messages count
         clerk = login("clerk1")
         clerk.get("/requests/new/")
         response = clerk.post("/requests/new/", {**form_data(title=f"ประกาศ {HOSTILE}\r\nBcc: spy@evil.example"),
                                                  "attachments": upload("a.pdf", clean_pdf())})
         assert response.status_code in (302, 400)
-        outbox = getattr(mail, "outbox", [])  # made by the first message sent
+        outbox = mail.outbox
         assert (response.status_code == 302) == bool(outbox)
         for message in outbox:
             assert not getattr(message, "alternatives", [])  # no HTML part to render the title in
