@@ -72,8 +72,9 @@ class Published:
     file_bytes: bytes
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
+def chromium(*, size: str = "1280,1024", extra: tuple[str, ...] = ()) -> Iterator[WebDriver]:
+    """Debian's Chromium, headless, through its own chromedriver (nothing downloads a browser);
+    quit when the generator is closed. *size* is the window, *extra* more switches."""
     for path in (CHROMIUM, CHROMEDRIVER):
         if not Path(path).exists():
             pytest.fail(f"{path} is missing: scripts/setup-dev installs Debian's chromium and chromium-driver",
@@ -81,7 +82,7 @@ def browser() -> Iterator[WebDriver]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1024", "--no-first-run", "--disable-extensions"):
+                f"--window-size={size}", "--no-first-run", "--disable-extensions", *extra):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
@@ -89,6 +90,11 @@ def browser() -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")

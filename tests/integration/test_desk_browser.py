@@ -23,8 +23,6 @@ import requests
 from docx import Document
 from openpyxl import load_workbook
 from PIL import Image
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -35,7 +33,7 @@ from cms_bridge.samples import png, text_pdf
 
 from ..conftest import ROOT
 from .conftest import run_script
-from .test_browser import CHROMEDRIVER, CHROMIUM
+from .test_browser import chromium
 
 SHOTS = ROOT / "docs" / "desk"
 PASSWORD = "long-enough-passphrase-7"
@@ -103,21 +101,8 @@ def desk(wordpress_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not Path(path).exists():
-            pytest.fail(f"{path} is missing: scripts/setup-dev installs Debian's chromium and chromium-driver",
-                        pytrace=False)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=900,1100", "--no-first-run", "--disable-extensions", "--lang=th"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    # A phone-and-tablet-sized window, in Thai.
+    yield from chromium(size="900,1100", extra=("--lang=th",))
 
 
 def open_page(browser: WebDriver, url: str) -> None:
