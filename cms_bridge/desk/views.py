@@ -397,11 +397,15 @@ def detail(request: HttpRequest, request_id: str) -> HttpResponse:
     return render(request, "desk/detail.html", context)
 
 
-def _changed_since_seen(request: HttpRequest, bridge: Bridge, request_id: str) -> bool:
-    """True when the request changed after this person's session was last shown it (an edit
-    between reading and signing); a step posted without the page shown is judged as it is."""
+def _changed_since_seen(request: HttpRequest, bridge: Bridge, request_id: str, step: str) -> HttpResponse | None:
+    """A refusal when the request changed after this person's session was last shown it (an
+    edit between reading and signing), else None; a step posted without the page shown is judged
+    as it is. *step* ends the message: what to do only after reading the current version."""
     seen = request.session.get("seen_versions", {}).get(request_id)
-    return seen is not None and seen != bridge.ledger.site_version(request_id).current_version
+    if seen is None or seen == bridge.ledger.site_version(request_id).current_version:
+        return None
+    messages.error(request, f"คำขอนี้ถูกแก้ไขหลังจากที่เปิดดู กรุณาอ่านฉบับปัจจุบันก่อน{step}")
+    return _back(request_id)
 
 
 @login_required
@@ -481,9 +485,8 @@ def endorse(request: HttpRequest, request_id: str) -> HttpResponse:
         item = _checked_item(bridge, profile, request_id)
         if item.stage != "submitted":
             raise PermissionDenied("not waiting for the director")
-        if _changed_since_seen(request, bridge, request_id):
-            messages.error(request, "คำขอนี้ถูกแก้ไขหลังจากที่เปิดดู กรุณาอ่านฉบับปัจจุบันก่อนลงนาม")
-            return _back(request_id)
+        if refused := _changed_since_seen(request, bridge, request_id, "ลงนาม"):
+            return refused
         try:
             if request.POST.get("action") == "return":
                 bridge.return_request(request_id, comment=request.POST.get("comment", ""), actor=bridge.actor)
@@ -508,9 +511,8 @@ def decide(request: HttpRequest, request_id: str) -> HttpResponse:
         item = _checked_item(bridge, profile, request_id)
         if item.stage != "endorsed":
             raise PermissionDenied("not waiting for the committee")
-        if _changed_since_seen(request, bridge, request_id):
-            messages.error(request, "คำขอนี้ถูกแก้ไขหลังจากที่เปิดดู กรุณาอ่านฉบับปัจจุบันก่อนสั่งการ")
-            return _back(request_id)
+        if refused := _changed_since_seen(request, bridge, request_id, "สั่งการ"):
+            return refused
         status = request.POST.get("decision")
         if status not in ("approved", "rejected"):
             messages.error(request, "เลือก อนุญาต หรือ ไม่อนุญาต")
