@@ -90,7 +90,8 @@ class Daemon:
         interval_minutes: minutes between periodic passes.
         heartbeat: a file rewritten after every pass, or None: the time, the ``outcome``
             (``ok``; ``attention`` when a request is blocked, invalid or failed, listed under
-            ``needs_attention``; ``error`` when the pass itself failed) and the next boundary.
+            ``needs_attention``; ``error`` when the pass itself failed), the next boundary and
+            the next opening (``next_opening``: when a scheduled request is published).
         clock: the current time, aware.
         wait: waits up to the given seconds, returning early (True) when asked to stop.
         lock: a file locked while the daemon runs, so a second daemon on the same ledger stops
@@ -110,6 +111,8 @@ class Daemon:
         self.scheduler = schedule.Scheduler()
         self.scheduler.every(interval_minutes).minutes.do(self.run_pass)
         self.next_boundary: datetime | None = None
+        #: The next time a scheduled request opens: the daemon's pass then publishes it.
+        self.next_opening: datetime | None = None
         self.passes = 0
         self.failures = 0
 
@@ -140,8 +143,9 @@ class Daemon:
             self.failures += 1
             outcome.update(outcome="error", ok=False, error=f"{type(exc).__name__}: {exc}")
             log.exception("pass %d failed", self.passes)
-        self.next_boundary = self._next_boundary(now)
+        self.next_boundary, self.next_opening = self._next_changes(now)
         outcome["next_boundary"] = self.next_boundary.isoformat() if self.next_boundary else None
+        outcome["next_opening"] = self.next_opening.isoformat() if self.next_opening else None
         self._beat(outcome)
 
     def run(self, *, install_signal_handlers: bool = True) -> None:
@@ -206,14 +210,16 @@ class Daemon:
             waits.append((self.next_boundary - self.clock()).total_seconds())
         return max(0.0, min(waits))
 
-    def _next_boundary(self, now: datetime) -> datetime | None:
+    def _next_changes(self, now: datetime) -> tuple[datetime | None, datetime | None]:
+        """The next window boundary of any request, and the next opening: the earliest time a
+        scheduled request (which has nothing on the site until then) is to be published."""
         try:
-            changes = [row.next_change for row in self.bridge.status(as_of=now) if row.next_change]
+            rows = [row for row in self.bridge.status(as_of=now) if row.next_change and row.next_change > now]
         except Exception:  # noqa: BLE001 - a broken ledger read must not stop the loop either
             log.exception("cannot compute the next window boundary")
-            return None
-        later = [c for c in changes if c > now]
-        return min(later) if later else None
+            return None, None
+        openings = [row.next_change for row in rows if getattr(row, "desired", None) == "scheduled"]
+        return min((row.next_change for row in rows), default=None), min(openings, default=None)
 
     def _beat(self, outcome: dict[str, Any]) -> None:
         if self.heartbeat is None:

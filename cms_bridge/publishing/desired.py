@@ -22,10 +22,13 @@ class Desired:
     """The target for one request at one instant.
 
     Attributes:
-        state: ``absent`` (pending: nothing on the site yet), ``scheduled`` (a ``future`` post
-            that WordPress shows at ``publish_at``), ``published``, or ``withdrawn``.
+        state: ``absent`` (pending: nothing on the site yet), ``scheduled`` (approved, its window
+            not open yet: still nothing on the site, neither post nor files, until the pass at
+            ``publish_at`` creates and publishes it; WordPress would serve a ``future`` post's
+            uploads at once), ``published``, or ``withdrawn``.
         publish_at: the post's publication time (for scheduled and published posts).
-        next_change: the next instant this answer changes, if any (the daemon wakes up then).
+        next_change: the next instant this answer changes, if any (the daemon wakes up then:
+            for ``scheduled``, the opening, when the request is published).
         reason: a few words for people.
     """
 

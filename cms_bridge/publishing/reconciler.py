@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -33,14 +33,16 @@ from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_pos
 from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
 from cms_bridge.wordpress.protocol import Cms
 
-ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "remove_files", "drift", "blocked"]
+ActionKind = Literal["create", "update", "publish", "withdraw", "remove_files", "drift", "blocked", "wait"]
 VISIBLE = ("publish", "future")
-#: WordPress keeps "publish" for dates up to a minute ahead of its clock; stay clear of that edge.
-_FUTURE_MARGIN = timedelta(minutes=2)
 
 
 class Action(BaseModel):
-    """One change a pass makes (or, with ``plan``, would make)."""
+    """One change a pass makes (or, with ``plan``, would make).
+
+    ``wait`` is no change: a request approved for a window not open yet, which has nothing on
+    the site until the pass at its opening (the detail says when). It is never ``done``.
+    """
 
     request_id: str
     kind: ActionKind
@@ -147,9 +149,9 @@ class Reconciler:
                 progress(done, len(actions))
             unwritten = {a.request_id for a in writes if a.error}
             for action in actions:
-                if action.kind in ("create", "update"):
+                if action.kind in ("create", "update", "wait"):
                     continue
-                if action.kind in ("publish", "schedule", "remove_files") and action.request_id in unwritten:
+                if action.kind in ("publish", "remove_files") and action.request_id in unwritten:
                     # The post still holds an older version: never make it visible.
                     self._failed(action, "not made visible: writing the approved version failed")
                     continue
@@ -183,7 +185,9 @@ class Reconciler:
         rid, want, post, pub = ctx.request.request_id, ctx.desired, ctx.post, ctx.publication
         post_id = post.id if post else None
         version = ctx.version.version_hash
-        if want.state in ("scheduled", "published"):
+        if want.state == "scheduled":
+            return self._embargo(ctx)
+        if want.state == "published":
             # Nothing becomes visible without passing the gate: approval of this very version,
             # its files kept and clean (this also reads what they are, for the body).
             ctx.infos = self.gate.admit(ctx.version)
@@ -208,12 +212,9 @@ class Reconciler:
                 # Taken off the site at a withdrawal: uploaded again from the store.
                 actions.append(Action(request_id=rid, kind="update", post_id=post_id,
                                       detail=f"upload again: {', '.join(missing)}"))
-            if want.state == "published" and post.status != "publish":
+            if post.status != "publish":
                 why = "missed schedule" if post.status == "future" else f"was {post.status}"
                 actions.append(Action(request_id=rid, kind="publish", post_id=post_id, detail=why))
-            elif want.state == "scheduled" and not self._scheduled_as_wanted(post, want):
-                actions.append(Action(request_id=rid, kind="schedule", post_id=post_id,
-                                      detail=f"for {_fmt(want.publish_at)}"))
             actions.extend(self._remove_files_action(ctx, post_id, "superseded"))
             return actions
         # withdrawn, or absent (a decision taken back to pending)
@@ -225,6 +226,34 @@ class Reconciler:
                            detail=f"{want.reason}; policy {self._policy(ctx.request, want)}{files}")]
         # Already off public view (or its post deleted), but its files may still be served.
         return self._remove_files_action(ctx, post_id, "withdrawn")
+
+    def _embargo(self, ctx: _Context) -> list[Action]:
+        """A request whose window has not opened: nothing of it on the site until the opening.
+
+        WordPress serves an upload at its address, and lists it in the REST media library,
+        whatever its post's status, so a ``future`` post cannot keep its files private: nothing
+        is uploaded and no post is made before the pass at the opening, which creates and
+        publishes it. A post already there (a ``future`` post from a version that scheduled on
+        the site, or one published before an approved amendment moved the window later) becomes
+        a draft and its files are deleted, whatever ``on_drift`` and ``keep_withdrawn_files``
+        say: an embargo is not a policy. The gate is asked now, so what it refuses is reported
+        while a person still has until the opening to fix it.
+        """
+        rid, want, post = ctx.request.request_id, ctx.desired, ctx.post
+        if post is not None and post.status in VISIBLE:
+            stale = self._files_to_remove(ctx)
+            files = f"; {len(stale)} file(s) off their public address" if stale else ""
+            actions = [Action(request_id=rid, kind="withdraw", post_id=post.id,
+                              detail=f"{want.reason}; held as a draft until it opens{files}")]
+        else:
+            actions = self._remove_files_action(ctx, post.id if post else None, "scheduled")
+        try:
+            self.gate.admit(ctx.version)
+        except GateRefusedError as exc:
+            return [*actions, Action(request_id=rid, kind="blocked", detail="held back by the publish gate",
+                                     error="; ".join(exc.reasons))]
+        return [*actions, Action(request_id=rid, kind="wait", post_id=post.id if post else None,
+                                 detail=f"scheduled for {_fmt(want.publish_at)}")]
 
     def _take_down(self, ctx: _Context) -> list[Action]:
         rid, post = ctx.request.request_id, ctx.post
@@ -246,11 +275,13 @@ class Reconciler:
         them again. ``[sync] keep_withdrawn_files`` keeps them all (a documented risk).
         """
         uploaded = self.ledger.media_for(ctx.request.request_id)
-        if ctx.refused:
-            return list(uploaded.values())  # never kept: what the gate refuses is not published
+        if ctx.refused or ctx.desired.state == "scheduled":
+            # Never kept: what the gate refuses is not published, and before its window opens
+            # a request shows nothing (see _embargo).
+            return list(uploaded.values())
         if self.settings.keep_withdrawn_files:
             return []
-        if ctx.desired.state in ("scheduled", "published"):
+        if ctx.desired.state == "published":
             shown = {info.sha256 for info in ctx.infos.values()}
         elif self._policy(ctx.request, ctx.desired) == "archive" and self.settings.archive_category:
             # Kept in the archive: the approved version's files stay, a superseded one goes.
@@ -266,17 +297,6 @@ class Reconciler:
         names = ", ".join(record.filename or str(record.media_id) for record in stale)
         return [Action(request_id=ctx.request.request_id, kind="remove_files", post_id=post_id,
                        detail=f"take {why} file(s) off their public address: {names}")]
-
-    def _holding_status(self, want: Desired) -> Literal["future", "draft"]:
-        """How a not-yet-open post waits: ``future`` at its time, or ``draft`` when the site's clock
-        is already past that time (``--as-of`` in the past, or a clock that runs ahead), where
-        ``future`` would make WordPress publish at once."""
-        assert want.publish_at is not None
-        return "future" if want.publish_at - self.site_now > _FUTURE_MARGIN else "draft"
-
-    def _scheduled_as_wanted(self, post: Post, want: Desired) -> bool:
-        holding = self._holding_status(want)
-        return post.status == holding and (holding == "draft" or post.date == want.publish_at)
 
     def _publish_date(self, want: Desired) -> datetime | None:
         """The publication time, but never ahead of the site's clock: WordPress would turn a
@@ -332,7 +352,7 @@ class Reconciler:
 
     def _apply(self, action: Action, ctx: _Context) -> None:
         try:
-            if action.kind in ("publish", "schedule"):
+            if action.kind == "publish":
                 self._set_visible(action, ctx)
             elif action.kind == "withdraw":
                 self._withdraw(action, ctx)
@@ -419,11 +439,8 @@ class Reconciler:
         uploads = self._upload_attachments(ctx, on_site)
         rendered = render_post(request, uploads, ctx.infos)
         titles = [_title_of(request, ref.path) for ref in (*request.attachments, *request.images)]
-        status: PostStatus
-        if want.state == "scheduled":
-            status, date = self._holding_status(want), want.publish_at
-        else:
-            status, date = "publish", self._publish_date(want)
+        status: PostStatus = "publish"  # only an open window is written (see _embargo)
+        date = self._publish_date(want)
         post = PostInput(key=request.post_key, title=rendered.title, content=rendered.content,
                          excerpt=rendered.excerpt, status=status, date=date,
                          categories=tuple(self._categories(request)), featured_media=rendered.featured_media,
@@ -467,22 +484,17 @@ class Reconciler:
 
     def _set_visible(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
-        status: PostStatus
-        if action.kind == "publish":
-            status, date = "publish", self._publish_date(ctx.desired)
-        else:
-            status, date = self._holding_status(ctx.desired), ctx.desired.publish_at
-        post = self.cms.set_status(ctx.post.id, status, date=date)
+        post = self.cms.set_status(ctx.post.id, "publish", date=self._publish_date(ctx.desired))
         if self._policy(ctx.request) == "archive" and ctx.publication and ctx.publication.state == "withdrawn":
             # Back from the archive: its own categories again, instead of the archive's.
             self._set_categories(post, self._categories(ctx.request))
             post = self.cms.get_post(post.id)
         ctx.post = post
-        self._record(ctx, post, f"post.{action.kind}ed" if action.kind == "publish" else "post.scheduled")
+        self._record(ctx, post, "post.published")
 
     def _withdraw(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None
-        policy = "draft" if ctx.refused else self._policy(ctx.request, ctx.desired)
+        policy = "draft" if ctx.refused or ctx.desired.state == "scheduled" else self._policy(ctx.request, ctx.desired)
         if policy == "archive" and self.settings.archive_category:
             archive = self.cms.ensure_category_path(self.settings.archive_category)
             self._set_categories(ctx.post, [archive.id])
@@ -490,7 +502,9 @@ class Reconciler:
         else:
             post = self.cms.set_status(ctx.post.id, "draft" if policy == "archive" else policy)
         ctx.post = post
-        self._record(ctx, post, "post.withdrawn", state="withdrawn")
+        # Held back before its window opens, the draft still shows what it showed (an older
+        # version, or a post found by key): the approved version is written at the opening.
+        self._record(ctx, post, "post.withdrawn", state="withdrawn", keep_version=ctx.desired.state == "scheduled")
         self._remove_files(ctx)
 
     def _remove_files(self, ctx: _Context) -> None:
@@ -560,12 +574,16 @@ class Reconciler:
             paths.append(group_category)
         return list(dict.fromkeys(self.cms.ensure_category_path(p).id for p in paths))
 
-    def _record(self, ctx: _Context, post: Post, action: str, *, state: PublicationState | None = None) -> None:
+    def _record(self, ctx: _Context, post: Post, action: str, *, state: PublicationState | None = None,
+                keep_version: bool = False) -> None:
         on_site: dict[str, PublicationState] = {"publish": "published", "future": "scheduled"}
         state = state or on_site.get(post.status) or (
             "scheduled" if ctx.desired.state == "scheduled" else "withdrawn")
+        shown: str | None = ctx.version.version_hash
+        if keep_version:
+            shown = ctx.publication.published_version if ctx.publication else None
         self.ledger.save_publication(ctx.request.request_id, post_id=post.id, post_key=ctx.request.post_key,
-                                     state=state, published_version=ctx.version.version_hash,
+                                     state=state, published_version=shown,
                                      url=post.link, actor=self.actor, action=action, site_modified=post.modified)
         ctx.publication = self.ledger.get_publication(ctx.request.request_id)
 

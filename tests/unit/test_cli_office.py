@@ -277,7 +277,7 @@ def test_status_in_thai_with_buddhist_era_dates(office: dict[str, object], monke
     assert main(["--config", str(office["config"]), "--lang", "th", "status", "--as-of", "2026-10-01T09:00"]) == 0
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("2570-ok-001"))
-    assert "อนุญาต ควรเป็น ตั้งเวลาเผยแพร่ บนเว็บไซต์ ตั้งเวลาเผยแพร่ เปลี่ยนครั้งถัดไป 1 พ.ย. 2569 00:00" in row
+    assert "อนุญาต ควรเป็น ตั้งเวลาเผยแพร่ บนเว็บไซต์ ยังไม่อยู่บนเว็บไซต์ เปลี่ยนครั้งถัดไป 1 พ.ย. 2569 00:00" in row
     assert any(line.startswith("2570-idnum-001") and "ถูกระงับ" in line for line in out.splitlines())
     assert any(line.startswith("2570-bad-001") and "ข้อมูลไม่ถูกต้อง" in line for line in out.splitlines())
     # The locale asks for Thai just as --lang does; --lang en wins over it.
@@ -286,7 +286,12 @@ def test_status_in_thai_with_buddhist_era_dates(office: dict[str, object], monke
     assert capsys.readouterr().out == out
     assert main(["--config", str(office["config"]), "--lang", "en", "status", "--as-of", "2026-10-01T09:00"]) == 0
     english = capsys.readouterr().out
-    assert "approved  should be scheduled  is scheduled" in english and "next 2026-11-01 00:00" in english
+    assert "approved  should be scheduled  is not on the site" in english and "next 2026-11-01 00:00" in english
+    # Nothing is on the site before the window opens; plan says when it will be.
+    assert main(["--config", str(office["config"]), "--lang", "th", "plan", "--as-of", "2026-10-01T09:00"]) == 0
+    assert "2570-ok-001: ยังไม่ขึ้นเว็บไซต์ (ตั้งเวลาเผยแพร่ 1 พ.ย. 2569 00:00)" in capsys.readouterr().out
+    assert main(["--config", str(office["config"]), "--lang", "en", "plan", "--as-of", "2026-10-01T09:00"]) == 0
+    assert "2570-ok-001: nothing on the site yet (scheduled for 2026-11-01 00:00)" in capsys.readouterr().out
 
 
 def test_plan_and_validate_in_thai(office: dict[str, object], tmp_path: Path,

@@ -94,16 +94,18 @@ def with_sync(bridge: Bridge, **changes: object) -> None:
 def test_range_lifecycle_scheduled_published_withdrawn(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
     start, end = datetime(2026, 11, 1, tzinfo=BKK), datetime(2026, 12, 1, tzinfo=BKK)
     write_request(inbox, "rng", window='kind = "range"\nstart = "2026-11-01"\nend = "2026-11-30"')
-    assert kinds(run(bridge, NOW, site)) == [("rng", "create")]
+    # Approved, not open yet: nothing on the site, neither post nor file, until the opening.
+    report = run(bridge, NOW, site)
+    assert [(a.request_id, a.kind, a.detail, a.done) for a in report.actions] == [
+        ("rng", "wait", "scheduled for 2026-11-01 00:00", False)]
+    assert site.find_by_keys(["pr-rng"]) == {} and site.media == {}
+    assert kinds(run(bridge, start - timedelta(seconds=1), site)) == [("rng", "wait")]
+    assert site.find_by_keys(["pr-rng"]) == {} and site.media == {}
+    # The pass at the opening creates and publishes it, dated at its start.
+    assert kinds(run(bridge, start, site)) == [("rng", "create")]
     post = post_of(site, "pr-rng")
-    assert post.status == "future" and post.date == start
-    assert kinds(run(bridge, start - timedelta(hours=1), site)) == []
-    # A minute before, with the site's clock there too, "future" would publish at once: it waits as a draft.
-    assert [(a.kind, a.detail) for a in run(bridge, start - timedelta(minutes=1), site).actions] == [
-        ("schedule", f"for {start:%Y-%m-%d %H:%M}")]
-    assert post_of(site, "pr-rng").status == "draft"
-    assert kinds(run(bridge, start + timedelta(seconds=1), site)) == [("rng", "publish")]
-    assert post_of(site, "pr-rng").status == "publish"
+    assert post.status == "publish" and post.date == start
+    assert [site.public_file(m.url) for m in site.media.values()] == [text_pdf(["Document doc.pdf"])]
     assert kinds(run(bridge, end - timedelta(seconds=1), site)) == []
     assert kinds(run(bridge, end, site)) == [("rng", "withdraw")]
     assert post_of(site, "pr-rng").status == "draft"  # kind "other": policy draft
@@ -111,14 +113,14 @@ def test_range_lifecycle_scheduled_published_withdrawn(bridge: Bridge, inbox: Pa
     assert bridge.status(end + timedelta(days=1))[0].state == "withdrawn"
 
 
-def test_scheduled_in_a_past_as_of_waits_as_a_draft(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
+def test_scheduled_in_a_past_as_of_waits_with_nothing_on_the_site(bridge: Bridge, inbox: Path,
+                                                                  site: FakeCms) -> None:
     # The site's clock is at NOW (1 Oct); --as-of is earlier, and so is the start.
     write_request(inbox, "old", window='kind = "range"\nstart = "2026-09-20"\nend = "2026-10-31"')
-    assert kinds(run(bridge, datetime(2026, 9, 15, tzinfo=BKK))) == [("old", "create")]
-    assert post_of(site, "pr-old").status == "draft"
-    assert kinds(run(bridge, datetime(2026, 9, 16, tzinfo=BKK))) == []
+    assert kinds(run(bridge, datetime(2026, 9, 15, tzinfo=BKK))) == [("old", "wait")]
+    assert site.find_by_keys(["pr-old"]) == {} and site.media == {}
     report = run(bridge, datetime(2026, 9, 21, tzinfo=BKK))
-    assert [(a.kind, a.detail) for a in report.actions] == [("publish", "was draft")]
+    assert [(a.kind, a.detail) for a in report.actions] == [("create", "published at 2026-09-20 00:00")]
     post = post_of(site, "pr-old")
     # Published, dated at its start (which the site's clock has passed).
     assert post.status == "publish" and post.date == datetime(2026, 9, 20, tzinfo=BKK)
@@ -237,35 +239,6 @@ def test_pending_and_never_published_is_not_looked_up(bridge: Bridge, inbox: Pat
     assert kinds(run(bridge, NOW, site)) == []
     assert "find_by_keys" not in site.requests  # nothing to look at on the site
     assert bridge.status(NOW)[0].state == "not on the site"
-
-
-def test_missed_schedule_is_published_by_the_bridge(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
-    write_request(inbox, "mis", window='kind = "range"\nstart = "2026-10-08"\nend = "2026-12-31"')
-    run(bridge, NOW, site)
-    post = post_of(site, "pr-mis")
-    assert post.status == "future"
-    # The site's clock passes the date but nothing there publishes it (no WP-Cron).
-    later = datetime(2026, 10, 8, 8, 0, tzinfo=BKK)
-    site.clock.now = later  # type: ignore[attr-defined]
-    report = run(bridge, later)
-    assert [(a.kind, a.detail) for a in report.actions] == [("publish", "missed schedule")]
-    assert site.get_post(post.id).status == "publish"
-    assert site.get_post(post.id).date == datetime(2026, 10, 8, tzinfo=BKK)
-
-
-def test_a_moved_schedule_reschedules(bridge: Bridge, inbox: Path, site: FakeCms) -> None:
-    path = write_request(inbox, "mov", window='kind = "range"\nstart = "2026-11-01"\nend = "2026-12-31"')
-    run(bridge, NOW, site)
-    path.write_text(path.read_text(encoding="utf-8").replace("2026-11-01", "2026-11-15"), encoding="utf-8")
-    assert kinds(run(bridge, NOW, site)) == []  # the new window waits for its approval
-    bridge.record_decision("mov", status="approved", by="นางสมมุติ อนุมัติ", at=NOW)
-    report = run(bridge, NOW, site)
-    assert [(a.kind, a.detail) for a in report.actions][0] == ("update", "amended request")
-    assert post_of(site, "pr-mov").date == datetime(2026, 11, 15, tzinfo=BKK)
-    site.set_status(post_of(site, "pr-mov").id, "future", date=datetime(2026, 11, 20, tzinfo=BKK))
-    with_sync(bridge, on_drift="report")
-    assert [a.kind for a in run(bridge, NOW, site).actions] == ["schedule"]
-    assert post_of(site, "pr-mov").date == datetime(2026, 11, 15, tzinfo=BKK)
 
 
 def test_drift_is_reported_once_and_left_alone_by_default(bridge: Bridge, inbox: Path, site: FakeCms) -> None:

@@ -163,9 +163,13 @@ def test_a_forged_scan_row_cannot_publish_a_file_with_an_id_number(bridge: Bridg
 
 def test_a_crash_writing_the_approved_amendment_never_shows_it_half(bridge: Bridge, inbox: Path,
                                                                     site: FakeCms) -> None:
+    # A ``future`` post an older version left: taken down to a draft, its files deleted, on the first pass.
     path = write_request(inbox, "crs", window='kind = "range"\nstart = "2026-11-01"\nend = "2026-11-30"')
-    run(bridge, NOW, site)
-    assert post_of(site, "pr-crs").status == "future"
+    run(bridge, datetime(2026, 11, 2, tzinfo=BKK), site)
+    site.clock.now = NOW  # type: ignore[attr-defined]
+    site.set_status(post_of(site, "pr-crs").id, "future", date=datetime(2026, 11, 1, tzinfo=BKK))
+    assert kinds(bridge.sync(NOW)) == [("crs", "withdraw"), ("crs", "wait")]
+    assert post_of(site, "pr-crs").status == "draft" and site.media == {}
     (path.parent / "doc.pdf").write_bytes(text_pdf(["the amended file"]))
     bridge.intake()
     bridge.record_decision("crs", status="approved", by=BY, at=NOW + timedelta(hours=1))
@@ -173,9 +177,8 @@ def test_a_crash_writing_the_approved_amendment_never_shows_it_half(bridge: Brid
     later = NOW + timedelta(days=40)  # inside the window: the post should be published now
     site.clock.now = later  # type: ignore[attr-defined]
     report = bridge.sync(later)
-    assert {a.kind: bool(a.error) for a in report.actions} == {"update": True, "publish": True,
-                                                                 "remove_files": True}
-    assert post_of(site, "pr-crs").status == "future"  # the older version was never made visible
+    assert {a.kind: bool(a.error) for a in report.actions} == {"update": True, "publish": True}
+    assert post_of(site, "pr-crs").status == "draft"  # the older version was never made visible
     report = bridge.sync(later)
     assert not report.failed and post_of(site, "pr-crs").status == "publish"
     assert [m.data for m in site.media.values()] == [text_pdf(["the amended file"])]
@@ -251,7 +254,7 @@ def test_a_superseded_file_goes_only_once_its_replacement_is_approved(bridge: Br
     run(bridge, NOW, site)
     assert _public(site, [old]) == [old] and len(site.media) == 1  # still the approved version's
     bridge.record_decision("sup", status="approved", by=BY, at=NOW + timedelta(hours=1))
-    bridge.sync(NOW)
+    bridge.sync(NOW + timedelta(hours=1))
     assert _public(site, [old]) == [] and [m.data for m in site.media.values()] == [text_pdf(["version two"])]
 
 
