@@ -641,14 +641,18 @@ def live(request: HttpRequest) -> HttpResponse:
             if blocked and row.decision == "approved":
                 live_row.note = blocked
                 sections["blocked"].append(live_row)
+            elif row.desired == "scheduled":
+                # Nothing of it is on the site until its opening, when the daemon publishes it.
+                live_row.note = format_thai_date(row.next_change) if row.next_change else ""
+                sections["scheduled"].append(live_row)
             elif row.state == "published":
                 ends = closes_at(req.window)
                 if ends is not None and ends <= soon:
                     live_row.note = format_thai_date(ends - timedelta(seconds=1))
                     sections["expiring"].append(live_row)
                 sections["published"].append(live_row)
-            elif row.state in ("scheduled", "withdrawn"):
-                sections[row.state].append(live_row)
+            elif row.state == "withdrawn":
+                sections["withdrawn"].append(live_row)
     return render(request, "desk/live.html", {"profile": profile, "groups": sorted(groups.items())})
 
 

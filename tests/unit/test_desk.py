@@ -313,8 +313,11 @@ def test_what_is_live_per_group_published_expiring_and_blocked_with_the_reason(d
                             window_end=format_thai_date(today + timedelta(days=10)), title="ประกาศสิบวัน")
     blocked = file_request(clerk, clean_pdf("A file lost from the store"), window_kind="permanent",
                            title="ประกาศที่ไฟล์หาย")
+    opens = today + timedelta(days=5)
+    later = file_request(clerk, window_kind="range", window_start=format_thai_date(opens),
+                         window_end=format_thai_date(opens + timedelta(days=10)), title="ประกาศล่วงหน้า")
     waiting = file_request(login("clerk2"), window_kind="permanent", title="ยังไม่อนุมัติ")
-    for request_id in (permanent, expiring, blocked):
+    for request_id in (permanent, expiring, blocked, later):
         approve_through_the_desk(request_id)
     site = FakeCms()
     with Bridge(desk, cms=site) as bridge:
@@ -323,12 +326,16 @@ def test_what_is_live_per_group_published_expiring_and_blocked_with_the_reason(d
         bridge.ledger.files.path_of(sha256).unlink()
         bridge.sync()
         urls = {r.request_id: r.url for r in bridge.status()}
-    assert urls[permanent] and urls[expiring] and not urls[blocked]
+    assert urls[permanent] and urls[expiring] and not urls[blocked] and not urls[later]
+    assert not any(m.url for m in site.media.values() if later in m.slug)
     page = login("director1").get("/live/").content.decode()
     published = page.split('class="list live-published"', 1)[1].split("</ul>", 1)[0]
     assert permanent in published and expiring in published and f'href="{urls[permanent]}"' in published
     soon = page.split('class="list live-expiring"', 1)[1].split("</ul>", 1)[0]
     assert expiring in soon and permanent not in soon
+    # Approved for a window not open yet: listed as scheduled, with its opening, not on the site.
+    scheduled = page.split('class="list live-scheduled"', 1)[1].split("</ul>", 1)[0]
+    assert later in scheduled and format_thai_date(opens) in scheduled and later not in published
     held = page.split('class="list live-blocked"', 1)[1].split("</ul>", 1)[0]
     assert blocked in held and "comment" in held
     # A group's director sees only the group's requests.
