@@ -74,12 +74,15 @@ def test_range_lifecycle_scheduled_published_withdrawn(bridge: Bridge, inbox: Pa
     start, last_day = days_from_today(30), days_from_today(59)
     write_request(inbox, "rng", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{last_day.date()}"')
     key = "pr-rng"
-    assert kinds(run(bridge, datetime.now(BKK))) == [("rng", "create")]
-    post = site.find_by_keys([key])[key]
-    assert post.status == "future" and post.date == start
-    assert kinds(run(bridge, start - timedelta(seconds=1))) == []
-    # WP-Cron is off on the test site, as on a quiet real one: nothing publishes it but the bridge.
-    assert kinds(run(bridge, start + timedelta(seconds=1))) == [("rng", "publish")]
+    # Not open yet: nothing on the site, neither post nor file (WordPress would serve the files
+    # of a "future" post at once).
+    assert kinds(run(bridge, datetime.now(BKK))) == [("rng", "wait")]
+    assert site.find_by_keys([key]) == {} and site.find_media(["pr-rng"]) == {}
+    assert kinds(run(bridge, start - timedelta(seconds=1))) == [("rng", "wait")]
+    assert bridge.ledger.media_for("rng") == {}
+    # The pass at the opening creates and publishes it (WP-Cron is off on the test site, as on a
+    # quiet real one: nothing publishes it but the bridge).
+    assert kinds(run(bridge, start + timedelta(seconds=1))) == [("rng", "create")]
     assert site.find_by_keys([key])[key].status == "publish"
     url = next(iter(bridge.ledger.media_for("rng").values())).url
     assert requests.get(url, timeout=30).status_code == 200
@@ -93,14 +96,49 @@ def test_range_lifecycle_scheduled_published_withdrawn(bridge: Bridge, inbox: Pa
     assert bridge.status(end + timedelta(days=1))[0].state == "withdrawn"
 
 
-def test_scheduled_in_a_past_as_of_waits_as_a_draft(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
-    # --as-of in the past: "future" with a date the site's clock has passed would publish at once.
+def test_scheduled_in_a_past_as_of_waits_with_nothing_on_the_site(bridge: Bridge, inbox: Path,
+                                                                  site: RestAdapter) -> None:
     write_request(inbox, "old", window='kind = "range"\nstart = "2026-10-01"\nend = "2026-10-31"')
-    assert kinds(run(bridge, datetime(2026, 9, 15, tzinfo=BKK))) == [("old", "create")]
-    assert site.find_by_keys(["pr-old"])["pr-old"].status == "draft"
-    assert kinds(run(bridge, datetime(2026, 9, 16, tzinfo=BKK))) == []
-    assert kinds(run(bridge, datetime(2026, 10, 1, tzinfo=BKK))) == [("old", "publish")]
+    assert kinds(run(bridge, datetime(2026, 9, 15, tzinfo=BKK))) == [("old", "wait")]
+    assert site.find_by_keys(["pr-old"]) == {}
+    assert kinds(run(bridge, datetime(2026, 10, 1, tzinfo=BKK))) == [("old", "create")]
     assert site.find_by_keys(["pr-old"])["pr-old"].status == "publish"
+
+
+def left_by_an_older_version(bridge: Bridge, site: RestAdapter, rid: str, start: datetime) -> int:
+    """What a version before the embargo left for a request opening at *start* (still ahead of
+    the site's clock): a "future" post with its file uploaded at once, recorded as scheduled.
+    Returns the post id."""
+    run(bridge, start)  # the post and its file as the bridge writes them; then set back to waiting
+    post = site.set_status(site.find_by_keys([f"pr-{rid}"])[f"pr-{rid}"].id, "future", date=start)
+    bridge.ledger.save_publication(rid, post_id=post.id, post_key=f"pr-{rid}", state="scheduled",
+                                   published_version=bridge.ledger.site_version(rid).version_hash, url=post.link,
+                                   actor="cms-bridge sync", action="post.scheduled", site_modified=post.modified)
+    assert post.status == "future"
+    return post.id
+
+
+def test_a_future_post_left_by_an_older_version_is_taken_down_then_published_at_the_opening(
+        bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    start = days_from_today(7)
+    write_request(inbox, "mig", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{days_from_today(60).date()}"')
+    post_id = left_by_an_older_version(bridge, site, "mig", start)
+    [old] = [m.url for m in bridge.ledger.media_for("mig").values()]
+    assert requests.get(old, timeout=30).status_code == 200  # the hole: served before the window
+    # The first pass: a draft with no file.
+    assert kinds(run(bridge, datetime.now(BKK))) == [("mig", "withdraw"), ("mig", "wait")]
+    assert site.get_post(post_id).status == "draft"
+    assert requests.get(old, timeout=30).status_code == 404 and bridge.ledger.media_for("mig") == {}
+    base = bridge.config.require_site().url.rstrip("/")
+    assert requests.get(f"{base}/?rest_route=/wp/v2/media", timeout=30).json() == []
+    # The pass at the opening publishes the same post, its file uploaded again from the store.
+    report = run(bridge, start + timedelta(hours=8))
+    assert [(a.kind, a.detail) for a in report.actions] == [("update", "upload again: doc.pdf"),
+                                                             ("publish", "was draft")]
+    post = site.get_post(post_id)
+    assert post.status == "publish" and requests.get(post.link, timeout=30).status_code == 200
+    [new] = [m.url for m in bridge.ledger.media_for("mig").values()]
+    assert requests.get(new, timeout=30).status_code == 200
 
 
 def test_fiscal_year_ends_at_1_october_midnight_bangkok(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
@@ -182,14 +220,13 @@ def test_revoked_approval_withdraws(bridge: Bridge, inbox: Path, site: RestAdapt
 
 
 def test_missed_schedule_is_published_by_the_bridge(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
+    # A "future" post an older version left, whose time passed with nothing publishing it.
     start = days_from_today(7)
     write_request(inbox, "mis", window=f'kind = "range"\nstart = "{start.date()}"\nend = "{days_from_today(60).date()}"')
-    run(bridge, datetime.now(BKK))
-    post = site.find_by_keys(["pr-mis"])["pr-mis"]
-    assert post.status == "future"
+    post_id = left_by_an_older_version(bridge, site, "mis", start)
     report = run(bridge, start + timedelta(hours=8))
     assert [(a.kind, a.detail) for a in report.actions] == [("publish", "missed schedule")]
-    assert site.get_post(post.id).status == "publish"
+    assert site.get_post(post_id).status == "publish"
 
 
 def test_drift_is_reported_and_left_alone_by_default(bridge: Bridge, inbox: Path, site: RestAdapter) -> None:
