@@ -93,3 +93,50 @@ def test_kill_9_at_varied_points_then_rerun_converges(clean_site: Config, tmp_pa
             assert ledger == {p.key.removeprefix("pr-"): p.id for p in bridge_posts}  # type: ignore[union-attr]
             media = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1}).headers["X-WP-Total"]
             assert int(media) == files, f"orphaned or duplicated uploads after a kill at {kill_at} ({mode})"
+
+
+def test_kill_9_while_an_older_future_post_is_taken_down_then_rerun_converges(clean_site: Config,
+                                                                               tmp_path: Path) -> None:
+    # A "future" post an older version left, with two files public before the window: the first
+    # pass makes it a draft and deletes the files. Cut at every request of that pass, the next
+    # pass finishes it: a draft, no file on the site or in the ledger, nothing left to do.
+    from .test_sync import days_from_today, left_by_an_older_version
+
+    start = days_from_today(7)
+    inbox = tmp_path / "inbox"
+    (inbox / "emb-0").mkdir(parents=True)
+    for name in ("doc.pdf", "annex.pdf"):
+        (inbox / "emb-0" / name).write_bytes(text_pdf([f"Exam results {name}"]))
+    (inbox / "emb-0" / "request.toml").write_text(request_toml(
+        "emb-0", attachments=["doc.pdf", "annex.pdf"],
+        window=f'kind = "range"\nstart = "{start.date()}"\nend = "{days_from_today(30).date()}"'), encoding="utf-8")
+    site = RestAdapter(HttpClient(clean_site))
+
+    def older_version(folder: Path) -> Path:
+        assert run_script("reset").returncode == 0
+        folder.mkdir()
+        config = write_config(clean_site, folder, inbox)
+        with Bridge.from_config(config) as bridge:
+            left_by_an_older_version(bridge, site, "emb-0", start)
+        return config
+
+    with Bridge.from_config(older_version(tmp_path / "probe")) as bridge:
+        sent = bridge.cms.http.requests_sent  # type: ignore[attr-defined]
+        assert [a.kind for a in bridge.sync().actions] == ["withdraw", "wait"]
+        total = bridge.cms.http.requests_sent - sent  # type: ignore[attr-defined]
+    assert total >= 3, "the pass must be cut at its status change and at each file"
+    for kill_at in range(1, total + 1):
+        for mode in ("after", "before") if kill_at > 1 else ("after",):
+            config = older_version(tmp_path / f"run-{kill_at}-{mode}")
+            killed = subprocess.run([sys.executable, "-m", "tests.integration.crash_driver", str(kill_at), mode,
+                                     "--config", str(config), "sync"], cwd=ROOT, capture_output=True, text=True,
+                                    timeout=120)
+            assert killed.returncode == -signal.SIGKILL, (kill_at, mode, killed.stderr[-2000:])
+            with Bridge.from_config(config) as bridge:
+                first = bridge.sync()
+                assert not first.failed, [a.error for a in first.failed]
+                assert [a.kind for a in bridge.sync().actions] == ["wait"], (kill_at, mode)
+                assert site.find_by_keys(["pr-emb-0"])["pr-emb-0"].status == "draft"
+                assert bridge.ledger.media_for("emb-0") == {}
+                media = site.http.request("GET", site._url("/wp/v2/media"), params={"per_page": 1})
+                assert media.headers["X-WP-Total"] == "0", f"a file left on the site after a kill at {kill_at} ({mode})"
