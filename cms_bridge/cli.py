@@ -532,7 +532,8 @@ def _print_report(report: Any, as_json: bool, lang: i18n.Lang = "en", held: Sequ
               + (f": {a.error}" if a.error else ""))
     if report.actions:
         verb = i18n.text("plan.would" if report.dry_run else "plan.did", lang)
-        print(i18n.text("plan.summary", lang, n=len(report.actions), verb=verb, failed=len(report.failed)))
+        changes = [a for a in report.actions if a.kind != "wait"]  # a wait changes nothing
+        print(i18n.text("plan.summary", lang, n=len(changes), verb=verb, failed=len(report.failed)))
     if held:
         print(i18n.text("plan.held", lang, n=len(held)))
         for item in held:

@@ -291,7 +291,9 @@ def test_status_in_thai_with_buddhist_era_dates(office: dict[str, object], monke
     assert main(["--config", str(office["config"]), "--lang", "th", "plan", "--as-of", "2026-10-01T09:00"]) == 0
     assert "2570-ok-001: ยังไม่ขึ้นเว็บไซต์ (ตั้งเวลาเผยแพร่ 1 พ.ย. 2569 00:00)" in capsys.readouterr().out
     assert main(["--config", str(office["config"]), "--lang", "en", "plan", "--as-of", "2026-10-01T09:00"]) == 0
-    assert "2570-ok-001: nothing on the site yet (scheduled for 2026-11-01 00:00)" in capsys.readouterr().out
+    planned = capsys.readouterr().out
+    assert "2570-ok-001: nothing on the site yet (scheduled for 2026-11-01 00:00)" in planned
+    assert "0 action(s) would run" in planned  # a wait is no change
 
 
 def test_plan_and_validate_in_thai(office: dict[str, object], tmp_path: Path,
