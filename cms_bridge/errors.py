@@ -187,6 +187,11 @@ class PlanError(CmsBridgeError):
     """A plan file is malformed, or refers to something the site does not have."""
 
 
+class AuditError(CmsBridgeError):
+    """An audit fix cannot go on as asked: an unknown or clean file named, a file changed since
+    the audit, a file still served after its removal."""
+
+
 class SiteError(CmsBridgeError):
     """A request to the WordPress site failed.
 
