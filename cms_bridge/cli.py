@@ -399,7 +399,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 print(line)
             print(f"run {run_id}: done (undo with: cms-bridge audit rollback {run_id})")
             return EXIT_OK
-        result = audit.scan(progress=_progress_bar(quiet=quiet))
+        result = audit.scan(progress=_progress_bar(quiet=quiet), rescan=args.rescan)
     if args.xlsx:
         report.write_xlsx(result, Path(args.xlsx))
     if args.json:
@@ -726,6 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--json", action="store_true", help="scan: print the report as JSON")
     audit.add_argument("--xlsx", metavar="PATH", help="scan: also write the committee's workbook")
     audit.add_argument("--all-files", action="store_true", help="scan: list clean files, phones and e-mails too")
+    audit.add_argument("--rescan", action="store_true", help="scan: read every file again, whatever is remembered")
     audit.add_argument("--workers", type=int, default=4, help="files downloaded and scanned at a time (default 4)")
     audit.add_argument("--max-mb", type=int, default=200, help="files larger than this are not read (default 200)")
     audit.add_argument("--file", type=int, action="append", metavar="ID", help="plan/fix: a file by attachment id")

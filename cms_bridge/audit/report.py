@@ -82,7 +82,8 @@ def text_lines(result: AuditResult, lang: Lang = "en", *, all_files: bool = Fals
             lines.append(f"  - {_label(KIND_LABELS, finding.kind, lang)} {value}" + (f" ({where})" if where else ""))
         for entry in row.linking:
             how = " parent" if entry.how == "parent" else ""
-            lines.append(f"  linked by {entry.type} #{entry.id} [{entry.status}{how}] {entry.title} {entry.link}")
+            by = ("ลิงก์จาก" if lang == "th" else "linked by")
+            lines.append(f"  {by} {entry.type} #{entry.id} [{entry.status}{how}] {entry.title} {entry.link}")
     counts = summary(result)
     if lang == "th":
         lines.append(f"ไฟล์ {counts['files']} ไฟล์: พบเลขประจำตัวประชาชน {counts['found']}, อาจเป็น {counts['possible']}, "

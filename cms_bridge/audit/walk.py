@@ -118,12 +118,14 @@ class Audit:
 
     # -- the scan ---------------------------------------------------------------------------
 
-    def scan(self, *, progress: Progress | None = None, linking: bool = True) -> AuditResult:
+    def scan(self, *, progress: Progress | None = None, linking: bool = True, rescan: bool = False) -> AuditResult:
         """Read every new or changed file of the library and report on all of them.
 
         Args:
             progress: called with (files done, files to read) as files finish.
             linking: look up the posts and pages linking each file with findings or unread.
+            rescan: read every file again, whatever is remembered (a file changed on the
+                server behind WordPress's back keeps its size and modification time).
 
         Raises:
             SiteError: the library cannot be listed, or a download failed after its retries
@@ -140,14 +142,14 @@ class Audit:
         records: dict[int, tuple[ScanRecord, bool]] = {}
         todo = []
         for item in items:
-            known = self.store.unchanged(item)
+            known = None if rescan else self.store.unchanged(item)
             if known is not None:
                 records[item.id] = (known, False)
             else:
                 todo.append(item)
         result.remembered = len(records)
         # Read here, on this thread: the workers never touch the ledger's connection.
-        self._by_sha256 = self.store.findings_by_sha256()
+        self._by_sha256 = {} if rescan else self.store.findings_by_sha256()
         with tempfile.TemporaryDirectory(prefix="cms-bridge-audit-") as folder:
             for done, record in enumerate(self._read_all(todo, Path(folder)), start=1):
                 self.store.save(record)

@@ -239,3 +239,10 @@ def test_the_command_prints_masked_findings_and_exits_1(site: FakeCms, tmp_path:
     no_whole_id(out)
     assert main(["--config", str(config), "audit", "plan", "--file", "99999"]) == 1
     assert "not in the media library" in capsys.readouterr().err
+
+
+def test_rescan_reads_every_file_again(site: FakeCms, ledger: Ledger) -> None:
+    Audit(site, ledger).scan()
+    before = site.requests["download"]
+    result = Audit(site, ledger).scan(rescan=True)
+    assert result.downloads == 4 and site.requests["download"] == before + 4
