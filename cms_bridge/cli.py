@@ -393,6 +393,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
                 for line in fix.describe(plan):
                     print(line)
                 return EXIT_OK
+            if running is not None:
+                print(f"resuming run {running.run_id}, cut off before it finished (its own changes, not a new plan)")
             run_id, copies = fix.apply_fix(audit, plan, masked_dir=Path(args.masked_dir) if args.masked_dir else None,
                                            progress=_progress_bar(quiet=quiet))
             for line in copies:
