@@ -246,3 +246,28 @@ def test_rescan_reads_every_file_again(site: FakeCms, ledger: Ledger) -> None:
     before = site.requests["download"]
     result = Audit(site, ledger).scan(rescan=True)
     assert result.downloads == 4 and site.requests["download"] == before + 4
+
+
+def test_a_file_still_served_after_its_removal_stops_the_fix_unmarked(site: FakeCms, ledger: Ledger,
+                                                                      monkeypatch) -> None:
+    audit = Audit(site, ledger)
+    sheet = by_name(audit.scan(), "คะแนน.xlsx")
+    plan = fix.plan_fix(audit, files=[sheet.item.id])
+    # A cache in front of the site, or a delete the server ignored: the address still answers.
+    monkeypatch.setattr(site, "delete_media", lambda media_id: None)
+    with pytest.raises(AuditError, match="still served"):
+        fix.apply_fix(audit, plan)
+    journal = fix.FixJournal(ledger)
+    run = journal.running()
+    assert run is not None
+    assert [c.state for c in journal.changes(run.run_id) if c.kind == "remove_file"] == ["planned"]
+    assert ledger.files.has(sheet.record.sha256)  # the bytes were kept before the delete
+
+
+def test_a_file_changed_since_the_audit_is_refused(site: FakeCms, ledger: Ledger) -> None:
+    audit = Audit(site, ledger)
+    sheet = by_name(audit.scan(), "คะแนน.xlsx")
+    plan = fix.plan_fix(audit, files=[sheet.item.id])
+    site.replace_media_file(sheet.item.id, xlsx_with([["แก้แล้ว"]]))
+    with pytest.raises(AuditError, match="changed since it was audited"):
+        fix.apply_fix(audit, plan)
