@@ -363,7 +363,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     fix            do it, journaled: linking posts and pages to draft (--to private), the file
                    kept in the file store and removed from its address; --masked-dir DIR
                    writes masked copies of DOCX and XLSX files. Rerun to resume a cut-off run.
-    rollback RUN   put back what a fix run changed
+    rollback RUN   put back what a fix run changed: the files, then each post's status,
+                   unless a person changed it since (a conflict, kept unless --force)
     runs           list the fix runs
     """
     from cms_bridge.audit import Audit
@@ -380,9 +381,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if args.action == "rollback":
             if not args.target:
                 raise ConfigError("audit rollback needs a run id (see `cms-bridge audit runs`)")
-            for line in fix.rollback_fix(audit, args.target, progress=_progress_bar(quiet=quiet)):
+            lines, conflicts = fix.rollback_fix(audit, args.target, force=args.force,
+                                                progress=_progress_bar(quiet=quiet))
+            for line in lines:
                 print(line)
+            for conflict in conflicts:
+                print(f"  conflict: {conflict}")
             print(f"run {args.target}: rolled back")
+            if conflicts:
+                print(f"{len(conflicts)} conflict(s) left as they are; "
+                      f"`cms-bridge audit rollback {args.target} --force` sets them back anyway")
+                return EXIT_PROBLEMS
             return EXIT_OK
         if args.action in ("plan", "fix"):
             running = fix.FixJournal(bridge.ledger).running() if args.action == "fix" else None
@@ -737,6 +746,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="plan/fix: what linking posts and pages become (default draft)")
     audit.add_argument("--masked-dir", metavar="DIR", help="fix: write masked copies of DOCX and XLSX files here")
     audit.add_argument("--actor", help="who runs it (recorded in the journal)")
+    audit.add_argument("--force", action="store_true",
+                       help="rollback: also set back posts and pages edited since the fix (the edits are lost)")
     desk = _add(commands, "desk", cmd_desk)
     desk_actions = desk.add_subparsers(dest="desk_action", metavar="serve|users", required=True)
     desk_serve = desk_actions.add_parser("serve", help="run the desk")

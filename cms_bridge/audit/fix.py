@@ -12,7 +12,8 @@ journal (tables ``audit_fix_runs`` and ``audit_fix_changes``, schema step m010) 
 change, each change marked done once the site has it; a run cut off is resumed by the next
 ``audit fix``, and ``audit rollback RUN`` undoes its done changes in reverse order: the file
 uploaded again from the store with its name, parent, title, caption, alt text and description,
-then each post's status as it was. WordPress gives a re-uploaded file a new id and puts it in
+then each post's status as it was, unless a person changed it since (a conflict, kept unless
+forced). WordPress gives a re-uploaded file a new id and puts it in
 this month's folder, so a file from an earlier month cannot come back at its old address: the
 plan says so for each such file before anything changes.
 """
@@ -298,22 +299,40 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
     return {"kept": sha256, "gone": [item.url, *item.sub_urls], "removed_at": datetime.now(timezone.utc).isoformat()}
 
 
-def rollback_fix(audit: Audit, run_id: str, *, progress: Progress | None = None) -> list[str]:
-    """Undo a fix run's done changes, last first; lines saying where each file came back.
+def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
+                 progress: Progress | None = None) -> tuple[list[str], list[str]]:
+    """Undo a fix run's done changes, last first.
+
+    A post or page is set back only while it is as the fix left it: one a person has edited
+    since (another status, or no longer linking the file) is a conflict, left as it is unless
+    *force*. Its status is read from the same searches the audit makes (no extra interface).
 
     Args:
         audit: the audit.
         run_id: the run.
+        force: set every post and page back, whatever was done to it since.
         progress: called with (done, total).
+
+    Returns:
+        Lines saying what came back (and where each file did), and the conflicts left.
 
     Raises:
         LedgerError: no such run, or the store's copy of a file is missing or changed.
         SiteError: a change could not be undone (run the rollback again to finish).
     """
     journal = FixJournal(audit.ledger)
-    journal.get(run_id)
+    to_status = journal.get(run_id).to_status
     changes = [c for c in journal.changes(run_id) if c.state == "done"]
+    current: dict[tuple[str, int], str] = {}
+    if not force:
+        # Content and parent links are found by the file's old address, whether or not it is
+        # back yet; every entry the fix changed linked at least one of its files.
+        for change in journal.changes(run_id):
+            if change.kind == "remove_file":
+                for entry in audit.cms.find_linking(LibraryItem(**change.before["item"])):
+                    current[(entry.type, entry.id)] = entry.status
     lines: list[str] = []
+    conflicts: list[str] = []
     for done, change in enumerate(reversed(changes), start=1):
         if change.kind == "remove_file":
             item = LibraryItem(**change.before["item"])
@@ -323,12 +342,19 @@ def rollback_fix(audit: Audit, run_id: str, *, progress: Progress | None = None)
             lines.append(f"file #{item.id} {name}: back at its address as #{back.id}" if back.url == item.url else
                          f"file #{item.id} {name}: back as #{back.id} at a NEW address {mask_id_numbers(back.url)} "
                          f"(was {mask_id_numbers(item.url)})")
+            journal.mark(run_id, change, "undone", audit.actor)
         else:
             entry = Linker(**change.before)
+            now = current.get((entry.type, entry.id))
+            if not force and now != change.after.get("status", to_status):
+                conflicts.append(f"{entry.type} #{entry.id} {entry.title}: "
+                                 + (f"now {now}, changed since the fix" if now else "no longer links the file")
+                                 + f"; left as it is (it was {entry.status})")
+                continue
             audit.cms.set_entry_status(entry, entry.status)
             lines.append(f"{entry.type} #{entry.id}: {entry.status} again")
-        journal.mark(run_id, change, "undone", audit.actor)
+            journal.mark(run_id, change, "undone", audit.actor)
         if progress is not None:
             progress(done, len(changes))
     journal.finish(run_id, "rolled_back", audit.actor)
-    return lines
+    return lines, conflicts

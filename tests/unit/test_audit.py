@@ -168,7 +168,8 @@ def test_fix_plan_apply_and_rollback_restore_the_site(site: FakeCms, ledger: Led
     for copy in (tmp_path / "masked").iterdir():
         assert not [f for f in scan_file(copy) if f.kind == "id_number"]
     no_whole_id("\n".join(fix.describe(fix.FixJournal(ledger).changes(run_id))))
-    lines = fix.rollback_fix(audit, run_id)
+    lines, conflicts = fix.rollback_fix(audit, run_id)
+    assert conflicts == []
     assert {p.id: p.status for p in site.posts.values()} == statuses
     assert any("NEW address" in line for line in lines)  # the 2019 file comes back in this month's folder
     back = {m.url: (m.data, m.parent, m.title) for m in site.media.values()}
@@ -271,3 +272,20 @@ def test_a_file_changed_since_the_audit_is_refused(site: FakeCms, ledger: Ledger
     site.replace_media_file(sheet.item.id, xlsx_with([["แก้แล้ว"]]))
     with pytest.raises(AuditError, match="changed since it was audited"):
         fix.apply_fix(audit, plan)
+
+
+
+def test_rollback_leaves_a_post_edited_since_the_fix_unless_forced(site: FakeCms, ledger: Ledger) -> None:
+    audit = Audit(site, ledger)
+    sheet = by_name(audit.scan(), "คะแนน.xlsx")
+    run_id, _ = fix.apply_fix(audit, fix.plan_fix(audit, files=[sheet.item.id]))
+    news = next(p for p in site.posts.values() if p.title == "ข่าว")
+    site.edit_post(news.id, status="private")  # the editor chose private meanwhile
+    lines, conflicts = fix.rollback_fix(audit, run_id)
+    assert site.posts[news.id].status == "private"
+    assert len(conflicts) == 1 and "now private" in conflicts[0]
+    assert site.public_file(sheet.item.url) is not None  # the file is back all the same
+    journal = fix.FixJournal(ledger)
+    assert [c.state for c in journal.changes(run_id)] == ["done", "undone"]
+    lines, conflicts = fix.rollback_fix(audit, run_id, force=True)
+    assert conflicts == [] and site.posts[news.id].status == "publish"
