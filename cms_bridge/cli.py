@@ -350,6 +350,77 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Audit the site's media library for national ID numbers, and take chosen files down.
+
+    scan           (default) read every file of an accepted type (PDF, DOCX, XLSX, PPTX,
+                   JPG, PNG; scans and pictures by OCR) that is new or changed since the last
+                   audit, and report every file with something to look at: masked findings
+                   with their page and position, the posts and pages linking it, its address.
+                   --json, --xlsx PATH (one row per finding, Thai headers). Exits 1 when an ID
+                   number is found.
+    plan           what `audit fix` would do for --file ID (repeatable) or --all-found
+    fix            do it, journaled: linking posts and pages to draft (--to private), the file
+                   kept in the file store and removed from its address; --masked-dir DIR
+                   writes masked copies of DOCX and XLSX files. Rerun to resume a cut-off run.
+    rollback RUN   put back what a fix run changed: the files, then each post's status,
+                   unless a person changed it since (a conflict, kept unless --force)
+    runs           list the fix runs
+    """
+    from cms_bridge.audit import Audit
+    from cms_bridge.audit import fix, report
+
+    quiet = args.json or not sys.stderr.isatty()
+    with _bridge(args) as bridge:
+        audit = Audit(bridge.cms, bridge.ledger, workers=args.workers, max_bytes=args.max_mb * 1024 * 1024,
+                      actor=args.actor or "cms-bridge audit")
+        if args.action == "runs":
+            for run in fix.FixJournal(bridge.ledger).runs():
+                print(f"{run.run_id}  {run.status:<11} {run.started_at}  to {run.to_status}  {run.actor}")
+            return EXIT_OK
+        if args.action == "rollback":
+            if not args.target:
+                raise ConfigError("audit rollback needs a run id (see `cms-bridge audit runs`)")
+            lines, conflicts = fix.rollback_fix(audit, args.target, force=args.force,
+                                                progress=_progress_bar(quiet=quiet))
+            for line in lines:
+                print(line)
+            for conflict in conflicts:
+                print(f"  conflict: {conflict}")
+            print(f"run {args.target}: rolled back")
+            if conflicts:
+                print(f"{len(conflicts)} conflict(s) left as they are; "
+                      f"`cms-bridge audit rollback {args.target} --force` sets them back anyway")
+                return EXIT_PROBLEMS
+            return EXIT_OK
+        if args.action in ("plan", "fix"):
+            running = fix.FixJournal(bridge.ledger).running() if args.action == "fix" else None
+            plan = None if running else fix.plan_fix(audit, files=args.file or (), all_found=args.all_found,
+                                                     to_status=args.to)
+            if args.action == "plan":
+                assert plan is not None
+                for line in fix.describe(plan):
+                    print(line)
+                return EXIT_OK
+            if running is not None:
+                print(f"resuming run {running.run_id}, cut off before it finished (its own changes, not a new plan)")
+            run_id, copies = fix.apply_fix(audit, plan, masked_dir=Path(args.masked_dir) if args.masked_dir else None,
+                                           progress=_progress_bar(quiet=quiet))
+            for line in copies:
+                print(line)
+            print(f"run {run_id}: done (undo with: cms-bridge audit rollback {run_id})")
+            return EXIT_OK
+        result = audit.scan(progress=_progress_bar(quiet=quiet), rescan=args.rescan)
+    if args.xlsx:
+        report.write_xlsx(result, Path(args.xlsx))
+    if args.json:
+        print(report.write_json(result))
+    else:
+        for line in report.text_lines(result, args.lang, all_files=args.all_files):
+            print(line)
+    return EXIT_PROBLEMS if any(row.verdict == "found" for row in result.rows) else EXIT_OK
+
+
 def _print_migration(changes: list[Any]) -> None:
     from cms_bridge.categories.engine import describe
 
@@ -661,6 +732,23 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--actor", help="who runs it (recorded in the journal)")
     migrate.add_argument("--force", action="store_true",
                          help="rollback: also undo changes edited on the site since the run (the edits are lost)")
+    audit = _add(commands, "audit", cmd_audit)
+    audit.add_argument("action", nargs="?", default="scan", choices=["scan", "plan", "fix", "rollback", "runs"])
+    audit.add_argument("target", nargs="?", metavar="RUN", help="the run id, for rollback")
+    audit.add_argument("--json", action="store_true", help="scan: print the report as JSON")
+    audit.add_argument("--xlsx", metavar="PATH", help="scan: also write the committee's workbook")
+    audit.add_argument("--all-files", action="store_true", help="scan: list clean files, phones and e-mails too")
+    audit.add_argument("--rescan", action="store_true", help="scan: read every file again, whatever is remembered")
+    audit.add_argument("--workers", type=int, default=4, help="files downloaded and scanned at a time (default 4)")
+    audit.add_argument("--max-mb", type=int, default=200, help="files larger than this are not read (default 200)")
+    audit.add_argument("--file", type=int, action="append", metavar="ID", help="plan/fix: a file by attachment id")
+    audit.add_argument("--all-found", action="store_true", help="plan/fix: every file with an ID number found")
+    audit.add_argument("--to", choices=["draft", "private"], default="draft",
+                       help="plan/fix: what linking posts and pages become (default draft)")
+    audit.add_argument("--masked-dir", metavar="DIR", help="fix: write masked copies of DOCX and XLSX files here")
+    audit.add_argument("--actor", help="who runs it (recorded in the journal)")
+    audit.add_argument("--force", action="store_true",
+                       help="rollback: also set back posts and pages edited since the fix (the edits are lost)")
     desk = _add(commands, "desk", cmd_desk)
     desk_actions = desk.add_subparsers(dest="desk_action", metavar="serve|users", required=True)
     desk_serve = desk_actions.add_parser("serve", help="run the desk")

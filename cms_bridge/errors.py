@@ -29,6 +29,7 @@ the command line or the configuration must change -- and 1 for the rest)::
     ├── DecisionError                    a decision cannot be recorded as given (no one named)
     ├── DaemonAlreadyRunningError        another daemon works on the same ledger
     ├── GateRefusedError                 the publish gate holds a request back (.reasons)
+    ├── AuditError                       an audit fix cannot go on (a file changed, still served)
     └── SiteError                        a request to the site failed (.method .url .status
         │                                .code .body)
         ├── TransportError               no usable response: connection, DNS, timeout, TLS
@@ -185,6 +186,11 @@ class SyncLockedError(CmsBridgeError):
 
 class PlanError(CmsBridgeError):
     """A plan file is malformed, or refers to something the site does not have."""
+
+
+class AuditError(CmsBridgeError):
+    """An audit fix cannot go on as asked: an unknown or clean file named, a file changed since
+    the audit, a file still served after its removal."""
 
 
 class SiteError(CmsBridgeError):

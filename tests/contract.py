@@ -55,6 +55,14 @@ class SiteChecker(Protocol):
         """What an anonymous visitor downloads at *url*; None when it is not served (404)."""
         ...
 
+    def add_entry(self, *, title: str, content: str, status: PostStatus, post_type: str = "post") -> int:
+        """A post or page with this content, made by hand on the site; its id."""
+        ...
+
+    def add_media(self, path: Path, *, parent: int | None = None) -> int:
+        """A file uploaded by hand (the media library, not the bridge), attached to *parent*; its id."""
+        ...
+
 
 
 def draft(key: str, **fields) -> PostInput:
@@ -251,3 +259,59 @@ def test_a_category_with_its_own_slug_and_description_beside_a_same_named_one(cm
     assert cms.update_category(first.id, description="คำอธิบายใหม่").description == "คำอธิบายใหม่"
     assert {c.id: c for c in site.fresh_categories()}[first.id].description == "คำอธิบายใหม่"
     assert cms.create_category("ข่าว & ประกาศ").id in (first.id, second.id)  # no slug: an existing one
+
+
+# -- the media library as the audit walks it ----------------------------------------------------
+
+def test_the_library_lists_files_uploaded_by_hand_and_downloads_them_capped(cms: Cms, site: SiteChecker,
+                                                                            tmp_path: Path) -> None:
+    from cms_bridge.errors import NotFoundError
+
+    page = site.add_entry(title="หน้าเอกสาร", content="<p>ดู</p>", status="publish", post_type="page")
+    source = tmp_path / "รายชื่อ.pdf"
+    source.write_bytes(b"%PDF-1.4\n" + b"x" * 5000)
+    media_id = site.add_media(source, parent=page)
+    items = {item.id: item for item in cms.list_media()}
+    item = items[media_id]
+    assert item.mime_type == "application/pdf" and item.parent == page
+    assert item.filename.endswith(".pdf") and item.modified is not None
+    assert item.size in (None, 5009)  # XML-RPC does not say
+    saved = tmp_path / "saved"
+    assert cms.download(item.url, saved, max_bytes=10_000) == 5009
+    assert saved.read_bytes() == source.read_bytes()
+    assert cms.download(item.url, tmp_path / "capped", max_bytes=100) is None
+    assert not (tmp_path / "capped").exists()
+    with pytest.raises(NotFoundError):
+        cms.download(item.url.replace(".pdf", "-missing.pdf"), tmp_path / "none", max_bytes=100)
+
+
+def test_posts_and_pages_linking_a_file_by_parent_or_content(cms: Cms, site: SiteChecker, tmp_path: Path) -> None:
+    parent = site.add_entry(title="ประกาศ", content="<p>แนบ</p>", status="publish")
+    source = tmp_path / "order-17.pdf"
+    source.write_bytes(b"%PDF-1.4 order")
+    media_id = site.add_media(source, parent=parent)
+    item = next(i for i in cms.list_media() if i.id == media_id)
+    linking_post = site.add_entry(title="ข่าว", content=f'<a href="{item.url}">คำสั่ง</a>', status="publish")
+    linking_page = site.add_entry(title="หน้า", content=f'<p><a href="{item.url}">ไฟล์</a></p>', status="private",
+                                  post_type="page")
+    site.add_entry(title="อื่น", content="<p>order-17 ไม่ใช่ลิงก์</p>", status="publish")
+    found = {(e.type, e.id): e for e in cms.find_linking(item)}
+    assert set(found) == {("post", parent), ("post", linking_post), ("page", linking_page)}
+    assert found[("post", parent)].how == "parent" and found[("page", linking_page)].status == "private"
+    drafted = cms.set_entry_status(found[("page", linking_page)], "draft")
+    assert drafted.status == "draft" and drafted.type == "page"
+    assert cms.set_entry_status(drafted, "private").status == "private"
+
+
+def test_a_deleted_file_comes_back_at_its_address_with_its_fields(cms: Cms, site: SiteChecker, tmp_path: Path) -> None:
+    parent = site.add_entry(title="ประกาศ", content="<p>แนบ</p>", status="publish")
+    source = tmp_path / "list-2567.docx"
+    source.write_bytes(b"PK\x03\x04 not really a docx")
+    media_id = site.add_media(source, parent=parent)
+    item = next(i for i in cms.list_media() if i.id == media_id)
+    cms.delete_media(media_id)
+    assert site.public_file(item.url) is None
+    back = cms.restore_media(source, item)
+    # Uploaded this month, so WordPress gives the same folder and the name is free again.
+    assert back.url == item.url and back.parent == parent and back.title == item.title
+    assert site.public_file(item.url) == source.read_bytes()

@@ -321,11 +321,48 @@ def m008_desk_notes(db: sqlite3.Connection) -> None:
     )""")
 
 
+def m010_audit_scans_and_fixes(db: sqlite3.Connection) -> None:
+    """What ``cms-bridge audit`` remembers: each media library file it read (by address, with the
+    size, modification time and sha256 it had, and the masked findings, never a whole number),
+    so a rerun reads only new or changed files; and the journal of ``audit fix`` runs (each
+    change written as planned before it is made, marked done once the site has it)."""
+    db.execute("""CREATE TABLE audit_scans (
+        url TEXT PRIMARY KEY CHECK (url <> ''),
+        media_id INTEGER NOT NULL,
+        size INTEGER CHECK (size IS NULL OR size >= 0),
+        modified TEXT,
+        sha256 TEXT CHECK (sha256 IS NULL OR length(sha256) = 64),
+        scanner_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('scanned', 'too_large', 'unreadable', 'missing')),
+        note TEXT,
+        findings TEXT NOT NULL CHECK (json_valid(findings)),
+        scanned_at TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE audit_fix_runs (
+        run_id TEXT PRIMARY KEY,
+        to_status TEXT NOT NULL CHECK (to_status IN ('draft', 'private')),
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'rolled_back')),
+        actor TEXT NOT NULL CHECK (actor <> ''),
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+    )""")
+    db.execute("""CREATE TABLE audit_fix_changes (
+        run_id TEXT NOT NULL REFERENCES audit_fix_runs (run_id),
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('entry_status', 'remove_file')),
+        target INTEGER NOT NULL,
+        "before" TEXT NOT NULL CHECK (json_valid("before")),
+        "after" TEXT NOT NULL CHECK (json_valid("after")),
+        state TEXT NOT NULL CHECK (state IN ('planned', 'done', 'undone')),
+        PRIMARY KEY (run_id, seq)
+    )""")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
-                                       m007_report_outcomes, m008_desk_notes]
+                                       m007_report_outcomes, m008_desk_notes, m010_audit_scans_and_fixes]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.

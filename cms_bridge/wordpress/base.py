@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 
 from cms_bridge.errors import ConflictError, NotFoundError, SiteError
 from cms_bridge.wordpress.http import HttpClient, should_retry
@@ -45,6 +46,25 @@ class AdapterBase:
             for chunk in response.iter_content(1 << 16):
                 digest.update(chunk)
         return digest.hexdigest()
+
+    def download(self, url: str, dest: Path, *, max_bytes: int) -> int | None:
+        """See :meth:`Cms.download`: one streamed GET of the public address, as a visitor."""
+        response = self.http.request("GET", url, authenticated=False, stream=True)
+        size = 0
+        with response, dest.open("wb") as out:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                size = max_bytes + 1
+            else:
+                for chunk in response.iter_content(1 << 16):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        break
+                    out.write(chunk)
+        if size > max_bytes:
+            dest.unlink(missing_ok=True)
+            return None
+        return size
 
     def site_now(self) -> datetime:
         """The site's own clock (WordPress decides "future" by it), from the last response.

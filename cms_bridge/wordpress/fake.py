@@ -43,6 +43,8 @@ from cms_bridge.wordpress.models import (
     SLUG_MAX_BYTES,
     Category,
     CategoryChange,
+    LibraryItem,
+    Linker,
     Media,
     Post,
     PostInput,
@@ -50,6 +52,7 @@ from cms_bridge.wordpress.models import (
     PostStatus,
     SiteInfo,
     key_from_slug,
+    url_forms,
     name_key,
     plain_text,
     stored_text,
@@ -87,6 +90,8 @@ class StoredPost:
     floating_date: bool = False
     #: WordPress's default_comment_status is "open"; the bridge closes its own posts.
     comments_open: bool = True
+    #: ``post`` or ``page`` (pages are found only by :meth:`FakeCms.find_linking`).
+    post_type: str = "post"
 
 
 @dataclass
@@ -111,6 +116,11 @@ class StoredMedia:
     size: int
     sha256: str
     data: bytes = field(default=b"", repr=False)
+    parent: int | None = None
+    modified: datetime | None = None
+    caption: str = ""
+    alt_text: str = ""
+    description: str = ""
 
 
 @dataclass
@@ -152,6 +162,7 @@ class FakeCms:
     _next_id: int = 1
     _next_term: int = 2
     _faults: list[_Fault] = field(default_factory=list)
+    _count_paused: bool = False
 
     def __repr__(self) -> str:
         return (f"FakeCms({len(self.posts)} posts, {len(self.terms)} categories, {len(self.media)} media, "
@@ -182,6 +193,8 @@ class FakeCms:
                 raise fault.error
 
     def _count(self, operation: str, n: int = 1) -> None:
+        if self._count_paused:
+            return
         self.requests[operation] = self.requests.get(operation, 0) + n
 
     @property
@@ -190,11 +203,32 @@ class FakeCms:
         return sum(self.requests.values())
 
     def add_post(self, *, title: str, slug: str = "", status: PostStatus = "publish", content: str = "",
-                 date: datetime | None = None, categories: Sequence[int] = (), author: int = 2) -> StoredPost:
-        """A post made by a person on the site (not by the bridge), by WordPress's rules."""
+                 date: datetime | None = None, categories: Sequence[int] = (), author: int = 2,
+                 post_type: str = "post") -> StoredPost:
+        """A post (or with ``post_type="page"`` a page) made by a person on the site, by WordPress's rules."""
         stored = self._insert(slug, title=title, content=content, excerpt="", status=status, date=date,
                               categories=list(categories), tags=[], featured_media=None, author=author)
+        stored.post_type = post_type
         return stored
+
+    def add_media(self, filename: str, data: bytes, *, parent: int | None = None, title: str = "",
+                  mime_type: str | None = None, folder: str | None = None) -> StoredMedia:
+        """A file uploaded by a person (in the admin, a plugin, years ago), attached to *parent*;
+        *folder* (``2019/05``) is the uploads folder it went to, this month's by default."""
+        self._count_paused = True
+        try:
+            item = self._store_media(data, filename, title=title or None, mime_type=mime_type, slug=None, folder=folder)
+        finally:
+            self._count_paused = False
+        stored = self.media[item.id]
+        stored.parent = parent
+        return stored
+
+    def replace_media_file(self, media_id: int, data: bytes) -> None:
+        """The file behind an item changed on the server (a plugin re-optimised it): size, modified."""
+        stored = self.media[media_id]
+        stored.data, stored.size, stored.sha256 = data, len(data), hashlib.sha256(data).hexdigest()
+        stored.modified = self._now()
 
     def edit_post(self, post_id: int, **changes: object) -> StoredPost:
         """An edit made on the site (``title=``, ``content=``, ``status=``...): modified is bumped."""
@@ -347,7 +381,7 @@ class FakeCms:
 
     def _matching(self, query: PostQuery) -> Iterator[StoredPost]:
         for stored in sorted(self.posts.values(), key=lambda p: p.id):
-            if stored.status not in query.statuses:
+            if stored.post_type != "post" or stored.status not in query.statuses:
                 continue
             if query.category is not None and query.category not in stored.categories:
                 continue
@@ -368,11 +402,19 @@ class FakeCms:
         """See :meth:`Cms.upload_media`: the slug is kept (``-2`` when taken)."""
         self._count("upload_media")
         self._check_fault("upload_media", path, slug)
-        data = Path(path).read_bytes()
-        name = _safe_filename(filename or Path(path).name)
+        return self._store_media(Path(path).read_bytes(), filename or Path(path).name, title=title,
+                                 mime_type=mime_type, slug=slug)
+
+    def _store_media(self, data: bytes, filename: str, *, title: str | None, mime_type: str | None,
+                     slug: str | None, folder: str | None = None) -> Media:
+        name = _safe_filename(filename)
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
-        taken = {m.filename for m in self.media.values()}
+        now = self._now().astimezone(_zone(self.timezone))
+        folder = folder or f"{now:%Y/%m}"
+        # wp_unique_filename: unique within the folder the file goes to.
+        taken = {m.filename for m in self.media.values()
+                 if m.url.split("/wp-content/uploads/", 1)[-1].rsplit("/", 1)[0] == folder}
         unique, n = name, 1
         while unique in taken:
             unique = f"{stem}-{n}{dot}{ext}"
@@ -380,11 +422,11 @@ class FakeCms:
         wanted_slug = slug or _slugify(title or stem or "file")
         used = {m.slug for m in self.media.values()} | {p.slug for p in self.posts.values()}
         final_slug = _unique(wanted_slug, used)
-        now = self._now().astimezone(_zone(self.timezone))
         media_id = self._take_id()
-        url = f"{self.base_url}/wp-content/uploads/{now:%Y/%m}/{quote(unique)}"
+        url = f"{self.base_url}/wp-content/uploads/{folder}/{quote(unique)}"
         stored = StoredMedia(id=media_id, slug=final_slug, title=title or stem, filename=unique, url=url,
-                             mime_type=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+                             mime_type=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
+                             modified=self._now())
         self.media[media_id] = stored
         return _media(stored)
 
@@ -393,6 +435,62 @@ class FakeCms:
         self._count("delete_media")
         self._check_fault("delete_media", media_id)
         self.media.pop(media_id, None)
+
+    def list_media(self) -> Iterator[LibraryItem]:
+        """See :meth:`Cms.list_media`: oldest id first, a request per 100."""
+        items = sorted(self.media.values(), key=lambda m: m.id)
+        self._count("list_media", max(1, -(-len(items) // 100)))
+        self._check_fault("list_media")
+        for stored in items:
+            yield _library_item(stored)
+
+    def download(self, url: str, dest: Path, *, max_bytes: int) -> int | None:
+        """See :meth:`Cms.download`."""
+        self._count("download")
+        self._check_fault("download", url)
+        data = self.public_file(url)
+        if data is None:
+            raise NotFoundError("Not Found", method="GET", url=url, status=404)
+        if len(data) > max_bytes:
+            return None
+        dest.write_bytes(data)
+        return len(data)
+
+    def find_linking(self, item: LibraryItem) -> list[Linker]:
+        """See :meth:`Cms.find_linking`: two searches (posts, pages) and one read of the parent."""
+        self._count("find_linking", 3 if item.parent else 2)
+        forms = url_forms(item.url)
+        found: dict[int, Linker] = {}
+        for stored in sorted(self.posts.values(), key=lambda p: p.id):
+            if stored.status != "trash" and any(form in stored.content for form in forms):
+                found[stored.id] = self._linker(stored, "content")
+        if item.parent and item.parent in self.posts and self.posts[item.parent].status != "trash":
+            found[item.parent] = self._linker(self.posts[item.parent], "parent")
+        return sorted(found.values(), key=lambda e: (e.type, e.id))
+
+    def _linker(self, stored: StoredPost, how: str) -> Linker:
+        return Linker(id=stored.id, type="page" if stored.post_type == "page" else "post",
+                      title=plain_text(stored.title), status=stored.status, link=f"{self.base_url}/?p={stored.id}",
+                      how="parent" if how == "parent" else "content")
+
+    def set_entry_status(self, entry: Linker, status: PostStatus) -> Linker:
+        """See :meth:`Cms.set_entry_status`."""
+        self._count("set_entry_status")
+        self._check_fault("set_entry_status", entry, status)
+        stored = self._stored(entry.id)
+        self._set_status(stored, status, slug=stored.slug)
+        return self._linker(stored, entry.how)
+
+    def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
+        """See :meth:`Cms.restore_media`: this month's folder, a new id."""
+        self._count("restore_media")
+        self._check_fault("restore_media", item)
+        made = self._store_media(Path(path).read_bytes(), item.filename, title=item.title, mime_type=item.mime_type,
+                                 slug=item.slug or None)
+        stored = self.media[made.id]
+        stored.parent, stored.caption = item.parent, item.caption
+        stored.alt_text, stored.description = item.alt_text, item.description
+        return _library_item(stored)
 
     def find_user_id(self, login: str) -> int | None:
         """See :meth:`Cms.find_user_id`."""
@@ -659,6 +757,12 @@ class FakeCms:
 def _media(stored: StoredMedia) -> Media:
     return Media(id=stored.id, url=stored.url, mime_type=stored.mime_type, size=stored.size,
                  title=plain_text(stored.title), slug=stored.slug)
+
+
+def _library_item(stored: StoredMedia) -> LibraryItem:
+    return LibraryItem(id=stored.id, url=stored.url, mime_type=stored.mime_type, size=stored.size,
+                       modified=stored.modified, parent=stored.parent, title=stored.title, caption=stored.caption,
+                       alt_text=stored.alt_text, description=stored.description, slug=stored.slug)
 
 
 def _second(moment: datetime) -> datetime:

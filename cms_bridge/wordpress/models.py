@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime
 from collections.abc import Iterable, Mapping
 from typing import Generic, Literal, Protocol, TypeVar
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -234,6 +235,64 @@ class Media(_Model):
     size: int | None = None
     title: str = ""
     slug: str = ""
+
+
+class LibraryItem(_Model):
+    """One item of the media library as the audit walks it, however it got there.
+
+    Attributes:
+        id: the attachment's id.
+        url: its public address (the full-size file).
+        mime_type: as WordPress recorded it.
+        size: bytes, when the site knows (WordPress 6.0+ records it); else None.
+        modified: when the attachment was last changed (GMT).
+        parent: the post or page it was uploaded to (``post_parent``); None when unattached.
+        title: its title; caption, alt_text and description as stored (kept to restore it).
+        slug: its slug.
+        sub_urls: addresses of the smaller copies WordPress made (thumbnails, PDF previews).
+    """
+
+    id: int
+    url: str
+    mime_type: str
+    size: int | None = None
+    modified: datetime | None = None
+    parent: int | None = None
+    title: str = ""
+    caption: str = ""
+    alt_text: str = ""
+    description: str = ""
+    slug: str = ""
+    sub_urls: tuple[str, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        """The file's name as its URL ends (percent-decoded)."""
+        return unquote(urlsplit(self.url).path.rsplit("/", 1)[-1])
+
+
+class Linker(_Model):
+    """A post or page that links a file (its parent, or its content names the file's address)."""
+
+    id: int
+    type: Literal["post", "page"] = "post"
+    title: str = ""
+    status: PostStatus
+    link: str = ""
+    how: Literal["parent", "content"] = "content"
+
+
+def url_forms(url: str) -> tuple[str, ...]:
+    """The ways a post's content may name a file: its address as given, percent-encoded or
+    decoded, and its path (themes and editors write it relative).
+
+    Args:
+        url: the file's public address.
+    """
+    path = urlsplit(url).path
+    forms = {url, unquote(url), quote(unquote(url), safe=":/%"), path, unquote(path)}
+    return tuple(sorted(f for f in forms if f))
+
 
 
 class Category(_Model):

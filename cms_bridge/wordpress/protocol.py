@@ -17,6 +17,8 @@ from cms_bridge.errors import SiteError
 from cms_bridge.wordpress.models import (
     Category,
     CategoryChange,
+    LibraryItem,
+    Linker,
     Media,
     Post,
     PostInput,
@@ -99,6 +101,34 @@ class Cms(Protocol):
         Read streamed, as a visitor would (no credentials), for an upload the bridge finds on the
         site but has no record of: it is used only if its bytes are the approved ones.
         """
+        ...
+
+    def list_media(self) -> Iterator[LibraryItem]:
+        """Every item of the media library, whoever uploaded it, page by page (oldest id first)."""
+        ...
+
+    def download(self, url: str, dest: Path, *, max_bytes: int) -> int | None:
+        """Save what a visitor downloads at *url* into *dest*, streamed; its size in bytes.
+
+        None when the file is larger than *max_bytes* (nothing more is read; *dest* is removed).
+
+        Raises:
+            NotFoundError: the address answers 404.
+        """
+        ...
+
+    def find_linking(self, item: LibraryItem) -> list[Linker]:
+        """The posts and pages (any status but trash) linking *item*: its parent and those whose
+        content names its address (a featured image is found only through its parent)."""
+        ...
+
+    def set_entry_status(self, entry: Linker, status: PostStatus) -> Linker:
+        """Change a post's or page's status (draft, private, publish...); the entry as it is now."""
+        ...
+
+    def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
+        """Upload *path* again as *item* was: its file name, parent, title, caption, alt text,
+        description and slug (WordPress puts it in this month's folder and gives it a new id)."""
         ...
 
     def ensure_category_path(self, path: str) -> Category:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import requests
@@ -67,6 +68,24 @@ class RestChecker:
         # As a visitor downloads it: no credentials, straight from the web server.
         answer = requests.get(url, timeout=30)
         return answer.content if answer.status_code == 200 else None
+
+    def add_entry(self, *, title: str, content: str, status: PostStatus, post_type: str = "post") -> int:
+        route = "/wp/v2/pages" if post_type == "page" else "/wp/v2/posts"
+        return int(self.adapter._call("POST", route, json={"title": title, "content": content, "status": status})["id"])
+
+    def add_media(self, path: Path, *, parent: int | None = None) -> int:
+        # As the media library's uploader sends it: a multipart form, the name in UTF-8.
+        import mimetypes
+
+        from cms_bridge.wordpress.http import MultipartFile
+
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        params = {"post": parent} if parent else {}
+        with MultipartFile(path, field="file", filename=path.name, content_type=mime) as body:
+            answer = self.adapter.http.request("POST", self.adapter._url("/wp/v2/media"), data=body, params=params,
+                                               headers={"Content-Type": body.content_type,
+                                                        "Content-Length": str(len(body))})
+        return int(answer.json()["id"])
 
 
 @pytest.fixture

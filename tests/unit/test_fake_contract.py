@@ -80,6 +80,12 @@ class FakeChecker:
     def public_file(self, url: str) -> bytes | None:
         return self.fake.public_file(url)
 
+    def add_entry(self, *, title: str, content: str, status: PostStatus, post_type: str = "post") -> int:
+        return self.fake.add_post(title=title, content=content, status=status, post_type=post_type).id
+
+    def add_media(self, path: Path, *, parent: int | None = None) -> int:
+        return self.fake.add_media(path.name, path.read_bytes(), parent=parent).id
+
 
 @pytest.fixture
 def cms() -> FakeCms:

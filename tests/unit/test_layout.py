@@ -24,6 +24,7 @@ ALLOWED = {
     "publishing": {"intake", "ledger", "wordpress"},
     "reports": {"ledger", "wordpress"},
     "categories": {"ledger", "wordpress"},
+    "audit": {"intake", "ledger", "wordpress"},
 }
 HELPERS = {"config", "errors", "thaidate", "windows", "channels", "mappings", "version", "samples", "tomlfile",
            "validation"}

@@ -1,0 +1,360 @@
+"""``audit fix``: the chosen files taken off public view, journaled, and rolled back exactly.
+
+For each chosen file (by attachment id, or every file with an ID number found; a ``possible``
+one only when named): every published or scheduled post and page linking it goes to draft (or
+private), its old status remembered; then the file's bytes are downloaded into the ledger's file
+store (checked against the sha256 the audit read) and the attachment is deleted, which removes
+the file and every smaller copy WordPress made, so its address answers 404 (checked over HTTP
+before the change is marked done).
+
+Like category migrations (:mod:`cms_bridge.categories.journal`), the whole run is written to the
+journal (tables ``audit_fix_runs`` and ``audit_fix_changes``, schema step m010) before the first
+change, each change marked done once the site has it; a run cut off is resumed by the next
+``audit fix``, and ``audit rollback RUN`` undoes its done changes in reverse order: the file
+uploaded again from the store with its name, parent, title, caption, alt text and description,
+then each post's status as it was, unless a person changed it since (a conflict, kept unless
+forced). WordPress gives a re-uploaded file a new id and puts it in
+this month's folder, so a file from an earlier month cannot come back at its old address: the
+plan says so for each such file before anything changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from cms_bridge.audit.masking import masked_copy
+from cms_bridge.audit.walk import Audit, AuditRow
+from cms_bridge.errors import AuditError, LedgerError, NotFoundError
+from cms_bridge.intake.attachments import sniff_type
+from cms_bridge.intake.idguard import mask_id_numbers
+from cms_bridge.ledger.store import Ledger
+from cms_bridge.wordpress.models import LibraryItem, Linker
+from cms_bridge.wordpress.protocol import site_zone
+
+ChangeKind = Literal["entry_status", "remove_file"]
+Hidden = Literal["draft", "private"]
+PUBLIC = ("publish", "future")
+
+
+class FixChange(BaseModel):
+    """One change of a fix run, as journaled."""
+
+    seq: int
+    kind: ChangeKind
+    target: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+    state: Literal["planned", "done", "undone"] = "planned"
+
+
+class FixPlan(BaseModel):
+    """What ``audit fix`` would do, and what it cannot promise."""
+
+    to_status: Hidden
+    changes: list[FixChange]
+    notes: list[str]
+
+
+class FixRun(BaseModel):
+    """A fix run as the journal has it."""
+
+    run_id: str
+    to_status: Hidden
+    status: Literal["running", "done", "rolled_back"]
+    actor: str
+    started_at: str
+    finished_at: str | None = None
+
+
+def plan_fix(audit: Audit, *, files: Sequence[int] = (), all_found: bool = False, to_status: Hidden = "draft",
+             rows: Sequence[AuditRow] | None = None) -> FixPlan:
+    """Plan taking the chosen files off public view; nothing is changed.
+
+    Args:
+        audit: the audit (its site and ledger).
+        files: attachment ids chosen by name (any verdict but clean).
+        all_found: also every file with an ID number found (never a ``possible`` one).
+        to_status: what linking posts become: ``draft`` or ``private``.
+        rows: the audit's rows, when just read (default: the audit is run, reading only what changed).
+
+    Raises:
+        AuditError: nothing chosen, or a named file is not in the library or has nothing found.
+    """
+    if not files and not all_found:
+        raise AuditError("choose files with --file ID (repeatable) or --all-found")
+    rows = list(rows) if rows is not None else audit.scan().rows
+    by_id = {row.item.id: row for row in rows}
+    for media_id in files:
+        if media_id not in by_id:
+            raise AuditError(f"file #{media_id} is not in the media library (or not of an audited type)")
+        if by_id[media_id].verdict == "clean":
+            raise AuditError(f"file #{media_id} has nothing found; it is not taken down")
+    chosen = [by_id[i] for i in dict.fromkeys(files)]
+    if all_found:
+        chosen += [row for row in rows if row.verdict == "found" and row.item.id not in files]
+    zone = site_zone(audit.cms.site_info())
+    folder_now = audit.cms.site_now().astimezone(zone).strftime("%Y/%m")
+    changes: list[FixChange] = []
+    notes: list[str] = []
+    entries: dict[tuple[str, int], Linker] = {}
+    for row in chosen:
+        linking = row.linking or tuple(audit.cms.find_linking(row.item))
+        for entry in linking:
+            if entry.status in PUBLIC:
+                entries.setdefault((entry.type, entry.id), entry)
+    for entry in entries.values():
+        changes.append(FixChange(seq=len(changes) + 1, kind="entry_status", target=entry.id,
+                                 before=entry.model_dump(mode="json"), after={"status": to_status}))
+    for row in chosen:
+        item = row.item
+        name = mask_id_numbers(item.filename)
+        same_url = f"/wp-content/uploads/{folder_now}/" in item.url
+        if not same_url:
+            notes.append(f"#{item.id} {name}: after a rollback this file cannot come back at {mask_id_numbers(item.url)}"
+                         f" (WordPress puts a re-uploaded file in this month's folder, {folder_now}); links to it "
+                         "in posts would need the new address")
+        notes.append(f"#{item.id} {name}: gets a new attachment id if rolled back")
+        changes.append(FixChange(seq=len(changes) + 1, kind="remove_file", target=item.id,
+                                 before={"item": item.model_dump(mode="json"), "sha256": row.record.sha256,
+                                         "same_url_back": same_url}, after={}))
+    return FixPlan(to_status=to_status, changes=changes, notes=notes)
+
+
+def describe(plan: FixPlan | Sequence[FixChange], *, notes: Sequence[str] = ()) -> list[str]:
+    """One line per change (masked), then the notes."""
+    changes = plan.changes if isinstance(plan, FixPlan) else plan
+    lines = []
+    for change in changes:
+        if change.kind == "entry_status":
+            before = change.before
+            lines.append(f"{change.seq:>3}. {before['type']} #{change.target} {before['title']}: "
+                         f"{before['status']} -> {change.after.get('status')}  [{change.state}]")
+        else:
+            item = change.before["item"]
+            lines.append(f"{change.seq:>3}. file #{change.target} {mask_id_numbers(LibraryItem(**item).filename)}: "
+                         f"kept in the file store, removed from {mask_id_numbers(item['url'])}  [{change.state}]")
+    lines += [f"note: {n}" for n in (plan.notes if isinstance(plan, FixPlan) else notes)]
+    return lines
+
+
+class FixJournal:
+    """The fix journal of a ledger (tables ``audit_fix_runs``, ``audit_fix_changes``)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def start(self, plan: FixPlan, actor: str) -> str:
+        """Journal a run and all its changes before anything changes; its id."""
+        with self.ledger.transaction():
+            now = self.ledger.now_text()
+            body = json.dumps([c.model_dump(mode="json") for c in plan.changes], sort_keys=True)
+            run_id = "fix-" + hashlib.sha256(f"{body}{now}".encode()).hexdigest()[:10]
+            db = self.ledger.connection
+            db.execute("INSERT INTO audit_fix_runs (run_id, to_status, status, actor, started_at)"
+                       " VALUES (?, ?, 'running', ?, ?)", (run_id, plan.to_status, actor, now))
+            db.executemany('INSERT INTO audit_fix_changes (run_id, seq, kind, target, "before", "after", state)'
+                           " VALUES (?, ?, ?, ?, ?, ?, 'planned')",
+                           [(run_id, c.seq, c.kind, c.target, json.dumps(c.before, ensure_ascii=False),
+                             json.dumps(c.after, ensure_ascii=False)) for c in plan.changes])
+            self.ledger.append_event("audit.fix_started", actor=actor,
+                                     after={"run_id": run_id, "changes": len(plan.changes)})
+        return run_id
+
+    def running(self) -> FixRun | None:
+        """The unfinished run, if one was cut off."""
+        row = self.ledger.connection.execute(
+            "SELECT * FROM audit_fix_runs WHERE status = 'running' ORDER BY started_at DESC LIMIT 1").fetchone()
+        return FixRun.model_validate(dict(row)) if row else None
+
+    def get(self, run_id: str) -> FixRun:
+        """One run.
+
+        Raises:
+            LedgerError: no such run.
+        """
+        row = self.ledger.connection.execute("SELECT * FROM audit_fix_runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise LedgerError(f"no audit fix run {run_id!r}; see `cms-bridge audit runs`")
+        return FixRun.model_validate(dict(row))
+
+    def runs(self) -> list[FixRun]:
+        """Every run, newest first."""
+        rows = self.ledger.connection.execute("SELECT * FROM audit_fix_runs ORDER BY started_at DESC, run_id")
+        return [FixRun.model_validate(dict(r)) for r in rows]
+
+    def changes(self, run_id: str) -> list[FixChange]:
+        """The run's changes in order."""
+        rows = self.ledger.connection.execute(
+            'SELECT seq, kind, target, "before", "after", state FROM audit_fix_changes WHERE run_id = ? ORDER BY seq',
+            (run_id,))
+        return [FixChange(seq=r[0], kind=r[1], target=r[2], before=json.loads(r[3]), after=json.loads(r[4]),
+                          state=r[5]) for r in rows]
+
+    def mark(self, run_id: str, change: FixChange, state: Literal["done", "undone"], actor: str) -> None:
+        """Record that *change* is on the site (done) or taken back (undone), with its event."""
+        with self.ledger.transaction():
+            self.ledger.connection.execute(
+                'UPDATE audit_fix_changes SET state = ?, "after" = ? WHERE run_id = ? AND seq = ?',
+                (state, json.dumps(change.after, ensure_ascii=False), run_id, change.seq))
+            self.ledger.append_event(f"audit.{change.kind}_{state}", actor=actor,
+                                     after={"run_id": run_id, "seq": change.seq, "target": change.target})
+
+    def finish(self, run_id: str, status: Literal["done", "rolled_back"], actor: str) -> None:
+        """Close a run."""
+        with self.ledger.transaction():
+            self.ledger.connection.execute("UPDATE audit_fix_runs SET status = ?, finished_at = ? WHERE run_id = ?",
+                                           (status, self.ledger.now_text(), run_id))
+            self.ledger.append_event(f"audit.fix_{status}", actor=actor, after={"run_id": run_id})
+
+
+Progress = Callable[[int, int], None]
+
+
+def apply_fix(audit: Audit, plan: FixPlan | None, *, masked_dir: Path | None = None,
+              progress: Progress | None = None) -> tuple[str, list[str]]:
+    """Apply *plan* (or resume the run a previous apply left unfinished, when there is one).
+
+    Args:
+        audit: the audit (its site, ledger and file store).
+        plan: from :func:`plan_fix`; ignored while an unfinished run exists (that one is resumed).
+        masked_dir: write masked copies of DOCX and XLSX files here.
+        progress: called with (done, total).
+
+    Returns:
+        The run id and one line per file about its masked copy.
+
+    Raises:
+        AuditError: a file changed since the audit, or is still served after its removal.
+        SiteError: a change could not be made (run ``audit fix`` again to resume).
+    """
+    journal = FixJournal(audit.ledger)
+    run = journal.running()
+    if run is None:
+        if plan is None or not plan.changes:
+            raise AuditError("nothing to change")
+        run_id, to_status = journal.start(plan, audit.actor), plan.to_status
+    else:
+        run_id, to_status = run.run_id, run.to_status
+    changes = journal.changes(run_id)
+    copies: list[str] = []
+    for done, change in enumerate(changes, start=1):
+        if change.state == "planned":
+            if change.kind == "entry_status":
+                now = audit.cms.set_entry_status(Linker(**change.before), to_status)
+                change.after = {"status": now.status}
+            else:
+                change.after = _remove_file(audit, change, masked_dir, copies)
+            journal.mark(run_id, change, "done", audit.actor)
+        if progress is not None:
+            progress(done, len(changes))
+    journal.finish(run_id, "done", audit.actor)
+    return run_id, copies
+
+
+def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copies: list[str]) -> dict[str, Any]:
+    item = LibraryItem(**change.before["item"])
+    expected = change.before.get("sha256")
+    name = mask_id_numbers(item.filename)
+    store = audit.ledger.files
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
+        path = Path(folder) / "file"
+        try:
+            size = audit.cms.download(item.url, path, max_bytes=1 << 40)
+        except NotFoundError:
+            size = None  # removed by a run cut off after the delete: the store has the bytes
+        if size is not None:
+            sha256 = store.put(path).sha256
+            if expected and sha256 != expected:
+                raise AuditError(f"#{item.id} {name} changed since it was audited; run `cms-bridge audit` again")
+        elif expected and store.has(expected):
+            sha256 = expected
+        else:
+            raise AuditError(f"#{item.id} {name} is not served and the file store has no copy; it cannot be kept")
+    if masked_dir is not None:
+        stored = store.verified(sha256)
+        kind = sniff_type(stored)
+        target = masked_dir / f"{item.id}-{mask_id_numbers(item.filename)}"
+        copies.append(f"#{item.id} {name}: {masked_copy(stored, target, name)[1]}" if kind else
+                      f"#{item.id} {name}: no masked copy (unknown type)")
+    audit.cms.delete_media(item.id)
+    still = []
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
+        for url in (item.url, *item.sub_urls):
+            try:
+                audit.cms.download(url, Path(folder) / "check", max_bytes=1)
+                still.append(url)
+            except NotFoundError:
+                pass
+    if still:
+        raise AuditError(f"#{item.id} {name} is still served at {len(still)} address(es) after its removal "
+                         "(a cache or a copy outside WordPress): remove it on the server")
+    return {"kept": sha256, "gone": [item.url, *item.sub_urls], "removed_at": datetime.now(timezone.utc).isoformat()}
+
+
+def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
+                 progress: Progress | None = None) -> tuple[list[str], list[str]]:
+    """Undo a fix run's done changes, last first.
+
+    A post or page is set back only while it is as the fix left it: one a person has edited
+    since (another status, or no longer linking the file) is a conflict, left as it is unless
+    *force*. Its status is read from the same searches the audit makes (no extra interface).
+
+    Args:
+        audit: the audit.
+        run_id: the run.
+        force: set every post and page back, whatever was done to it since.
+        progress: called with (done, total).
+
+    Returns:
+        Lines saying what came back (and where each file did), and the conflicts left.
+
+    Raises:
+        LedgerError: no such run, or the store's copy of a file is missing or changed.
+        SiteError: a change could not be undone (run the rollback again to finish).
+    """
+    journal = FixJournal(audit.ledger)
+    to_status = journal.get(run_id).to_status
+    changes = [c for c in journal.changes(run_id) if c.state == "done"]
+    current: dict[tuple[str, int], str] = {}
+    if not force:
+        # Content and parent links are found by the file's old address, whether or not it is
+        # back yet; every entry the fix changed linked at least one of its files.
+        for change in journal.changes(run_id):
+            if change.kind == "remove_file":
+                for entry in audit.cms.find_linking(LibraryItem(**change.before["item"])):
+                    current[(entry.type, entry.id)] = entry.status
+    lines: list[str] = []
+    conflicts: list[str] = []
+    for done, change in enumerate(reversed(changes), start=1):
+        if change.kind == "remove_file":
+            item = LibraryItem(**change.before["item"])
+            back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept"]), item)
+            change.after = {**change.after, "restored_id": back.id, "restored_url": back.url}
+            name = mask_id_numbers(item.filename)
+            lines.append(f"file #{item.id} {name}: back at its address as #{back.id}" if back.url == item.url else
+                         f"file #{item.id} {name}: back as #{back.id} at a NEW address {mask_id_numbers(back.url)} "
+                         f"(was {mask_id_numbers(item.url)})")
+            journal.mark(run_id, change, "undone", audit.actor)
+        else:
+            entry = Linker(**change.before)
+            now = current.get((entry.type, entry.id))
+            if not force and now != change.after.get("status", to_status):
+                conflicts.append(f"{entry.type} #{entry.id} {entry.title}: "
+                                 + (f"now {now}, changed since the fix" if now else "no longer links the file")
+                                 + f"; left as it is (it was {entry.status})")
+                continue
+            audit.cms.set_entry_status(entry, entry.status)
+            lines.append(f"{entry.type} #{entry.id}: {entry.status} again")
+            journal.mark(run_id, change, "undone", audit.actor)
+        if progress is not None:
+            progress(done, len(changes))
+    journal.finish(run_id, "rolled_back", audit.actor)
+    return lines, conflicts
