@@ -421,9 +421,10 @@ def check_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
                 # drafts, private, scheduled, pending and trashed posts too (one request).
                 unpublished = cms.count_posts(PostQuery(statuses=ALL_STATUSES, category=category.id))
                 if unpublished:
-                    fix = (f"holds {_plural(unpublished, 'post')} not published (draft, pending, private, "
-                           "scheduled or in the trash): file them elsewhere first (a delete_empty step "
-                           "refuses it), or map it")
+                    # Worded without "delete": this category is not to be removed as it is.
+                    fix = (f"not empty: holds {_plural(unpublished, 'post')} not published (draft, pending, "
+                           "private, scheduled or in the trash); keep it, or file those posts elsewhere "
+                           "before removing it, or map it")
             empty.append(CategoryFinding(category=ref(category), fix=fix))
 
     years = tuple(ita_years)

@@ -61,8 +61,6 @@ def test_mappings_apply_builds_the_ita_trees_once(messy: MessySite, years: tuple
     assert again.returncode == 0 and snapshot().terms == after.terms
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 11: mappings check still advises delete_empty for two "
-                                       "categories of the messy site that hold a trashed or unpublished post")
 def test_mappings_check_never_advises_deleting_a_category_that_holds_posts(messy: MessySite) -> None:
     done = cli(messy.cli_config, "mappings", "check", "--json")
     no_traceback(done)
