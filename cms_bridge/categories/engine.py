@@ -51,15 +51,15 @@ from cms_bridge.categories.plan import (
 from cms_bridge.thaidate import fiscal_year_bounds, start_of_day
 from cms_bridge.wordpress.models import (
     ALL_STATUSES,
-    SLUG_MAX_BYTES,
     Category,
     CategoryChange,
     CategoryTree,
     PostQuery,
+    fit_unique_slug,
     name_key,
+    new_category_slug,
     plain_text,
     split_category_path,
-    wordpress_slug,
 )
 from cms_bridge.wordpress.protocol import Cms
 
@@ -276,7 +276,8 @@ class MigrationEngine:
                 raise PlanError(f"step {number}: the name {level!r} in {path!r} has {len(level)} characters; "
                                 f"WordPress stores at most {NAME_MAX_CHARS}")
             seq = len(sim.changes) + 1
-            slug, asked, note = _new_slug(level, parent, sim)
+            new = new_category_slug(level, parent, sim.terms, sim.slugs)  # the one rule, as mappings apply
+            slug, asked, note = new.slug, new.ask, new.note()
             sim.terms[-seq] = _Term(-seq, level, parent, slug)
             sim.slugs.add(slug)
             if note:
@@ -730,14 +731,14 @@ class _Undo:
             return True
         taken = {t.slug for t in self.terms.values()}
         if slug in taken:
-            slug = _fit_unique(slug or "", taken)
+            slug = fit_unique_slug(slug or "", taken)
             self.conflicts.append(f"category {before.get('path')!r} (#{change.target}) is recreated with slug "
                                   f"{slug!r}: its old slug is taken by another category now")
         term = self.cms.create_category(before["name"], parent, slug=slug, description=before.get("description"))
         if term.id in self.terms:
             # The site answered with an existing category of (nearly) the same name: never reuse
             # it; ask for a slug of our own so WordPress makes a new one.
-            term = self.cms.create_category(before["name"], parent, slug=_fit_unique(slug or term.slug, taken),
+            term = self.cms.create_category(before["name"], parent, slug=fit_unique_slug(slug or term.slug, taken),
                                             description=before.get("description"))
             if term.id in self.terms:
                 raise PlanError(f"cannot recreate {before.get('path')!r} (#{change.target}): the site keeps "
@@ -827,48 +828,3 @@ def describe(changes: Sequence[Change]) -> list[str]:
     counts = Counter(c.kind for c in changes)
     lines.append(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")
     return lines
-
-
-def _new_slug(name: str, parent: int, sim: _Simulation) -> tuple[str, str | None, str]:
-    """The slug a new category gets, the slug to ask WordPress for (None: its own), and a note.
-
-    WordPress makes the slug from the name (200 bytes at most; nine a Thai character) and, if that
-    is taken, appends the parent's slug, then its parent's, then -2, -3...: past 200 bytes the
-    insert fails. Then the engine asks for a shortened unique slug itself.
-    """
-    slug = wordpress_slug(name)
-    if slug not in sim.slugs:
-        return slug, None, ""
-    wp = slug
-    ancestor = parent
-    while ancestor and wp in sim.slugs:
-        wp = f"{wp}-{sim.terms[ancestor].slug}"
-        ancestor = sim.terms[ancestor].parent
-    n = 2
-    base = wp
-    while wp in sim.slugs:
-        wp, n = f"{base}-{n}", n + 1
-    if len(wp) <= SLUG_MAX_BYTES:
-        return wp, None, ""
-    fitted = _fit_unique(slug, sim.slugs)
-    return fitted, fitted, (f"its slug is taken, and WordPress would make it {len(wp)} bytes long (limit "
-                            f"{SLUG_MAX_BYTES}) and refuse it; cms-bridge asks for {fitted!r} instead")
-
-
-def _fit_unique(slug: str, taken: set[str]) -> str:
-    """*slug* shortened (whole characters only) to carry a -2, -3... suffix within 200 bytes."""
-    chars = _SLUG_CHAR.findall(slug)
-    n = 2
-    while True:
-        suffix, kept = f"-{n}", list(chars)
-        while len("".join(kept)) + len(suffix) > SLUG_MAX_BYTES:
-            kept.pop()
-        candidate = "".join(kept).rstrip("-") + suffix
-        if candidate not in taken:
-            return candidate
-        n += 1
-
-
-#: One character of a slug: an ASCII one, or the percent-encoded bytes of one UTF-8 character.
-_SLUG_CHAR = re.compile(r"%[0-7][0-9a-f]|%[cd][0-9a-f]%[89ab][0-9a-f]|%e[0-9a-f](?:%[89ab][0-9a-f]){2}"
-                        r"|%f[0-7](?:%[89ab][0-9a-f]){3}|.")

@@ -15,6 +15,7 @@ from cms_bridge.wordpress.models import (
     Media,
     Post,
     PostInput,
+    new_category_slug,
     split_category_path,
 )
 
@@ -117,7 +118,11 @@ class AdapterBase:
         for level in levels:
             leaf = tree.child(parent, level)
             if leaf is None:
-                leaf = self._create_category(level, parent)
+                # WordPress's own slug for a long Thai name can pass its 200 bytes (db_insert_error):
+                # the rule migrations plan by says when to ask for a shortened one.
+                slug = new_category_slug(level, parent, self._categories,
+                                         {c.slug for c in self._categories.values()})
+                leaf = self._create_category(level, parent, slug=slug.ask)
                 self._categories[leaf.id] = leaf
             parent = leaf.id
         assert leaf is not None

@@ -54,6 +54,7 @@ from cms_bridge.wordpress.models import (
     plain_text,
     stored_text,
     split_category_path,
+    new_category_slug,
     wordpress_slug,
 )
 
@@ -438,7 +439,9 @@ class FakeCms:
             leaf = self._find_term(level, parent)
             if leaf is None:
                 self._count("create_category")
-                leaf = self._insert_term(level, parent)
+                # As the adapters do: a shortened slug where WordPress's own would not fit.
+                slug = new_category_slug(level, parent, self.terms, {t.slug for t in self.terms.values()})
+                leaf = self._insert_term(level, parent, slug=slug.ask)
             parent = leaf.id
         assert leaf is not None
         return self._category(leaf)

@@ -32,9 +32,7 @@ def find_path(snap: Snapshot, path: str) -> list[int]:
     (2569,),
     # Many 2569 items keep their 2568 names: a second category of a long Thai name gets its
     # parent's slug appended, past WordPress's 200 bytes (also on a clean site).
-    pytest.param((2568, 2569), marks=pytest.mark.xfail(
-        strict=True, reason="issue 13 item 9: mappings apply (not migrate) still creates a long Thai "
-                            "category whose slug passes WordPress's 200 bytes (db_insert_error)")),
+    (2568, 2569),
 ], ids=lambda years: "+".join(map(str, years)))
 def test_mappings_apply_builds_the_ita_trees_once(messy: MessySite, years: tuple[int, ...]) -> None:
     before = snapshot()
