@@ -247,6 +247,12 @@ class MigrationEngine:
                 "\"publish\"); rollback restores their categories and date but cannot make them 'future' again: "
                 "WordPress publishes a past-dated scheduled post on every write. "
                 + ", ".join(f"#{c.target}" for c in published[:5]))
+        redated = {c.target for c in sim.changes if c.kind == "post_categories" and c.before.get("status") in _REDATED}
+        if redated:
+            sim.notes.append(
+                f"{len(redated)} draft or pending post(s) are re-filed: WordPress dates such a post 'now' on any "
+                "write while its date is not fixed, so apply and rollback send each one's date back; it is kept, "
+                "and one that had no fixed date (the editor's 'publish immediately') gets it fixed")
         if any(c.kind == "post_categories" for c in sim.changes):
             sim.notes.append("every re-filed post gets a new modified time (WordPress sets it on each write; "
                              "neither apply nor rollback can keep it)")
@@ -480,7 +486,8 @@ class MigrationEngine:
         count = len(changes) - len(todo)
         for group in _groups(todo, self.cms.site_info().batch_limit):
             if group[0].kind == "post_categories":
-                self._write_posts({c.target: _ids(c.after["categories"], ids) for c in group if c.target})
+                self._write_posts({c.target: _ids(c.after["categories"], ids) for c in group if c.target},
+                                  _kept_dates(group))
             else:
                 self._apply_term(group[0], ids)
             mark(self.ledger, run_id, group, "done")
@@ -490,9 +497,10 @@ class MigrationEngine:
         finish(self.ledger, run_id, "done", actor=self.actor)
         return run_id
 
-    def _write_posts(self, wanted: Mapping[int, Sequence[int]]) -> None:
+    def _write_posts(self, wanted: Mapping[int, Sequence[int]], dates: Mapping[int, datetime]) -> None:
         # Starting from "no categories" makes each write absolute, so replaying it is harmless.
-        self.cms.change_categories([CategoryChange(post_id=p, add=tuple(c)) for p, c in wanted.items()],
+        self.cms.change_categories([CategoryChange(post_id=p, add=tuple(c), date=dates.get(p))
+                                    for p, c in wanted.items()],
                                    current={p: [] for p in wanted})
 
     def _apply_term(self, change: Change, ids: dict[int, int | None]) -> None:
@@ -551,7 +559,7 @@ class MigrationEngine:
             if group[0].kind == "post_categories":
                 done = undo.posts(group)
                 if done:
-                    self._write_posts({c.target: undo.before_of(c) for c in done if c.target})
+                    self._write_posts({c.target: undo.before_of(c) for c in done if c.target}, _kept_dates(done))
             else:
                 done = [group[0]] if undo.term(group[0]) else []
             if done:
@@ -747,6 +755,16 @@ class _Undo:
         self.recreated[change.target] = term.id
         change.after = {**change.after, "recreated": term.id}  # journaled with the change, for a rerun
         return True
+
+
+#: Statuses WordPress re-dates "now" on any write while their date is not fixed (wp_update_post).
+_REDATED = ("draft", "pending")
+
+
+def _kept_dates(changes: Iterable[Change]) -> dict[int, datetime]:
+    """The journaled date of each draft or pending post of *changes*, to send back with its write."""
+    return {c.target: datetime.fromisoformat(c.before["date"]) for c in changes
+            if c.target is not None and c.before.get("status") in _REDATED and c.before.get("date")}
 
 
 def _ids(values: Sequence[int], ids: dict[int, int | None]) -> list[int]:

@@ -140,7 +140,7 @@ class AdapterBase:
             after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
             # A post needs at least one category; WordPress would put it in the default one.
             if after != before and after:
-                writes.append((change.post_id, after))
+                writes.append((change.post_id, after, change.date))
         self._write_categories(writes)
         return len(writes)
 
@@ -166,5 +166,6 @@ class AdapterBase:
     def _current_categories(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
         raise NotImplementedError
 
-    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
+    def _write_categories(self, writes: Sequence[tuple[int, list[int], datetime | None]]) -> None:
+        """Write each post's categories (and its date, when given, so WordPress keeps it)."""
         raise NotImplementedError

@@ -513,14 +513,16 @@ class FakeCms:
             before = list(known.get(change.post_id, []))
             after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
             if after != before and after:
-                writes.append((change.post_id, after))
+                writes.append((change.post_id, after, change.date))
         for start in range(0, len(writes), self.batch_limit):
             chunk = writes[start:start + self.batch_limit]
             self._batch(len(chunk))
-            for post_id, after in chunk:
+            for post_id, after, date in chunk:
                 self._check_fault("write", post_id, None)
                 stored = self._stored(post_id)
                 stored.categories = self._valid_categories(after)
+                if date is not None:  # sent back: kept, and fixed (WordPress sets post_date_gmt)
+                    stored.date, stored.floating_date = _second(date), False
                 self._set_status(stored, stored.status, slug=stored.slug)
         return len(writes)
 
@@ -558,6 +560,8 @@ class FakeCms:
             return
         if status in ("publish", "future") and stored.floating_date:
             stored.date, stored.floating_date = now, False
+        elif status in ("draft", "pending") and stored.floating_date:
+            stored.date = now  # wp_update_post dates an undated draft "now" on every write (it stays undated)
         assert stored.date is not None
         if status == "publish" and stored.date - now >= _SCHEDULE_SLACK:
             status = "future"

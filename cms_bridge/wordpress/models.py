@@ -346,6 +346,9 @@ class CategoryChange(_Model):
     post_id: int
     add: tuple[int, ...] = ()
     remove: tuple[int, ...] = ()
+    date: AwareDatetime | None = Field(
+        default=None, description="The post's date, sent back with the write when it changes categories: "
+        "WordPress dates a draft or pending post that has no fixed date 'now' on any write.")
 
 
 class SiteInfo(_Model):
