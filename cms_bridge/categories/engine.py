@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from cms_bridge.errors import NotFoundError
 from cms_bridge.ledger.store import Ledger
@@ -92,18 +92,37 @@ class _PostState:
     author: int | None
 
 
+@dataclass(frozen=True)
+class Unrestorable:
+    """What a rollback cannot give back to one category, as ``plan`` announces it.
+
+    Attributes:
+        term: the category's id.
+        field: ``"name"`` (stored with spacing WordPress's API collapses) or ``"meta"`` (term meta
+            of a deleted category, not visible over the API, so not recreated).
+        restored: for ``"name"``, the name rollback writes back instead; None for ``"meta"``.
+    """
+
+    term: int
+    field: Literal["name", "meta"]
+    restored: str | None = None
+
+
 class PlannedChanges(list[Change]):
     """The changes of a plan in order, with what ``plan`` must say before anything changes.
 
     Attributes:
         notes: what WordPress will refuse, change or make impossible to undo, and what is skipped.
         labels: every category the plan touches, by id, as ``'A / B' (#12)``.
+        unrestorable: what rollback cannot restore exactly, per category (also in ``notes``).
     """
 
-    def __init__(self, changes: Iterable[Change], notes: list[str], labels: dict[int, str]) -> None:
+    def __init__(self, changes: Iterable[Change], notes: list[str], labels: dict[int, str],
+                 unrestorable: Iterable[Unrestorable] = ()) -> None:
         super().__init__(changes)
         self.notes = notes
         self.labels = labels
+        self.unrestorable = list(dict.fromkeys(unrestorable))
 
 
 @dataclass
@@ -119,6 +138,7 @@ class _Simulation:
     labels: dict[int, str] = field(default_factory=dict)
     skipped: dict[int, str] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
+    unrestorable: list[Unrestorable] = field(default_factory=list)
 
     def candidates(self, path: str) -> list[int]:
         # "#123" names a category by id: the way to tell apart two whose names differ only in
@@ -256,7 +276,8 @@ class MigrationEngine:
         if any(c.kind == "post_categories" for c in sim.changes):
             sim.notes.append("every re-filed post gets a new modified time (WordPress sets it on each write; "
                              "neither apply nor rollback can keep it)")
-        return PlannedChanges(sim.changes, sim.notes, {t: sim.label(t) for t in sim.terms} | sim.labels)
+        return PlannedChanges(sim.changes, sim.notes, {t: sim.label(t) for t in sim.terms} | sim.labels,
+                              sim.unrestorable)
 
     def _tree_paths(self, step: CreateTree, number: int) -> list[str]:
         paths = list(step.paths)
@@ -318,6 +339,7 @@ class MigrationEngine:
         # otherwise (by hand in the database, an old import) cannot be written back exactly.
         stored = term.stored or term.name
         if term.id > 0 and stored != " ".join(stored.split()):
+            sim.unrestorable.append(Unrestorable(term.id, "name", " ".join(stored.split())))
             sim.notes.append(f"{doing} {sim.label(term.id)}: its stored name {stored!r} has doubled or trailing "
                              f"spacing that WordPress's API cannot write back; rollback would restore it as "
                              f"{' '.join(stored.split())!r}")
@@ -456,6 +478,7 @@ class MigrationEngine:
         term = sim.terms[term_id]
         if term_id > 0:
             self._warn_unwritable(sim, term, "deleting")
+            sim.unrestorable.append(Unrestorable(term_id, "meta"))
             sim.notes.append(f"deleting {label}: rollback recreates it with its name, slug, description and "
                              "parent but WordPress gives it a new id; its term meta (not visible over the API) "
                              "is not kept")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from cms_bridge.categories.engine import MigrationEngine
+from cms_bridge.categories.engine import MigrationEngine, PlannedChanges
 from cms_bridge.categories.journal import Change
 from cms_bridge.categories.plan import load_plan
 from cms_bridge.ledger.store import Ledger
@@ -32,7 +32,7 @@ JOBS = sorted((ROOT / "jobs").glob("*.toml"))
 @dataclass
 class RoundTrip:
     before: Snapshot
-    planned: list[Change]
+    planned: PlannedChanges
     plan_output: str
     applied: Snapshot
     apply_output: str
@@ -40,7 +40,7 @@ class RoundTrip:
     rollback_output: str
 
 
-def planned_changes(messy: MessySite, plan_file: Path) -> list[Change]:
+def planned_changes(messy: MessySite, plan_file: Path) -> PlannedChanges:
     """The changes the engine plans, read with the library (a separate ledger: nothing is written)."""
     plan, _ = load_plan(plan_file)
     with Ledger(messy.ledger.with_name("plan-only.sqlite3")) as ledger:
@@ -116,13 +116,28 @@ def expected_after_apply(changes: list[Change], before: Snapshot, after: Snapsho
     return problems
 
 
+def as_read(snap: Snapshot, announced: PlannedChanges | None = None) -> Snapshot:
+    """*snap* with names as they read (WordPress stores "&" as "&amp;": its encoding, not a change)
+    and, given a plan, with what it announced rollback cannot restore: the name rollback writes
+    back instead, and no term meta for a category it deletes. Nothing else is allowed to differ."""
+    names = {u.term: u.restored for u in announced.unrestorable if u.field == "name"} if announced else {}
+    no_meta = {u.term for u in announced.unrestorable if u.field == "meta"} if announced else set()
+    terms = {i: replace(t, name=names.get(i) or html.unescape(t.name), meta=() if i in no_meta else t.meta)
+             for i, t in snap.terms.items()}
+    return Snapshot(posts=snap.posts, terms=terms)
+
+
 def assert_round_trip(trip: RoundTrip) -> None:
     # No post is ever lost, whatever else happens.
     assert set(trip.applied.posts) == set(trip.before.posts) == set(trip.rolled_back.posts)
     problems = expected_after_apply(trip.planned, trip.before, trip.applied)
     assert not problems, "apply did not do what the plan said:\n" + "\n".join(problems[:40])
-    remap = recreated_ids(trip.before, trip.rolled_back)
-    left = diff(trip.before, trip.rolled_back, remap=remap)
+    # What plan announced it cannot restore is named in what it printed, before anything changed.
+    for item in trip.planned.unrestorable:
+        assert f"(#{item.term})" in trip.plan_output and ("term meta" if item.field == "meta" else
+                                                          repr(item.restored)) in trip.plan_output, item
+    expected, now = as_read(trip.before, trip.planned), as_read(trip.rolled_back)
+    left = diff(expected, now, remap=recreated_ids(expected, now))
     assert not left, "after rollback the site differs from before:\n" + "\n".join(left[:40])
 
 
@@ -134,15 +149,8 @@ def write_plan(tmp_path: Path, body: str, name: str = "plan.toml") -> Path:
 
 # -- the shipped jobs and a merge/rename/reparent/delete plan ---------------------------------
 
-# Jobs that fail on the messy site today; any other job in jobs/ must pass as it is.
-JOB_XFAIL = {
-    # Still open after the engine rework (seen on this site): rollback recreates the hand-made
-    # "ประกาศ  จัดซื้อจัดจ้าง" (two spaces) as a new category with one space, and the
-    # drafts and pending posts it re-files come back dated "now" (WordPress dates an undated draft
-    # on any write).
-    "merge-duplicate-categories.toml": "issue 13 items 5, 6: rollback recreates a name with a double space "
-                                        "collapsed, and re-filed drafts and pending posts lose their date",
-}
+# Jobs that fail on the messy site today (none); any other job in jobs/ must pass as it is.
+JOB_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("job", [
@@ -184,9 +192,6 @@ categories = ["หมวดว่าง"]
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 items 3, 5: rollback recreates 'ข่าว & กิจกรรม' as "
-                                       "'ข่าว &amp; กิจกรรม'; term meta is lost and a trailing space collapsed "
-                                       "(plan announces the last two, this test does not yet allow for them)")
 def test_merge_rename_reparent_delete_plan_round_trip(messy: MessySite, tmp_path: Path) -> None:
     trip = round_trip(messy, write_plan(tmp_path, custom_plan(messy)))
     # Three levels moved whole: คลังเอกสาร / เอกสารเก่า / ปี 2560.
