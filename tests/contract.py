@@ -156,6 +156,10 @@ def test_a_category_made_behind_the_cached_tree_is_returned_not_duplicated(cms: 
     made_meanwhile = site.add_category("คำสั่ง", parent=top.id)
     leaf = cms.ensure_category_path("ประกาศ / คำสั่ง")
     assert leaf.id == made_meanwhile
+    # create_category too (a resumed migration creates by name): WordPress refuses the second
+    # term (REST names the existing one; XML-RPC answers a fault) and the adapter looks it up.
+    again = site.add_category("ระเบียบ", parent=top.id)
+    assert cms.create_category("ระเบียบ", top.id).id == again
     assert [c.id for c in site.fresh_categories() if c.name == "คำสั่ง"] == [made_meanwhile]
 
 
@@ -259,6 +263,20 @@ def test_a_category_with_its_own_slug_and_description_beside_a_same_named_one(cm
     assert cms.update_category(first.id, description="คำอธิบายใหม่").description == "คำอธิบายใหม่"
     assert {c.id: c for c in site.fresh_categories()}[first.id].description == "คำอธิบายใหม่"
     assert cms.create_category("ข่าว & ประกาศ").id in (first.id, second.id)  # no slug: an existing one
+
+
+def test_a_long_thai_name_under_a_second_parent_gets_a_slug_wordpress_accepts(cms: Cms, site: SiteChecker) -> None:
+    # Thirty Thai letters: WordPress cuts the slug at 22 (198 bytes); under a second parent the
+    # taken slug gets "-ita-2569" appended, past the 200 bytes of wp_terms.slug (db_insert_error),
+    # unless the adapter asks for a shortened one.
+    name = "ก" * 30
+    first = cms.ensure_category_path(f"ITA 2568 / {name}")
+    second = cms.ensure_category_path(f"ITA 2569 / {name}")
+    fresh = {c.id: c for c in site.fresh_categories()}
+    assert first.id != second.id and fresh[second.id].name == fresh[first.id].name == name
+    assert fresh[fresh[second.id].parent].name == "ITA 2569"
+    assert fresh[first.id].slug != fresh[second.id].slug and len(fresh[second.id].slug) <= 200
+    assert cms.ensure_category_path(f"ITA 2569 / {name}").id == second.id
 
 
 # -- the media library as the audit walks it ----------------------------------------------------

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from cms_bridge.errors import NotFoundError
 from cms_bridge.ledger.store import Ledger
@@ -51,15 +51,15 @@ from cms_bridge.categories.plan import (
 from cms_bridge.thaidate import fiscal_year_bounds, start_of_day
 from cms_bridge.wordpress.models import (
     ALL_STATUSES,
-    SLUG_MAX_BYTES,
     Category,
     CategoryChange,
     CategoryTree,
     PostQuery,
+    fit_unique_slug,
     name_key,
+    new_category_slug,
     plain_text,
     split_category_path,
-    wordpress_slug,
 )
 from cms_bridge.wordpress.protocol import Cms
 
@@ -92,18 +92,37 @@ class _PostState:
     author: int | None
 
 
+@dataclass(frozen=True)
+class Unrestorable:
+    """What a rollback cannot give back to one category, as ``plan`` announces it.
+
+    Attributes:
+        term: the category's id.
+        field: ``"name"`` (stored with spacing WordPress's API collapses) or ``"meta"`` (term meta
+            of a deleted category, not visible over the API, so not recreated).
+        restored: for ``"name"``, the name rollback writes back instead; None for ``"meta"``.
+    """
+
+    term: int
+    field: Literal["name", "meta"]
+    restored: str | None = None
+
+
 class PlannedChanges(list[Change]):
     """The changes of a plan in order, with what ``plan`` must say before anything changes.
 
     Attributes:
         notes: what WordPress will refuse, change or make impossible to undo, and what is skipped.
         labels: every category the plan touches, by id, as ``'A / B' (#12)``.
+        unrestorable: what rollback cannot restore exactly, per category (also in ``notes``).
     """
 
-    def __init__(self, changes: Iterable[Change], notes: list[str], labels: dict[int, str]) -> None:
+    def __init__(self, changes: Iterable[Change], notes: list[str], labels: dict[int, str],
+                 unrestorable: Iterable[Unrestorable] = ()) -> None:
         super().__init__(changes)
         self.notes = notes
         self.labels = labels
+        self.unrestorable = list(dict.fromkeys(unrestorable))
 
 
 @dataclass
@@ -119,6 +138,7 @@ class _Simulation:
     labels: dict[int, str] = field(default_factory=dict)
     skipped: dict[int, str] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
+    unrestorable: list[Unrestorable] = field(default_factory=list)
 
     def candidates(self, path: str) -> list[int]:
         # "#123" names a category by id: the way to tell apart two whose names differ only in
@@ -247,10 +267,17 @@ class MigrationEngine:
                 "\"publish\"); rollback restores their categories and date but cannot make them 'future' again: "
                 "WordPress publishes a past-dated scheduled post on every write. "
                 + ", ".join(f"#{c.target}" for c in published[:5]))
+        redated = {c.target for c in sim.changes if c.kind == "post_categories" and c.before.get("status") in _REDATED}
+        if redated:
+            sim.notes.append(
+                f"{len(redated)} draft or pending post(s) are re-filed: WordPress dates such a post 'now' on any "
+                "write while its date is not fixed, so apply and rollback send each one's date back; it is kept, "
+                "and one that had no fixed date (the editor's 'publish immediately') gets it fixed")
         if any(c.kind == "post_categories" for c in sim.changes):
             sim.notes.append("every re-filed post gets a new modified time (WordPress sets it on each write; "
                              "neither apply nor rollback can keep it)")
-        return PlannedChanges(sim.changes, sim.notes, {t: sim.label(t) for t in sim.terms} | sim.labels)
+        return PlannedChanges(sim.changes, sim.notes, {t: sim.label(t) for t in sim.terms} | sim.labels,
+                              sim.unrestorable)
 
     def _tree_paths(self, step: CreateTree, number: int) -> list[str]:
         paths = list(step.paths)
@@ -276,7 +303,8 @@ class MigrationEngine:
                 raise PlanError(f"step {number}: the name {level!r} in {path!r} has {len(level)} characters; "
                                 f"WordPress stores at most {NAME_MAX_CHARS}")
             seq = len(sim.changes) + 1
-            slug, asked, note = _new_slug(level, parent, sim)
+            new = new_category_slug(level, parent, sim.terms, sim.slugs)  # the one rule, as mappings apply
+            slug, asked, note = new.slug, new.ask, new.note()
             sim.terms[-seq] = _Term(-seq, level, parent, slug)
             sim.slugs.add(slug)
             if note:
@@ -311,6 +339,7 @@ class MigrationEngine:
         # otherwise (by hand in the database, an old import) cannot be written back exactly.
         stored = term.stored or term.name
         if term.id > 0 and stored != " ".join(stored.split()):
+            sim.unrestorable.append(Unrestorable(term.id, "name", " ".join(stored.split())))
             sim.notes.append(f"{doing} {sim.label(term.id)}: its stored name {stored!r} has doubled or trailing "
                              f"spacing that WordPress's API cannot write back; rollback would restore it as "
                              f"{' '.join(stored.split())!r}")
@@ -449,6 +478,7 @@ class MigrationEngine:
         term = sim.terms[term_id]
         if term_id > 0:
             self._warn_unwritable(sim, term, "deleting")
+            sim.unrestorable.append(Unrestorable(term_id, "meta"))
             sim.notes.append(f"deleting {label}: rollback recreates it with its name, slug, description and "
                              "parent but WordPress gives it a new id; its term meta (not visible over the API) "
                              "is not kept")
@@ -479,7 +509,8 @@ class MigrationEngine:
         count = len(changes) - len(todo)
         for group in _groups(todo, self.cms.site_info().batch_limit):
             if group[0].kind == "post_categories":
-                self._write_posts({c.target: _ids(c.after["categories"], ids) for c in group if c.target})
+                self._write_posts({c.target: _ids(c.after["categories"], ids) for c in group if c.target},
+                                  _kept_dates(group))
             else:
                 self._apply_term(group[0], ids)
             mark(self.ledger, run_id, group, "done")
@@ -489,9 +520,10 @@ class MigrationEngine:
         finish(self.ledger, run_id, "done", actor=self.actor)
         return run_id
 
-    def _write_posts(self, wanted: Mapping[int, Sequence[int]]) -> None:
+    def _write_posts(self, wanted: Mapping[int, Sequence[int]], dates: Mapping[int, datetime]) -> None:
         # Starting from "no categories" makes each write absolute, so replaying it is harmless.
-        self.cms.change_categories([CategoryChange(post_id=p, add=tuple(c)) for p, c in wanted.items()],
+        self.cms.change_categories([CategoryChange(post_id=p, add=tuple(c), date=dates.get(p))
+                                    for p, c in wanted.items()],
                                    current={p: [] for p in wanted})
 
     def _apply_term(self, change: Change, ids: dict[int, int | None]) -> None:
@@ -550,7 +582,7 @@ class MigrationEngine:
             if group[0].kind == "post_categories":
                 done = undo.posts(group)
                 if done:
-                    self._write_posts({c.target: undo.before_of(c) for c in done if c.target})
+                    self._write_posts({c.target: undo.before_of(c) for c in done if c.target}, _kept_dates(done))
             else:
                 done = [group[0]] if undo.term(group[0]) else []
             if done:
@@ -730,14 +762,14 @@ class _Undo:
             return True
         taken = {t.slug for t in self.terms.values()}
         if slug in taken:
-            slug = _fit_unique(slug or "", taken)
+            slug = fit_unique_slug(slug or "", taken)
             self.conflicts.append(f"category {before.get('path')!r} (#{change.target}) is recreated with slug "
                                   f"{slug!r}: its old slug is taken by another category now")
         term = self.cms.create_category(before["name"], parent, slug=slug, description=before.get("description"))
         if term.id in self.terms:
             # The site answered with an existing category of (nearly) the same name: never reuse
             # it; ask for a slug of our own so WordPress makes a new one.
-            term = self.cms.create_category(before["name"], parent, slug=_fit_unique(slug or term.slug, taken),
+            term = self.cms.create_category(before["name"], parent, slug=fit_unique_slug(slug or term.slug, taken),
                                             description=before.get("description"))
             if term.id in self.terms:
                 raise PlanError(f"cannot recreate {before.get('path')!r} (#{change.target}): the site keeps "
@@ -746,6 +778,16 @@ class _Undo:
         self.recreated[change.target] = term.id
         change.after = {**change.after, "recreated": term.id}  # journaled with the change, for a rerun
         return True
+
+
+#: Statuses WordPress re-dates "now" on any write while their date is not fixed (wp_update_post).
+_REDATED = ("draft", "pending")
+
+
+def _kept_dates(changes: Iterable[Change]) -> dict[int, datetime]:
+    """The journaled date of each draft or pending post of *changes*, to send back with its write."""
+    return {c.target: datetime.fromisoformat(c.before["date"]) for c in changes
+            if c.target is not None and c.before.get("status") in _REDATED and c.before.get("date")}
 
 
 def _ids(values: Sequence[int], ids: dict[int, int | None]) -> list[int]:
@@ -827,48 +869,3 @@ def describe(changes: Sequence[Change]) -> list[str]:
     counts = Counter(c.kind for c in changes)
     lines.append(", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing to change")
     return lines
-
-
-def _new_slug(name: str, parent: int, sim: _Simulation) -> tuple[str, str | None, str]:
-    """The slug a new category gets, the slug to ask WordPress for (None: its own), and a note.
-
-    WordPress makes the slug from the name (200 bytes at most; nine a Thai character) and, if that
-    is taken, appends the parent's slug, then its parent's, then -2, -3...: past 200 bytes the
-    insert fails. Then the engine asks for a shortened unique slug itself.
-    """
-    slug = wordpress_slug(name)
-    if slug not in sim.slugs:
-        return slug, None, ""
-    wp = slug
-    ancestor = parent
-    while ancestor and wp in sim.slugs:
-        wp = f"{wp}-{sim.terms[ancestor].slug}"
-        ancestor = sim.terms[ancestor].parent
-    n = 2
-    base = wp
-    while wp in sim.slugs:
-        wp, n = f"{base}-{n}", n + 1
-    if len(wp) <= SLUG_MAX_BYTES:
-        return wp, None, ""
-    fitted = _fit_unique(slug, sim.slugs)
-    return fitted, fitted, (f"its slug is taken, and WordPress would make it {len(wp)} bytes long (limit "
-                            f"{SLUG_MAX_BYTES}) and refuse it; cms-bridge asks for {fitted!r} instead")
-
-
-def _fit_unique(slug: str, taken: set[str]) -> str:
-    """*slug* shortened (whole characters only) to carry a -2, -3... suffix within 200 bytes."""
-    chars = _SLUG_CHAR.findall(slug)
-    n = 2
-    while True:
-        suffix, kept = f"-{n}", list(chars)
-        while len("".join(kept)) + len(suffix) > SLUG_MAX_BYTES:
-            kept.pop()
-        candidate = "".join(kept).rstrip("-") + suffix
-        if candidate not in taken:
-            return candidate
-        n += 1
-
-
-#: One character of a slug: an ASCII one, or the percent-encoded bytes of one UTF-8 character.
-_SLUG_CHAR = re.compile(r"%[0-7][0-9a-f]|%[cd][0-9a-f]%[89ab][0-9a-f]|%e[0-9a-f](?:%[89ab][0-9a-f]){2}"
-                        r"|%f[0-7](?:%[89ab][0-9a-f]){3}|.")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -34,7 +35,9 @@ from cms_bridge.wordpress.models import (
     PATH_SEPARATOR,
     Category,
     PostQuery,
+    SlugNode,
     name_key,
+    new_category_slug,
     split_category_path,
 )
 from cms_bridge.wordpress.protocol import Cms
@@ -181,6 +184,8 @@ class MappingsReport(_Model):
         empty: categories with no published post and no child category (a parent with posts
             only in its children is a heading, not empty). Mapped ones are listed too (nothing
             published there yet: for an ITA item, the assessors find no evidence).
+        slug_notes: categories apply will create whose slug WordPress would make too long
+            (past 200 bytes, refused) and for which apply asks a shortened one, by path.
     """
 
     categories_on_site: int
@@ -192,6 +197,7 @@ class MappingsReport(_Model):
     near_duplicates: list[NearDuplicates] = []
     unmapped_with_posts: list[CategoryFinding] = []
     empty: list[CategoryFinding] = []
+    slug_notes: list[str] = []
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form; mypy rejects decorated properties
     @property
@@ -220,6 +226,8 @@ class MappingsReport(_Model):
             for m in self.missing:
                 levels = ", ".join(f'"{level}"' for level in m.missing_levels)
                 lines.append(f'  - "{m.path}" — to create: {levels} (for {", ".join(m.wanted_by)}) → {m.fix}')
+            for note in self.slug_notes:
+                lines.append(f"  หมายเหตุ / note: {note}")
         if self.near_duplicates:
             lines += ["", f"หมวดหมู่ซ้ำที่ชื่อคล้ายกัน / near-duplicates ({_plural(len(self.near_duplicates), 'group')}):"]
             for group in self.near_duplicates:
@@ -366,6 +374,8 @@ def check_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
             assert parent is not None
             targets.add(parent.id)
 
+    slug_notes = _foreseen_slugs(tree, missing_found)
+
     def ref(category: Category) -> SiteCategory:
         return SiteCategory(id=category.id, path=tree.path(category), count=category.count,
                             mapped=category.id in mapped, default=category.id == DEFAULT_CATEGORY_ID)
@@ -421,9 +431,10 @@ def check_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
                 # drafts, private, scheduled, pending and trashed posts too (one request).
                 unpublished = cms.count_posts(PostQuery(statuses=ALL_STATUSES, category=category.id))
                 if unpublished:
-                    fix = (f"holds {_plural(unpublished, 'post')} not published (draft, pending, private, "
-                           "scheduled or in the trash): file them elsewhere first (a delete_empty step "
-                           "refuses it), or map it")
+                    # Worded without "delete": this category is not to be removed as it is.
+                    fix = (f"not empty: holds {_plural(unpublished, 'post')} not published (draft, pending, "
+                           "private, scheduled or in the trash); keep it, or file those posts elsewhere "
+                           "before removing it, or map it")
             empty.append(CategoryFinding(category=ref(category), fix=fix))
 
     years = tuple(ita_years)
@@ -433,11 +444,39 @@ def check_mappings(cms: Cms, mappings: Mappings, *, ita_years: Sequence[int] = (
         ita_years=years,
         partial_ita_years=tuple(y for y in years if mappings.ita_year(y).partial),
         categories_to_create=len(to_create),
+        slug_notes=slug_notes,
         missing=missing,
         near_duplicates=near_duplicates,
         unmapped_with_posts=sorted(unmapped, key=lambda f: f.category.path),
         empty=sorted(empty, key=lambda f: f.category.path),
     )
+
+
+class _PlannedSlug(NamedTuple):
+    slug: str
+    parent: int
+
+
+def _foreseen_slugs(tree: _Tree, missing: Sequence[tuple[WantedPath, Category | None, int]]) -> list[str]:
+    """What apply will ask for where WordPress's own slug would not fit, creating in apply's order."""
+    nodes: dict[int, SlugNode] = dict(tree.by_id)
+    taken = {c.slug for c in tree.categories}
+    made: dict[tuple[str, ...], int] = {}
+    notes: list[str] = []
+    for path, parent, depth in missing:
+        parent_id = parent.id if parent else 0
+        for end in range(depth, len(path.levels)):
+            key = tuple(name_key(level) for level in path.levels[:end + 1])
+            if key in made:
+                parent_id = made[key]
+                continue
+            new = new_category_slug(path.levels[end], parent_id, nodes, taken)
+            planned = -1 - len(made)
+            nodes[planned], made[key], parent_id = _PlannedSlug(new.slug, parent_id), planned, planned
+            taken.add(new.slug)
+            if new.ask is not None:
+                notes.append(f'new category "{PATH_SEPARATOR.join(path.levels[:end + 1])}": {new.note()}')
+    return notes
 
 
 def _unmapped_fix(tree: _Tree, category: Category, mappings: Mappings, ita_years: Sequence[int]) -> str:

@@ -16,6 +16,7 @@ from cms_bridge.wordpress.models import (
     Media,
     Post,
     PostInput,
+    new_category_slug,
     split_category_path,
 )
 
@@ -137,7 +138,11 @@ class AdapterBase:
         for level in levels:
             leaf = tree.child(parent, level)
             if leaf is None:
-                leaf = self._create_category(level, parent)
+                # WordPress's own slug for a long Thai name can pass its 200 bytes (db_insert_error):
+                # the rule migrations plan by says when to ask for a shortened one.
+                slug = new_category_slug(level, parent, self._categories,
+                                         {c.slug for c in self._categories.values()})
+                leaf = self._create_category(level, parent, slug=slug.ask)
                 self._categories[leaf.id] = leaf
             parent = leaf.id
         assert leaf is not None
@@ -155,7 +160,7 @@ class AdapterBase:
             after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
             # A post needs at least one category; WordPress would put it in the default one.
             if after != before and after:
-                writes.append((change.post_id, after))
+                writes.append((change.post_id, after, change.date))
         self._write_categories(writes)
         return len(writes)
 
@@ -181,5 +186,6 @@ class AdapterBase:
     def _current_categories(self, post_ids: Sequence[int]) -> dict[int, list[int]]:
         raise NotImplementedError
 
-    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
+    def _write_categories(self, writes: Sequence[tuple[int, list[int], datetime | None]]) -> None:
+        """Write each post's categories (and its date, when given, so WordPress keeps it)."""
         raise NotImplementedError

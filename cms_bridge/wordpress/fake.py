@@ -57,6 +57,7 @@ from cms_bridge.wordpress.models import (
     plain_text,
     stored_text,
     split_category_path,
+    new_category_slug,
     wordpress_slug,
 )
 
@@ -536,7 +537,9 @@ class FakeCms:
             leaf = self._find_term(level, parent)
             if leaf is None:
                 self._count("create_category")
-                leaf = self._insert_term(level, parent)
+                # As the adapters do: a shortened slug where WordPress's own would not fit.
+                slug = new_category_slug(level, parent, self.terms, {t.slug for t in self.terms.values()})
+                leaf = self._insert_term(level, parent, slug=slug.ask)
             parent = leaf.id
         assert leaf is not None
         return self._category(leaf)
@@ -608,14 +611,16 @@ class FakeCms:
             before = list(known.get(change.post_id, []))
             after = [c for c in before if c not in change.remove] + [c for c in change.add if c not in before]
             if after != before and after:
-                writes.append((change.post_id, after))
+                writes.append((change.post_id, after, change.date))
         for start in range(0, len(writes), self.batch_limit):
             chunk = writes[start:start + self.batch_limit]
             self._batch(len(chunk))
-            for post_id, after in chunk:
+            for post_id, after, date in chunk:
                 self._check_fault("write", post_id, None)
                 stored = self._stored(post_id)
                 stored.categories = self._valid_categories(after)
+                if date is not None:  # sent back: kept, and fixed (WordPress sets post_date_gmt)
+                    stored.date, stored.floating_date = _second(date), False
                 self._set_status(stored, stored.status, slug=stored.slug)
         return len(writes)
 
@@ -653,6 +658,8 @@ class FakeCms:
             return
         if status in ("publish", "future") and stored.floating_date:
             stored.date, stored.floating_date = now, False
+        elif status in ("draft", "pending") and stored.floating_date:
+            stored.date = now  # wp_update_post dates an undated draft "now" on every write (it stays undated)
         assert stored.date is not None
         if status == "publish" and stored.date - now >= _SCHEDULE_SLACK:
             status = "future"

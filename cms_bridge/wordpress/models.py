@@ -10,8 +10,8 @@ import html
 import re
 import unicodedata
 from datetime import datetime
-from collections.abc import Iterable, Mapping
-from typing import Generic, Literal, Protocol, TypeVar
+from collections.abc import Iterable, Mapping, Set as AbstractSet
+from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -113,6 +113,86 @@ def wordpress_slug(name: str) -> str:
     slug = re.sub(r"[^%a-z0-9 _-]", "", slug)
     slug = re.sub(r"-+", "-", re.sub(r"\s+", "-", slug)).strip("-")
     return slug
+
+
+class SlugNode(Protocol):
+    """Anything with a category's slug and parent (a site's :class:`Category`, a planned one)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def parent(self) -> int: ...
+
+
+class NewSlug(NamedTuple):
+    """The slug a new category will get, and whether cms-bridge must ask for it.
+
+    Attributes:
+        slug: the slug the category ends with.
+        ask: the slug to send with the create; None lets WordPress make its own (``slug``).
+        wordpress_would: the slug WordPress would make itself (past the limit when ``ask`` is set).
+    """
+
+    slug: str
+    ask: str | None
+    wordpress_would: str
+
+    def note(self) -> str:
+        """What ``plan`` and ``mappings check`` say about it; empty when WordPress's own slug fits."""
+        if self.ask is None:
+            return ""
+        return (f"its slug is taken, and WordPress would make it {len(self.wordpress_would)} bytes long (limit "
+                f"{SLUG_MAX_BYTES}) and refuse it; cms-bridge asks for {self.ask!r} instead")
+
+
+def new_category_slug(name: str, parent: int, terms: Mapping[int, SlugNode], taken: AbstractSet[str]) -> NewSlug:
+    """The slug WordPress gives a new category *name* under *parent*, and the one to ask for.
+
+    The one rule for every create (``mappings apply``, migrations, rollback's recreations):
+    WordPress makes the slug from the name (200 bytes at most; nine a Thai character) and, if
+    that is taken, appends the parent's slug, then its parent's, then -2, -3... (wp_unique_term_slug);
+    past 200 bytes the insert fails with ``db_insert_error``. Then a shortened unique slug
+    (:func:`fit_unique_slug`) is asked for instead.
+
+    Args:
+        name: the new category's name.
+        parent: its parent's id (0: the top level).
+        terms: the categories there are (and are planned), by id, for the parents' slugs.
+        taken: every slug in use.
+    """
+    slug = wordpress_slug(name)
+    if slug not in taken:
+        return NewSlug(slug, None, slug)
+    wp, ancestor = slug, parent
+    while ancestor and ancestor in terms and wp in taken:
+        wp = f"{wp}-{terms[ancestor].slug}"
+        ancestor = terms[ancestor].parent
+    base, n = wp, 2
+    while wp in taken:
+        wp, n = f"{base}-{n}", n + 1
+    if len(wp) <= SLUG_MAX_BYTES:
+        return NewSlug(wp, None, wp)
+    fitted = fit_unique_slug(slug, taken)
+    return NewSlug(fitted, fitted, wp)
+
+
+def fit_unique_slug(slug: str, taken: AbstractSet[str]) -> str:
+    """*slug* shortened (whole characters only) to carry a -2, -3... suffix within 200 bytes, unused.
+
+    Args:
+        slug: a slug as WordPress makes it (percent-encoded).
+        taken: every slug in use.
+    """
+    chars = _SLUG_CHAR.findall(slug)
+    n = 2
+    while True:
+        suffix, kept = f"-{n}", list(chars)
+        while len("".join(kept)) + len(suffix) > SLUG_MAX_BYTES:
+            kept.pop()
+        candidate = "".join(kept).rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
 
 
 class Term(Protocol):
@@ -325,6 +405,9 @@ class CategoryChange(_Model):
     post_id: int
     add: tuple[int, ...] = ()
     remove: tuple[int, ...] = ()
+    date: AwareDatetime | None = Field(
+        default=None, description="The post's date, sent back with the write when it changes categories: "
+        "WordPress dates a draft or pending post that has no fixed date 'now' on any write.")
 
 
 class SiteInfo(_Model):

@@ -189,8 +189,12 @@ class RestAdapter(AdapterBase):
                 known[item["id"]] = item["categories"]
         return known
 
-    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
-        self.batch([("POST", f"/wp/v2/posts/{post_id}", {"categories": after}) for post_id, after in writes])
+    def _write_categories(self, writes: Sequence[tuple[int, list[int], datetime | None]]) -> None:
+        # date_gmt, not date: REST ignores a local date equal to the stored one and would then let
+        # wp_update_post date an undated draft "now"; a date_gmt differing from its zero is kept.
+        self.batch([("POST", f"/wp/v2/posts/{post_id}",
+                     {"categories": after} | ({"date_gmt": _gmt(date)} if date is not None else {}))
+                    for post_id, after, date in writes])
 
     def batch(self, writes: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Any]:
         """Send writes through ``/batch/v1`` in chunks of the site's limit (one by one without it).

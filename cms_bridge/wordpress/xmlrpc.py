@@ -159,9 +159,12 @@ class XmlRpcAdapter(AdapterBase):
         # wp.getPosts cannot select by id: one read per post (XML-RPC is the slow path).
         return {post_id: list(self.get_post(post_id).categories) for post_id in post_ids}
 
-    def _write_categories(self, writes: Sequence[tuple[int, list[int]]]) -> None:
-        for post_id, after in writes:
-            self._call(EditPost(post_id, {"terms": {"category": after}}))
+    def _write_categories(self, writes: Sequence[tuple[int, list[int], datetime | None]]) -> None:
+        for post_id, after, date in writes:
+            struct: dict[str, Any] = {"terms": {"category": after}}
+            if date is not None:  # else wp.editPost dates an undated draft "now"
+                struct["post_date_gmt"] = _xmlrpc_date(date)
+            self._call(EditPost(post_id, struct))
 
     def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
                      mime_type: str | None = None, slug: str | None = None) -> Media:

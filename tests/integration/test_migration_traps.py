@@ -487,3 +487,34 @@ def test_a_rollback_cut_off_between_the_site_and_the_journal_finishes_exactly(
     (again,) = [i for i, t in terms.items() if t[0] == "เก่า"]  # recreated once, not twice
     assert terms[again] == before[0][old] and terms[other] == before[0][other]
     assert posts == {p: (s, frozenset(again if c == old else c for c in cats)) for p, (s, cats) in before[2].items()}
+
+
+@pytest.mark.parametrize("api", ["rest", "xmlrpc"])
+def test_undated_drafts_keep_their_date_through_apply_and_rollback(clean_site: Config, tmp_path: Path,
+                                                                   api: str) -> None:
+    # An undated draft (post_date_gmt zero, as WordPress saves one) is dated "now" by any write
+    # that does not send its date; the engine sends it back on both APIs, and plan says so.
+    rest = fresh(clean_site)
+    dup, keep = rest.ensure_category_path("ข่าว ซ้ำ").id, rest.ensure_category_path("ข่าว").id
+    ids = make_posts(rest, [("ร่าง", "draft", [dup], FY2567), ("รอตรวจ", "pending", [dup], FY2567)])
+    sql(f"UPDATE wp_posts SET post_date = '2024-03-01 09:00:00', post_date_gmt = '0000-00-00 00:00:00'"
+        f" WHERE ID IN ({ids[0]}, {ids[1]})")
+
+    def dates() -> list[list[str]]:
+        return sql(f"SELECT ID, post_date FROM wp_posts WHERE ID IN ({ids[0]}, {ids[1]}) ORDER BY ID")
+
+    before = dates()
+    assert [d for _, d in before] == ["2024-03-01 09:00:00"] * 2
+    cms: Cms = rest if api == "rest" else XmlRpcAdapter(HttpClient(clean_site))
+    plan, digest = load_plan(write_plan(tmp_path, f'name = "m"\n[[steps]]\naction = "merge"\nfrom = "#{dup}"\n'
+                                                  f'into = "#{keep}"\n'))
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        engine = MigrationEngine(cms, ledger)
+        assert any("2 draft or pending post(s) are re-filed" in line for line in describe(engine.plan(plan)))
+        run = engine.apply(plan, digest)
+        assert dates() == before
+        assert {int(r[0]) for r in sql(f"SELECT r.object_id FROM wp_term_relationships r JOIN wp_term_taxonomy tt"
+                                       f" ON tt.term_taxonomy_id = r.term_taxonomy_id WHERE tt.term_id = {keep}")} \
+            == set(ids)
+        assert engine.rollback(run).conflicts == []
+    assert dates() == before

@@ -18,7 +18,7 @@ from cms_bridge.errors import PlanError, SiteError
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.wordpress.fake import FakeCms, StoredTerm
-from cms_bridge.wordpress.models import SLUG_MAX_BYTES, wordpress_slug
+from cms_bridge.wordpress.models import SLUG_MAX_BYTES, CategoryChange, wordpress_slug
 
 NOW = datetime(2027, 5, 1, 3, 0, tzinfo=timezone.utc)
 LONG = "O20 ประกาศต่าง ๆ เกี่ยวกับการจัดซื้อจัดจ้างหรือการจัดหาพัสดุ"
@@ -230,14 +230,16 @@ def test_slugs_wordpress_would_refuse_are_foreseen_and_avoided(site: FakeCms, le
     site.ensure_category_path("ITA 2568")
     # Without help, WordPress appends the parent's slug on the clash and the insert fails.
     with pytest.raises(SiteError, match="Could not insert term"):
-        site.ensure_category_path(f"ITA 2568 / {LONG}")
+        site.create_category(LONG, site.ensure_category_path("ITA 2568").id)
     plan, digest = plan_of(tmp_path, f'action = "create_tree"\npaths = ["ITA 2568 / {LONG}", "ITA 2569 / {LONG}"]')
     engine = MigrationEngine(site, ledger)
     lines = describe(engine.plan(plan))
     assert sum("its slug is taken, and WordPress would make it" in line for line in lines) == 2
     engine.apply(plan, digest)
+    # ensure_category_path (mappings apply, the reconciler) follows the same rule.
+    site.ensure_category_path(f"ITA 2570 / {LONG}")
     slugs = sorted(t.slug for t in site.terms.values() if t.raw_name.startswith("O20"))
-    assert len(set(slugs)) == 3 and all(len(s) <= SLUG_MAX_BYTES for s in slugs)
+    assert len(set(slugs)) == 4 and all(len(s) <= SLUG_MAX_BYTES for s in slugs)
     too_long, _ = plan_of(tmp_path, f'action = "create_tree"\npaths = ["{"ก" * 201}"]')
     with pytest.raises(PlanError, match="has 201 characters; WordPress stores at most 200"):
         engine.plan(too_long)
@@ -341,3 +343,30 @@ def test_force_is_for_rollback_only(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--config", "/nonexistent.toml", "migrate", "apply", "jobs/x.toml", "--force"]) == 2
     assert capsys.readouterr().err.strip() == "cms-bridge: error: --force is for `migrate rollback` only"
+
+
+def test_undated_drafts_and_pending_posts_keep_their_date_through_apply_and_rollback(ledger: Ledger,
+                                                                                    tmp_path: Path) -> None:
+    # WordPress dates a draft without a fixed date "now" on any write (the fake does too): the
+    # engine sends each one's date back, and plan says so.
+    clock = [NOW - timedelta(days=30)]
+    site = FakeCms(clock=lambda: clock[0])
+    dup, keep = site.add_category("ข่าว  ซ้ำ").id, site.add_category("ข่าว").id
+    undated = {s: site.add_post(title=f"ร่าง {s}", status=s, categories=[dup]).id for s in ("draft", "pending")}
+    dated = site.add_post(title="เผยแพร่แล้ว", categories=[dup], date=when(3)).id
+    written = {p: site.posts[p].date for p in [*undated.values(), dated]}
+    clock[0] = NOW
+    bare = site.add_post(title="ร่างเปล่า", status="draft", categories=[keep]).id
+    plan, digest = plan_of(tmp_path, f'action = "merge"\nfrom = "#{dup}"\ninto = "#{keep}"')
+    engine = MigrationEngine(site, ledger)
+    lines = describe(engine.plan(plan))
+    assert any("2 draft or pending post(s) are re-filed" in line and "date back" in line for line in lines), lines
+    run = engine.apply(plan, digest)
+    assert {p: site.posts[p].date for p in written} == written
+    assert all(keep in site.posts[p].categories for p in written)
+    clock[0] = NOW + timedelta(days=2)
+    assert engine.rollback(run).conflicts == []
+    assert {p: site.posts[p].date for p in written} == written
+    # Without the date sent back, the fake re-dates an undated draft as WordPress does.
+    site.change_categories([CategoryChange(post_id=bare, add=(site.add_category("อื่น").id,))])
+    assert site.posts[bare].date == clock[0]

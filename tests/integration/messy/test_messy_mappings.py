@@ -11,6 +11,7 @@ import re
 import pytest
 
 from cms_bridge.mappings import load_mappings
+from cms_bridge.wordpress.models import wordpress_slug
 
 from ..messy_site import Snapshot, cli, no_traceback, nfc, snapshot
 from .conftest import MessySite
@@ -32,9 +33,7 @@ def find_path(snap: Snapshot, path: str) -> list[int]:
     (2569,),
     # Many 2569 items keep their 2568 names: a second category of a long Thai name gets its
     # parent's slug appended, past WordPress's 200 bytes (also on a clean site).
-    pytest.param((2568, 2569), marks=pytest.mark.xfail(
-        strict=True, reason="issue 13 item 9: mappings apply (not migrate) still creates a long Thai "
-                            "category whose slug passes WordPress's 200 bytes (db_insert_error)")),
+    (2568, 2569),
 ], ids=lambda years: "+".join(map(str, years)))
 def test_mappings_apply_builds_the_ita_trees_once(messy: MessySite, years: tuple[int, ...]) -> None:
     before = snapshot()
@@ -42,12 +41,21 @@ def test_mappings_apply_builds_the_ita_trees_once(messy: MessySite, years: tuple
     wanted = [item.category for year in years for item in mappings.ita_year(year).items.values()]
     assert len(wanted) == 23 * len(years)
     ita = [arg for year in years for arg in ("--ita", str(year))]
+    checked = cli(messy.cli_config, "mappings", "check", "--json", *ita)
+    no_traceback(checked)
+    foreseen = {note.split('"')[1] for note in json.loads(checked.stdout)["slug_notes"]}
     done = cli(messy.cli_config, "mappings", "apply", *ita)
     no_traceback(done)
     assert done.returncode == 0, done.stdout + done.stderr
     after = snapshot()
     for path in wanted:
         assert len(find_path(after, path)) == 1, path
+    # check foresaw every category apply had to give a shortened slug (WordPress's own too long).
+    shortened = {after.path(t.id) for t in after.terms.values() if t.id not in before.terms
+                 and not (t.slug == wordpress_slug(t.name) or t.slug.startswith(
+                     f"{wordpress_slug(t.name)}-{after.terms[t.parent].slug if t.parent else '-'}"))}
+    assert {reads(p) for p in shortened} == {reads(p) for p in foreseen}
+    assert bool(foreseen) == (years == (2568, 2569)), foreseen
     # The longest names are kept whole (ITA 2569 O20 has 172 letters, within WordPress's 200).
     longest = max((item for year in years for item in mappings.ita_year(year).items.values()),
                   key=lambda item: len(item.name))
@@ -61,8 +69,6 @@ def test_mappings_apply_builds_the_ita_trees_once(messy: MessySite, years: tuple
     assert again.returncode == 0 and snapshot().terms == after.terms
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 11: mappings check still advises delete_empty for two "
-                                       "categories of the messy site that hold a trashed or unpublished post")
 def test_mappings_check_never_advises_deleting_a_category_that_holds_posts(messy: MessySite) -> None:
     done = cli(messy.cli_config, "mappings", "check", "--json")
     no_traceback(done)
