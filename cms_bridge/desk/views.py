@@ -679,24 +679,24 @@ def _round_asked(request: HttpRequest) -> tuple[int, int]:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     """The group's six-monthly report: the director writes each item's outcome and section ๓, then downloads it."""
-    from cms_bridge.bridge import report_item_key
-
     profile = profile_of(request)
     year, number = _round_asked(request)
     with bridge_for(request) as bridge:
-        if request.method == "POST":
-            outcomes = {k.removeprefix("outcome:"): str(request.POST.get(k, "")) for k in request.POST
-                        if k.startswith("outcome:")}
-            problems = request.POST.get("problems", "").splitlines()
-            bridge.ledger.save_report_notes(group_key=profile.group_key, fiscal_year=year, round_number=number,
-                                            outcomes=outcomes, problems=problems, actor=bridge.actor)
-            messages.success(request, "บันทึกผลลัพธ์และข้อเสนอแนะแล้ว")
-            return HttpResponseRedirect(f"{reverse('desk:report')}?fiscal_year={year}&round={number}")
         try:
+            if request.method == "POST":
+                # Outcomes go to the ledger's one store (Ledger.set_outcome), shared with the report
+                # and record --note; only this group's items of the round are taken.
+                outcomes = {k.removeprefix("outcome:"): str(request.POST.get(k, "")) for k in request.POST
+                            if k.startswith("outcome:")}
+                problems = request.POST.get("problems", "").splitlines()
+                bridge.save_filled_report(year, number, profile.group_key, outcomes=outcomes, problems=problems,
+                                          actor=bridge.actor)
+                messages.success(request, "บันทึกผลลัพธ์และข้อเสนอแนะแล้ว")
+                return HttpResponseRedirect(f"{reverse('desk:report')}?fiscal_year={year}&round={number}")
             filled = bridge.filled_report(year, number, profile.group_key)
         except SiteError as exc:
             return render(request, "desk/error.html", {"message": f"อ่านข้อมูลจากเว็บไซต์ไม่ได้: {exc}"}, status=502)
-    rows = [{"key": report_item_key(item), "item": item,
+    rows = [{"key": item.ref, "item": item,
              "channels": [CHANNEL_LABELS[c] for c in CHANNELS if c in item.channels]} for item in filled.items]
     return render(request, "desk/report.html", {
         "profile": profile, "report": filled, "rows": rows, "problems": "\n".join(filled.problems),
