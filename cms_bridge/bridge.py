@@ -35,6 +35,7 @@ from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.validation import field_problems
+from cms_bridge.messages import say
 from cms_bridge.intake.inbox import (
     HeldRequest,
     IntakeReport,
@@ -204,10 +205,9 @@ class Bridge:
                                 position=position, note=note,
                                 at=None if status == "pending" else (at or self.clock()))
         except ValidationError as exc:
-            reasons = "; ".join(p.message for p in field_problems(exc, unknown="not part of a decision"))
-            raise DecisionError(f"{request_id}: cannot record the decision: {reasons}"
-                                + (" (give --by the name of the person who decided)" if not (by or "").strip()
-                                   else "")) from None
+            problems = [p.message for p in field_problems(exc, unknown=say("decision.unknown_part"))]
+            raise DecisionError(say("decision.cannot_record", id=request_id, reasons=problems,
+                                    hint=say("decision.give_by") if not (by or "").strip() else "")) from None
         self.ledger.record_decision(request_id, decision, actor=actor or self.actor)
 
     def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None,
@@ -708,9 +708,9 @@ class Bridge:
         """
         request = self.ledger.get_request(request_id)
         if request.endorsement is None:
-            raise DecisionError(f"{request_id}: the group director has not endorsed it yet")
+            raise DecisionError(say("decision.not_endorsed", id=request_id))
         if status == "rejected" and not (note or "").strip():
-            raise DecisionError(f"{request_id}: give the reason for not allowing it")
+            raise DecisionError(say("decision.no_reason", id=request_id))
         self.record_decision(request_id, status=status, by=by, position=position, note=note, actor=actor)
 
     def filled_report(self, fiscal_year: int, round_number: int, group: str) -> GroupReport:
