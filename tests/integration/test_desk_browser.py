@@ -194,6 +194,8 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     click(browser, "submit")
     box = browser.find_element(By.ID, "field-attachments").text
     assert "รายชื่อ.pdf, page 2" in box and ID_MASKED in box, box
+    # The library's finding is said in Thai on the clerk's page (docs/cli.md, the catalogue).
+    assert "เลขประจำตัวประชาชน" in box and "Thai national ID number" not in box, box
     assert ID_NUMBER not in browser.page_source
     shot(browser, "request-form-finding")
 

@@ -653,3 +653,33 @@ def test_the_desk_the_report_and_record_note_share_one_store_of_outcomes(
     with Bridge(desk, cms=site) as bridge:
         bridge.ledger.set_outcome(manual_id=1, outcome="ปรับห้องสอบทันเวลา", by="นายสมมุติ รักงาน")
     assert "ปรับห้องสอบทันเวลา" in director.get("/report/").content.decode()
+
+
+def test_the_desk_says_the_librarys_problems_in_thai_beside_their_fields(desk: Config) -> None:
+    clerk = login("clerk1")
+    clerk.get("/requests/new/")
+    page = clerk.post("/requests/new/", {**form_data(request_date="๓๑ กุมภาพันธ์ ๒๕๖๙", window_kind="range",
+                                                     window_start="๑๐ ตุลาคม ๒๕๖๙", window_end="๑ ตุลาคม ๒๕๖๙"),
+                                         "attachments": upload("รายชื่อ.pdf", id_pdf())})
+    html = page.content.decode()
+    assert page.status_code == 400
+
+    def box(field: str) -> str:
+        return html.split(f'id="field-{field}"', 1)[1].split("</div>", 1)[0]
+
+    # The ID finding beside the attachments (its file and page kept), the impossible day beside the date.
+    assert "เลขประจำตัวประชาชน" in box("attachments") and "รายชื่อ.pdf, page 2" in box("attachments")
+    assert "Thai national ID number" not in html
+    assert "ไม่มีวันที่ 31 เดือนกุมภาพันธ์ พ.ศ. 2569 มีเพียง 28 วัน" in box("request_date")
+    assert "does not exist" not in html
+    # A required field left empty: Django's own message, in Thai.
+    empty = clerk.post("/requests/new/", {**form_data(title=""), "attachments": upload("ตาราง.pdf", clean_pdf())})
+    assert empty.status_code == 400 and "This field is required" not in empty.content.decode()
+    # PR's record form: a day that does not exist, in Thai.
+    request_id = file_request(clerk)
+    approve_through_the_desk(request_id)
+    pr = login("pr1")
+    pr.post(f"/requests/{request_id}/record/", {"channel": "board", "published_on": "๓๑ กุมภาพันธ์ ๒๕๖๙",
+                                                "title": "ติดบอร์ด"})
+    shown = pr.get(f"/requests/{request_id}/").content.decode()
+    assert "ไม่มีวันที่ 31 เดือนกุมภาพันธ์" in shown and "does not exist" not in shown
