@@ -16,6 +16,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -34,6 +35,7 @@ from cms_bridge.intake.origin import Origin
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.thaidate import OFFICE_TZ
 from cms_bridge.validation import field_problems
+from cms_bridge.messages import say
 from cms_bridge.intake.inbox import (
     HeldRequest,
     IntakeReport,
@@ -203,10 +205,9 @@ class Bridge:
                                 position=position, note=note,
                                 at=None if status == "pending" else (at or self.clock()))
         except ValidationError as exc:
-            reasons = "; ".join(p.message for p in field_problems(exc, unknown="not part of a decision"))
-            raise DecisionError(f"{request_id}: cannot record the decision: {reasons}"
-                                + (" (give --by the name of the person who decided)" if not (by or "").strip()
-                                   else "")) from None
+            problems = [p.message for p in field_problems(exc, unknown=say("decision.unknown_part"))]
+            raise DecisionError(say("decision.cannot_record", id=request_id, reasons=problems,
+                                    hint=say("decision.give_by") if not (by or "").strip() else "")) from None
         self.ledger.record_decision(request_id, decision, actor=actor or self.actor)
 
     def plan(self, as_of: datetime | None = None, *, paths: Iterable[Path | str] | None = None,
@@ -373,10 +374,24 @@ class Bridge:
         """
         from cms_bridge.reports.harvest import harvest
 
-        # harvest refuses a round other than 1 or 2 with a clear message.
-        return harvest(self.cms, self.ledger, self.mappings, fiscal_year, cast(Literal[1, 2], round_number),
-                       groups=groups, problems=problems, reporter_name=signer or self.config.report.signer,
-                       reporter_position=position or self.config.report.position)
+        def read() -> list[GroupReport]:
+            # harvest refuses a round other than 1 or 2 with a clear message.
+            return harvest(self.cms, self.ledger, self.mappings, fiscal_year, cast(Literal[1, 2], round_number),
+                           groups=groups, problems=problems, reporter_name=signer or self.config.report.signer,
+                           reporter_position=position or self.config.report.position)
+
+        reports = read()
+        # Desk outcomes from before ledger step m011 that only the site could place (hand-made
+        # posts) move to their items now that the round's items are known; then read once more.
+        moved = 0
+        for report in reports:
+            left, _ = self.ledger.report_notes(group_key=report.group_key, fiscal_year=fiscal_year,
+                                               round_number=round_number)
+            if left:
+                found = {report_item_key(item): item.ref for item in report.items if report_item_key(item) in left}
+                moved += self.ledger.place_desk_outcomes(group_key=report.group_key, fiscal_year=fiscal_year,
+                                                         round_number=round_number, items=found, actor=self.actor)
+        return read() if moved else reports
 
     def write_report(self, fiscal_year: int, round_number: int, out_dir: Path | str, *,
                      groups: Iterable[str] | None = None, formats: Sequence[str] = ("docx",),
@@ -693,13 +708,16 @@ class Bridge:
         """
         request = self.ledger.get_request(request_id)
         if request.endorsement is None:
-            raise DecisionError(f"{request_id}: the group director has not endorsed it yet")
+            raise DecisionError(say("decision.not_endorsed", id=request_id))
         if status == "rejected" and not (note or "").strip():
-            raise DecisionError(f"{request_id}: give the reason for not allowing it")
+            raise DecisionError(say("decision.no_reason", id=request_id))
         self.record_decision(request_id, status=status, by=by, position=position, note=note, actor=actor)
 
     def filled_report(self, fiscal_year: int, round_number: int, group: str) -> GroupReport:
-        """One group's report for a round with what its director wrote on the desk (outcomes, section 3).
+        """One group's report for a round with section 3 as its director wrote it on the desk.
+
+        Each item's outcome is the report's own (:meth:`Ledger.set_outcome`, else the notes given
+        to ``record``), so the desk, ``cms-bridge report`` and ``record --note`` show the same text.
 
         Args:
             fiscal_year: BE year, e.g. 2570.
@@ -712,12 +730,49 @@ class Bridge:
             SiteError: the site's posts could not be read.
         """
         key = self.mappings.group(group).key
-        outcomes, problems = self.ledger.report_notes(group_key=key, fiscal_year=fiscal_year,
-                                                      round_number=round_number)
+        _, problems = self.ledger.report_notes(group_key=key, fiscal_year=fiscal_year, round_number=round_number)
         [report] = self.report(fiscal_year, round_number, groups=[key], problems=problems)
-        items = tuple(item.model_copy(update={"outcome": outcomes.get(report_item_key(item), item.outcome)})
-                      for item in report.items)
-        return report.model_copy(update={"items": items})
+        return report
+
+    def save_filled_report(self, fiscal_year: int, round_number: int, group: str, *,
+                           outcomes: Mapping[str, str], problems: Sequence[str], actor: str) -> int:
+        """Keep what a group director wrote into a round's report: items' outcomes and section 3.
+
+        An outcome is set (:meth:`Ledger.set_outcome`) only where its text differs from what the
+        report shows, so leaving a row as shown keeps the ``record`` notes it came from; a row
+        emptied clears the desk's text (the notes show again). Items not in this group's round
+        are ignored, so a forged form cannot reach another group's rows.
+
+        Args:
+            fiscal_year: BE year.
+            round_number: 1 or 2.
+            group: the group's key or Thai name.
+            outcomes: text by item reference (``request:<id>``, ``post:<id>``, ``manual:<id>``).
+            problems: section 3, one line each.
+            actor: who wrote it.
+
+        Returns:
+            How many outcomes changed.
+
+        Raises:
+            UnknownMappingError: no such group.
+            ReportError: the year or round is not plausible.
+            SiteError: the site's posts could not be read.
+        """
+        report = self.filled_report(fiscal_year, round_number, group)
+        changed = 0
+        for item in report.items:
+            given = outcomes.get(item.ref)
+            if given is None or unicodedata.normalize("NFC", given).strip() == item.outcome:
+                continue
+            kind, _, value = item.ref.partition(":")
+            named: dict[str, Any] = ({"request_id": value} if kind == "request" else
+                                     {"post_id": int(value)} if kind == "post" else {"manual_id": int(value)})
+            self.ledger.set_outcome(outcome=given, by=actor, **named)
+            changed += 1
+        self.ledger.save_report_notes(group_key=report.group_key, fiscal_year=fiscal_year, round_number=round_number,
+                                      problems=problems, actor=actor)
+        return changed
 
     def write_filled_report(self, fiscal_year: int, round_number: int, group: str, out_dir: Path | str, *,
                             formats: Sequence[str] = ("docx",), reporter_name: str | None = None,
@@ -750,5 +805,8 @@ def _files(loaded: LoadedRequest) -> dict[str, str]:
 
 
 def report_item_key(item: ReportItem) -> str:
-    """How the desk names one row of a report when keeping its outcome: origin, day and post or title."""
+    """How the desk named a report row before ledger step m011: origin, day and post or title.
+
+    Only to place the desk outcomes kept under these keys; items are named by ``ReportItem.ref`` now.
+    """
     return f"{item.origin}|{item.published_on.isoformat()}|{item.url or item.title}"

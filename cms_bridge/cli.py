@@ -261,7 +261,14 @@ def cmd_record(args: argparse.Namespace) -> int:
         row = bridge.record_manual(group=args.group, channel=args.channel, title=args.title,
                                    published_on=parse_thai_date(args.date), recorded_by=args.by,
                                    request_id=args.request, note=args.note)
-        print(f"recorded #{row.id}: {row.channel} {row.published_on} {row.title}")
+        if args.lang == "th":
+            from cms_bridge.channels import CHANNEL_LABELS
+            from cms_bridge.thaidate import format_thai_date
+
+            channel, day = CHANNEL_LABELS[row.channel], format_thai_date(row.published_on, month="abbr")
+        else:
+            channel, day = row.channel, row.published_on.isoformat()
+        print(i18n.text("record.done", args.lang, id=row.id, channel=channel, day=day, title=row.title))
     return EXIT_OK
 
 

@@ -7,13 +7,17 @@ Thai month names (``24 พ.ย. 2569 10:00``); in English they stay ISO (``2026-
 * :data:`STATE_LABELS` is the one table of labels for the states a request shows: its decision,
   what it should be (desired), what is on the site, and why it is held back. Every Thai word
   the CLI prints for a state comes from here.
-* :data:`MESSAGES` holds the sentences the CLI itself writes, by key, in both languages;
-  :func:`text` fills them in.
-* :func:`problem_line` writes one intake problem; the library's most common reasons are
-  translated (:data:`_REASONS_TH`), the others stay as the library words them, after the Thai
-  label of the field.
+* :data:`MESSAGES` (the one catalogue, kept in :mod:`cms_bridge.messages` so that every module,
+  ``thaidate`` included, can say its sentences) holds the CLI's sentences and the library's
+  (validation problems, dates, windows, requests, tables, the gate, decisions) by id, in both
+  languages; :func:`text` fills in the CLI's.
+* :func:`reason` says a library sentence in Thai: one said with ``say()`` is found by its
+  English text (also after a file, field or line was put before it), and the gate's sentences,
+  which it writes as plain text, by their English form. Dates in its fields are said in the
+  Buddhist Era. What the catalogue does not hold stays as the library worded it.
+* :func:`problem_line` writes one intake problem, after the Thai label of the field.
 
-This module imports only foundations (``thaidate``), so any front door may use it.
+This module imports only ``messages`` and ``thaidate``, so any front door may use it.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
+from cms_bridge.messages import MESSAGES, Said, find_said, say
 from cms_bridge.thaidate import OFFICE_TZ, format_thai_date
 
-__all__ = ["LANGUAGES", "MESSAGES", "STATE_LABELS", "Lang", "choose_language", "detail", "label", "problem_line",
-           "reason", "text", "when"]
+__all__ = ["LANGUAGES", "MESSAGES", "STATE_LABELS", "Lang", "Said", "choose_language", "detail", "label",
+           "problem_line", "reason", "say", "text", "thai", "when"]
 
 Lang = Literal["en", "th"]
 LANGUAGES: tuple[Lang, ...] = ("en", "th")
@@ -64,63 +69,8 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
     "warning": ("warning", "คำเตือน"),
 }
 
-#: The CLI's own sentences, by key: (English, Thai), with ``str.format`` fields.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "error": ("cms-bridge: error: {message}", "cms-bridge: ข้อผิดพลาด: {message}"),
-    "interrupted": ("cms-bridge: interrupted", "cms-bridge: ถูกขัดจังหวะ"),
-    "row": ("row {row}", "แถว {row}"),
-    "validate.summary": ("{valid} valid request(s), {errors} error(s), {warnings} warning(s)",
-                         "คำขอที่ถูกต้อง {valid} รายการ ข้อผิดพลาด {errors} รายการ คำเตือน {warnings} รายการ"),
-    "status.row": ("{id:<24} {decision:<9} should be {desired:<10} is {state:<17} next {when:<16} {url}",
-                   "{id:<24} {decision} ควรเป็น {desired} บนเว็บไซต์ {state} เปลี่ยนครั้งถัดไป {when} {url}"),
-    "status.held": ("{id:<24} {held}: {source}", "{id:<24} {held}: {source}"),
-    "status.held_recorded": ("    {held}:", "    {held}:"),
-    "status.held_newer": ("    {held}: its newest version, {source}:", "    {held}: ฉบับล่าสุด {source}:"),
-    "status.reason": ("      {reason}", "      {reason}"),
-    "status.none": ("no requests in the ledger", "ยังไม่มีคำขอในบัญชีคุม"),
-    "plan.nothing": ("nothing to do as of {when}", "ไม่มีอะไรต้องทำ ณ {when}"),
-    "plan.action": ("{mark}{id}: {kind} ({detail})", "{mark}{id}: {kind} ({detail})"),
-    "plan.failed_mark": ("FAILED ", "ไม่สำเร็จ "),
-    "plan.post": (" -> post {post}", " -> โพสต์ {post}"),
-    "plan.summary": ("{n} action(s) {verb} run, {failed} failed", "{n} รายการ{verb} ไม่สำเร็จ {failed} รายการ"),
-    "plan.would": ("would", "ที่จะทำ"),
-    "plan.did": ("did", "ที่ทำแล้ว"),
-    "plan.held": ("{n} request(s) held back, not on the site until fixed:",
-                  "คำขอ {n} รายการถูกระงับ จะไม่ขึ้นเว็บไซต์จนกว่าจะแก้ไข:"),
-    "template.written": ("wrote {path}: fill one row per request (row 2 is an example: replace it)",
-                         "เขียน {path} แล้ว: กรอกคำขอหนึ่งแถวต่อหนึ่งคำขอ (แถวที่ 2 เป็นตัวอย่าง: แทนที่ด้วยคำขอจริง)"),
-    "ledger.no_config": (
-        "no configuration: the ledger's place is not set, and cms-bridge does not create a ledger in "
-        "the current folder by accident. Give --config FILE, set CMS_BRIDGE_CONFIG=FILE, or put "
-        "cms-bridge.toml here, with [sync] ledger = \"/path/to/ledger.sqlite3\" (or set "
-        "CMS_BRIDGE_SYNC_LEDGER); for the local test site: eval \"$(scripts/wordpress-local env)\"",
-        "ไม่พบการตั้งค่า: ยังไม่ได้กำหนดที่เก็บบัญชีคุม (ledger) และ cms-bridge จะไม่สร้างบัญชีคุมในโฟลเดอร์ปัจจุบันเอง "
-        "ให้ระบุ --config FILE หรือตั้ง CMS_BRIDGE_CONFIG=FILE หรือวาง cms-bridge.toml ไว้ที่นี่ โดยมี "
-        "[sync] ledger = \"/path/to/ledger.sqlite3\" (หรือตั้ง CMS_BRIDGE_SYNC_LEDGER) สำหรับเว็บทดสอบในเครื่อง: "
-        "eval \"$(scripts/wordpress-local env)\""),
-    "ledger.no_path": (
-        "{source}: no [sync] ledger: set ledger = \"/path/to/ledger.sqlite3\" in its [sync] table (or "
-        "CMS_BRIDGE_SYNC_LEDGER); cms-bridge does not create a ledger in the current folder by accident",
-        "{source}: ไม่มี [sync] ledger: ให้ใส่ ledger = \"/path/to/ledger.sqlite3\" ในตาราง [sync] (หรือตั้ง "
-        "CMS_BRIDGE_SYNC_LEDGER) cms-bridge จะไม่สร้างบัญชีคุมในโฟลเดอร์ปัจจุบันเอง"),
-    "ledger.found_here": (" (there is a ledger {path} here: to keep using it, set ledger = \"{absolute}\")",
-                          " (มีบัญชีคุม {path} อยู่ที่นี่: หากจะใช้ต่อ ให้ตั้ง ledger = \"{absolute}\")"),
-    "decide.unknown": ("no request {id} in the ledger; run sync or validate first",
-                       "ไม่มีคำขอ {id} ในบัญชีคุม ให้รัน sync หรือ validate ก่อน"),
-}
 
-# The library's most common reasons for an intake problem, in Thai (exact text, or a prefix).
-_REASONS_TH: dict[str, str] = {
-    "required, but missing": "ต้องกรอก แต่ยังไม่ได้กรอก",
-    "no such file or folder": "ไม่มีไฟล์หรือโฟลเดอร์นี้",
-    "no header row": "ไม่มีแถวหัวตาราง",
-    "not a field of a request (check the spelling against docs/request-format.md)":
-        "ไม่ใช่ช่องของคำขอ (ตรวจการสะกดกับ docs/request-format.md)",
-    "the template's example row: skipped (delete it, or give it a request id of its own)":
-        "แถวตัวอย่างของแบบฟอร์ม: ข้ามไป (ลบแถวนี้ หรือให้รหัสคำขอของตนเอง)",
-}
 _REASON_PATTERNS_TH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^([^:]+): no such file \((.*)\)$"), r"\1: ไม่มีไฟล์นี้ (\2)"),
     # errors a command line commonly meets (printed after "cms-bridge: ข้อผิดพลาด:")
     (re.compile(r"^(.*): cannot read the config file: (.*)$"), r"\1: อ่านไฟล์การตั้งค่าไม่ได้: \2"),
     (re.compile(r"^(.*): no WordPress site configured: .*$"),
@@ -130,10 +80,6 @@ _REASON_PATTERNS_TH: tuple[tuple[re.Pattern[str], str], ...] = (
      r"มี sync อื่นกำลังทำงานอยู่ (pid \1) รอให้เสร็จก่อน"),
     (re.compile(r"^argument --fiscal-year: (\d+) looks like a Christian Era \(CE\) year; .*did you mean (\d+)\?(.*)$"),
      r"--fiscal-year: \1 ดูเหมือนปี ค.ศ. ปีในคำสั่งนี้เป็นปี พ.ศ.: หมายถึง \2 หรือไม่?\3"),
-    (re.compile(r"^([^:]+): the file is empty \(0 bytes\)$"), r"\1: ไฟล์ว่างเปล่า (0 ไบต์)"),
-    (re.compile(r"^cell (\w+) holds the number (\S+), read as the text (.+?);.*$"),
-     r"ช่อง \1 เป็นตัวเลข \2 ใน Excel อ่านเป็นข้อความ \3 หากพิมพ์ไว้ต่างจากนี้ (เช่น 1.10 หรือมี 0 นำหน้า) "
-     r"ให้ตั้งรูปแบบคอลัมน์เป็นข้อความ (Text) แล้วพิมพ์ใหม่"),
 )
 
 
@@ -175,12 +121,79 @@ def when(moment: datetime | None, lang: Lang) -> str:
     return f"{local:%Y-%m-%d %H:%M}"
 
 
+def thai(said: Said) -> str:
+    """*said* in Thai: dates in its fields in the Buddhist Era, the sentences in it in Thai."""
+    return MESSAGES[said.key][1].format(**{name: _thai_value(value) for name, value in said.fields.items()})
+
+
+def _thai_value(value: Any) -> Any:
+    if isinstance(value, Said):
+        return thai(value)
+    if isinstance(value, list):
+        return "; ".join(_said_thai(str(item)) or str(item) for item in value)
+    if isinstance(value, date):
+        return format_thai_date(value, month="abbr")
+    return value
+
+
+#: Ids of sentences other code writes as plain text (modules this one's users may not change):
+#: found by matching their English form, each field said in Thai when it is itself a sentence.
+_MATCHED = ("gate.",)
+_PATTERNS: list[tuple[re.Pattern[str], str]] = []
+
+
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    if not _PATTERNS:
+        for key, (english, _thai) in MESSAGES.items():
+            if key.startswith(_MATCHED):
+                parts = re.split(r"\{(\w+)[^}]*\}", english)
+                regex = "".join(re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts))
+                _PATTERNS.append((re.compile(regex + r"\Z", re.S), key))
+    return _PATTERNS
+
+
+def _matched_thai(message: str) -> str | None:
+    for pattern, key in _patterns():
+        found = pattern.match(message)
+        if found:
+            fields = {name: _said_thai(value) or value for name, value in found.groupdict().items()}
+            if key == "gate.held":
+                fields["reasons"] = "; ".join(_said_thai(r) or r for r in found["reasons"].split("; "))
+            return MESSAGES[key][1].format(**fields)
+    return None
+
+
+def _said_thai(message: str) -> str | None:
+    """*message* in Thai when it is, or ends with, a sentence of the catalogue; None if not."""
+    found = message if isinstance(message, Said) else find_said(message)
+    if found is not None:
+        return thai(found)
+    if (matched := _matched_thai(message)) is not None:
+        return matched
+    # "<file>: <field>: <sentence>": the place stays as written, the sentence is said in Thai.
+    start = message.find(": ")
+    while start != -1:
+        tail = find_said(message[start + 2:])
+        if tail is not None:
+            return message[:start + 2] + thai(tail)
+        if (matched := _matched_thai(message[start + 2:])) is not None:
+            return message[:start + 2] + matched
+        start = message.find(": ", start + 2)
+    return None
+
+
 def reason(message: str, lang: Lang) -> str:
-    """A library's reason in *lang* (Thai when it is one of the common ones; else as it is)."""
+    """A library's reason in *lang*: a sentence of the catalogue in Thai, else as the library worded it.
+
+    Args:
+        message: the reason, as ``str()`` of the problem or error gives it.
+        lang: the language.
+    """
     if lang != "th":
         return message
-    if message in _REASONS_TH:
-        return _REASONS_TH[message]
+    said = _said_thai(message)
+    if said is not None:
+        return said
     for pattern, thai in _REASON_PATTERNS_TH:
         if pattern.match(message):
             return pattern.sub(thai, message)

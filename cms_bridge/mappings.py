@@ -30,6 +30,7 @@ from pydantic import (
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import MappingError, UnknownMappingError
+from cms_bridge.messages import say
 from cms_bridge.thaidate import BE_YEARS, CE_LOOKALIKE, ce_to_be, to_arabic_digits
 
 __all__ = [
@@ -267,6 +268,10 @@ class Mappings(BaseModel):
 _E = TypeVar("_E", bound=_Entry)
 
 
+# What a lookup names, in the request form's words (for the Thai form of "unknown group …").
+_WHAT_TH = {"group": "กลุ่ม/หน่วย", "kind": "ลักษณะ/ประเภทข้อมูล"}
+
+
 def _lookup(what: str, entries: dict[str, _E], wanted: str, aliases: Callable[[_E], tuple[str, ...]]) -> _E:
     text = normalise_name(wanted)
     if text.lower() in entries:
@@ -274,9 +279,11 @@ def _lookup(what: str, entries: dict[str, _E], wanted: str, aliases: Callable[[_
     for entry in entries.values():
         if any(normalise_name(alias) == text for alias in aliases(entry)):
             return entry
-    raise UnknownMappingError(
-        f"unknown {what} {wanted!r}; use one of the keys {', '.join(sorted(entries))} or the Thai name"
-    )
+    raise UnknownMappingError(say("mappings.unknown", what_en=what, what_th=_WHAT_TH.get(what, what), wanted=wanted,
+                                  keys=", ".join(sorted(entries)),
+                                  # the groups' Thai names; the kinds' are paragraphs, too long to list
+                                  names_th=": " + ", ".join(entry.name for entry in entries.values())
+                                  if what == "group" else ""))
 
 
 def load_mappings(directory: Path | str | None = None, override_dir: Path | str | None = None) -> Mappings:

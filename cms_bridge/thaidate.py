@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BeforeValidator
 
 from cms_bridge.errors import ThaiDateError, UsageError
+from cms_bridge.messages import say
 
 __all__ = [
     "BE_OFFSET",
@@ -148,16 +149,13 @@ def parse_thai_date(text: str) -> date:
     cleaned = unicodedata.normalize("NFC", text).replace("\u200b", " ").strip()
     cleaned = re.sub(r"\s+", " ", to_arabic_digits(cleaned))
     if not cleaned:
-        raise ThaiDateError(f"empty date {text!r}")
+        raise ThaiDateError(say("date.empty", text=text))
 
     if m := _ISO.fullmatch(cleaned):
         year = int(m["year"])
         if year in BE_YEARS:
             suggestion = f"{be_to_ce(year)}-{m['month']}-{m['day']}"
-            raise ThaiDateError(
-                f"{text!r}: ISO dates use the Christian Era, but {year} looks like a Buddhist Era "
-                f"year; did you mean {suggestion}?"
-            )
+            raise ThaiDateError(say("date.iso_be_year", text=text, year=year, suggestion=suggestion))
         return _checked_date(text, year, int(m["month"]), int(m["day"]), f"{year} CE")
 
     if m := _NUMERIC.fullmatch(cleaned):
@@ -165,12 +163,10 @@ def parse_thai_date(text: str) -> date:
     elif m := _TEXT.fullmatch(cleaned):
         name = m["month"].strip()
         if _month_key(name) not in _MONTH_BY_KEY:
-            raise ThaiDateError(f"{text!r}: unknown Thai month name {name!r}")
+            raise ThaiDateError(say("date.unknown_month", text=text, name=name))
         month = _MONTH_BY_KEY[_month_key(name)]
     else:
-        raise ThaiDateError(
-            f"{text!r} is not a recognised date; expected e.g. '22 พฤษภาคม 2562', '22/05/2562' or '2019-05-22'"
-        )
+        raise ThaiDateError(say("date.unrecognised", text=text))
 
     be_year = _be_year(text, m["year"])
     return _checked_date(text, be_to_ce(be_year), month, int(m["day"]), f"{be_year} BE ({be_to_ce(be_year)} CE)")
@@ -182,26 +178,22 @@ def _be_year(text: str, digits: str) -> int:
         # Office memos abbreviate 2562 to 62; nobody writes about the 2400s.
         return BE_YEAR_MIN + year
     if year in CE_LOOKALIKE:
-        raise ThaiDateError(
-            f"{text!r}: year {year} looks like a Christian Era (CE) year, but Thai dates use the "
-            f"Buddhist Era (BE); did you mean {ce_to_be(year)}?"
-        )
+        raise ThaiDateError(say("date.ce_year", text=text, year=year, be_year=ce_to_be(year)))
     if not 1 <= be_to_ce(year) <= 9999:
-        raise ThaiDateError(f"{text!r}: Buddhist Era year {year} is out of the supported range")
+        raise ThaiDateError(say("date.be_year_out_of_range", text=text, year=year))
     return year
 
 
 def _checked_date(text: str, ce_year: int, month: int, day: int, year_label: str) -> date:
     if not 1 <= ce_year <= 9999:
-        raise ThaiDateError(f"{text!r}: year {ce_year} is out of the supported range")
+        raise ThaiDateError(say("date.year_out_of_range", text=text, year=ce_year))
     if not 1 <= month <= 12:
-        raise ThaiDateError(f"{text!r}: month {month} does not exist (months are 1-12)")
+        raise ThaiDateError(say("date.no_such_month", text=text, month=month))
     days = calendar.monthrange(ce_year, month)[1]
     if not 1 <= day <= days:
-        raise ThaiDateError(
-            f"{text!r}: day {day} does not exist; {MONTHS_FULL[month - 1]} ({_MONTHS_ENGLISH[month - 1]}) "
-            f"{year_label} has only {days} days"
-        )
+        raise ThaiDateError(say("date.no_such_day", text=text, day=day, month_name=MONTHS_FULL[month - 1],
+                                month_en=_MONTHS_ENGLISH[month - 1], year_en=year_label,
+                                be_year_th=ce_to_be(ce_year), days=days))
     return date(ce_year, month, day)
 
 
@@ -331,10 +323,9 @@ def _date_from_text(value: Any) -> Any:
     # Era year there would be taken for a Christian Era one, five centuries ahead, and poison
     # every window computed from it.
     if isinstance(value, date) and value.year in BE_YEARS:
-        raise ValueError(
-            f"{value.isoformat()}: an unquoted date is read in the Christian Era, but {value.year} looks like "
-            f"a Buddhist Era year; write {be_to_ce(value.year)}-{value.month:02d}-{value.day:02d}, or the Thai "
-            f'date in quotes ("{value.day} {MONTHS_ABBR[value.month - 1]} {value.year}")')
+        raise ValueError(say("date.unquoted_be", iso=value.isoformat(), year=value.year,
+                             ce_date=f"{be_to_ce(value.year)}-{value.month:02d}-{value.day:02d}",
+                             thai=f"{value.day} {MONTHS_ABBR[value.month - 1]} {value.year}"))
     return value
 
 

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from cms_bridge.errors import UsageError
+from cms_bridge.messages import say
 from cms_bridge.thaidate import (
     BE_YEAR_MAX,
     BE_YEAR_MIN,
@@ -80,15 +81,9 @@ class FiscalYearWindow(_WindowBase):
     @classmethod
     def _plausible_be_year(cls, value: int) -> int:
         if value in CE_LOOKALIKE:
-            raise ValueError(
-                f"fiscal_year {value} looks like a Christian Era (CE) year; fiscal years are "
-                f"Buddhist Era (BE) years, did you mean {ce_to_be(value)}?"
-            )
+            raise ValueError(say("window.fiscal_ce", year=value, be_year=ce_to_be(value)))
         if not FISCAL_YEAR_MIN <= value <= FISCAL_YEAR_MAX:
-            raise ValueError(
-                f"fiscal_year {value} is not a plausible Buddhist Era year "
-                f"(expected {FISCAL_YEAR_MIN}-{FISCAL_YEAR_MAX})"
-            )
+            raise ValueError(say("window.fiscal_implausible", year=value, low=FISCAL_YEAR_MIN, high=FISCAL_YEAR_MAX))
         return value
 
 
@@ -102,9 +97,7 @@ class RangeWindow(_WindowBase):
     @model_validator(mode="after")
     def _end_not_before_start(self) -> RangeWindow:
         if self.end < self.start:
-            raise ValueError(
-                f"range window ends on {self.end.isoformat()}, before it starts on {self.start.isoformat()}"
-            )
+            raise ValueError(say("window.ends_before_start", end=self.end, start=self.start))
         return self
 
 
@@ -137,8 +130,8 @@ def _thai_kind(value: Any) -> Any:
     year = re.fullmatch(r"(?:ตลอด|ตาม)?ปีงบประมาณ(?:พ\.ศ\.)?([0-9๐-๙]{4})", compact)
     if year and "fiscal_year" not in value:
         return {**value, "kind": "fiscal_year", "fiscal_year": year[1]}
-    raise ValueError(f"{text!r} is not a kind of window; write "
-                     + ", ".join(f"{label} ({kind})" for kind, label in WINDOW_KIND_LABELS.items()))
+    raise ValueError(say("window.unknown_kind", text=text,
+                         choices=", ".join(f"{label} ({kind})" for kind, label in WINDOW_KIND_LABELS.items())))
 
 
 Window = Annotated[PermanentWindow | FiscalYearWindow | RangeWindow, Field(discriminator="kind"),

@@ -16,6 +16,7 @@ from django import forms
 
 from cms_bridge.channels import CHANNEL_LABELS, CHANNELS
 from cms_bridge.errors import ThaiDateError
+from cms_bridge.i18n import reason
 from cms_bridge.intake.request import FIELD_LABELS
 from cms_bridge.mappings import Mappings
 from cms_bridge.thaidate import parse_thai_date, to_arabic_digits
@@ -144,13 +145,13 @@ class RecordForm(forms.Form):
         try:
             return parse_thai_date(self.cleaned_data["published_on"])
         except ThaiDateError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(reason(str(exc), "th")) from None
 
     def clean_channel(self) -> str:
         """Only social media or a notice board: the website is the bridge's own."""
         value = str(self.cleaned_data["channel"])
         if value not in ("social", "board"):
-            raise forms.ValidationError("social or board only")
+            raise forms.ValidationError("เลือกได้เฉพาะสื่อสังคมออนไลน์หรือบอร์ด/ป้ายประชาสัมพันธ์")
         return value
 
     def label_of(self, name: str) -> str:

@@ -39,6 +39,19 @@ def current_config() -> Config:
     return _config
 
 
+#: The desk's Content-Security-Policy (django-csp): its pages have no scripts, inline styles or
+#: outside resources, only the one stylesheet and forms posted back to the desk, so everything
+#: else is refused; injected markup that slipped past escaping could run or load nothing.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'none'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
 def use_config(config: Config, *, cms: Cms | None = None) -> None:
     """Serve another configuration's ledger from now on (tests; the desk's database stays).
 
@@ -98,6 +111,7 @@ def settings_for(config: Config, *, testing: bool = False) -> dict[str, Any]:
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
+            "csp.middleware.CSPMiddleware",
             "axes.middleware.AxesMiddleware",
         ],
         "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
@@ -136,6 +150,7 @@ def settings_for(config: Config, *, testing: bool = False) -> dict[str, Any]:
         "CSRF_TRUSTED_ORIGINS": [f"https://{h}" for h in desk.allowed_hosts] if desk.https else [],
         "SECURE_HSTS_SECONDS": 31536000 if desk.https else 0,
         "X_FRAME_OPTIONS": "DENY",
+        "CONTENT_SECURITY_POLICY": {"DIRECTIVES": CONTENT_SECURITY_POLICY},
         "CSRF_FAILURE_VIEW": "cms_bridge.desk.views.csrf_failure",
         "DESK_MAX_UPLOAD_BYTES": desk.max_upload_mb * 1024 * 1024,
         "AXES_FAILURE_LIMIT": desk.login_failures,

@@ -24,6 +24,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cms_bridge.i18n import reason
 from cms_bridge.bridge import Bridge
 from cms_bridge.channels import CHANNEL_LABELS, CHANNELS
 from cms_bridge.desk.forms import RecordForm, RequestForm, problem_field, request_data, safe_name
@@ -196,16 +197,21 @@ def _staged(request: HttpRequest, bridge: Bridge, key: str) -> list[StagedFile]:
         try:
             kept = bridge.kept_file(sha256, name)
         except AttachmentError as exc:
-            out.append(StagedFile(name, sha256, findings=[str(exc)], blocks=True))
+            out.append(StagedFile(name, sha256, findings=[_thai(str(exc))], blocks=True))
             continue
         if kept is None:
             out.append(StagedFile(name, sha256, findings=[MISSING], blocks=True, missing=True))
             continue
         info, findings = kept
         out.append(StagedFile(name, sha256, info.file_type, info.pages, info.size,
-                              [f.message for f in findings], any(f.blocks for f in findings)))
+                              [_thai(f.message) for f in findings], any(f.blocks for f in findings)))
     return out
 
+
+
+def _thai(message: str) -> str:
+    """A library sentence as the desk shows it: in Thai (cms_bridge.i18n), the file or field it names kept."""
+    return reason(message, "th")
 
 def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[str]], key: str) -> None:
     staged: list[list[str]] = [list(p) for p in request.session.get(key, [])]
@@ -222,7 +228,7 @@ def _take_uploads(request: HttpRequest, bridge: Bridge, errors: dict[str, list[s
             try:
                 info, _ = bridge.keep_upload(path)
             except AttachmentError as exc:
-                errors.setdefault("attachments", []).append(str(exc))
+                errors.setdefault("attachments", []).append(_thai(str(exc)))
                 continue
             finally:
                 path.unlink(missing_ok=True)
@@ -305,12 +311,12 @@ def _request_form(request: HttpRequest, request_id: str | None) -> HttpResponse:
                 except IntakeError as exc:
                     for problem in exc.problems:
                         if problem.severity == "warning":
-                            warnings.append(problem.message)
+                            warnings.append(_thai(problem.message))
                         else:
-                            errors.setdefault(problem_field(problem.field), []).append(problem.message)
+                            errors.setdefault(problem_field(problem.field), []).append(_thai(problem.message))
                 except CmsBridgeError as exc:
                     # A kept file gone from the store, a ledger that refuses: said, nothing recorded.
-                    errors.setdefault("attachments", []).append(str(exc))
+                    errors.setdefault("attachments", []).append(_thai(str(exc)))
                 else:
                     request.session[key] = []
                     messages.success(request, f"ยื่นคำขอ {new_id} แล้ว รอผู้อำนวยการกลุ่มลงนาม"
@@ -354,11 +360,11 @@ def _detail_context(bridge: Bridge, profile: Profile, request_id: str) -> dict[s
         try:
             kept = bridge.kept_file(sha256, name)
         except AttachmentError as exc:
-            files.append(FileRow(name, "?", None, 0, [str(exc)]))
+            files.append(FileRow(name, "?", None, 0, [_thai(str(exc))]))
             continue
         if kept is not None:
             info, findings = kept
-            files.append(FileRow(name, info.file_type, info.pages, info.size, [f.message for f in findings]))
+            files.append(FileRow(name, info.file_type, info.pages, info.size, [_thai(f.message) for f in findings]))
     trail = [e for e in bridge.ledger.events(request_id) if not e.action.startswith("media.")]
     # An endorsement is recorded as a new version and its event; the page shows the endorsement.
     trail = [e for e, nxt in zip(trail, [*trail[1:], None], strict=True)
@@ -498,7 +504,7 @@ def endorse(request: HttpRequest, request_id: str) -> HttpResponse:
                 messages.success(request, f"ลงนามเห็นชอบคำขอ {request_id} แล้ว ส่งต่อคณะกรรมการ")
                 _tell(request, "endorsed", item.request)
         except CmsBridgeError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, _thai(str(exc)))
     return _back(request_id)
 
 
@@ -522,7 +528,7 @@ def decide(request: HttpRequest, request_id: str) -> HttpResponse:
                                    by=profile.full_name, position=profile.position or None,
                                    note=request.POST.get("note") or None, actor=bridge.actor)
         except CmsBridgeError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, _thai(str(exc)))
         else:
             messages.success(request, f"บันทึกคำสั่ง {STAGES[status]} สำหรับ {request_id} แล้ว")
             if status == "approved":
@@ -568,7 +574,7 @@ def record(request: HttpRequest, request_id: str) -> HttpResponse:
                 try:
                     info, _ = bridge.keep_upload(path)
                 except AttachmentError as exc:
-                    messages.error(request, f"หลักฐาน: {exc}")
+                    messages.error(request, f"หลักฐาน: {_thai(str(exc))}")
                     return _back(request_id)
                 if info.file_type not in EVIDENCE_TYPES:
                     messages.error(request, f"หลักฐาน {name}: ใช้ได้เฉพาะรูปภาพ (jpg, png) หรือ pdf")
@@ -582,7 +588,7 @@ def record(request: HttpRequest, request_id: str) -> HttpResponse:
                 for name, sha256 in evidence:
                     bridge.ledger.add_manual_evidence(manual.id, sha256=sha256, name=name, actor=bridge.actor)
         except CmsBridgeError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, _thai(str(exc)))
         else:
             messages.success(request, f"บันทึกการเผยแพร่ทาง{CHANNEL_LABELS[data['channel']]}แล้ว")
     return _back(request_id)
@@ -683,24 +689,24 @@ def _round_asked(request: HttpRequest) -> tuple[int, int]:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     """The group's six-monthly report: the director writes each item's outcome and section ๓, then downloads it."""
-    from cms_bridge.bridge import report_item_key
-
     profile = profile_of(request)
     year, number = _round_asked(request)
     with bridge_for(request) as bridge:
-        if request.method == "POST":
-            outcomes = {k.removeprefix("outcome:"): str(request.POST.get(k, "")) for k in request.POST
-                        if k.startswith("outcome:")}
-            problems = request.POST.get("problems", "").splitlines()
-            bridge.ledger.save_report_notes(group_key=profile.group_key, fiscal_year=year, round_number=number,
-                                            outcomes=outcomes, problems=problems, actor=bridge.actor)
-            messages.success(request, "บันทึกผลลัพธ์และข้อเสนอแนะแล้ว")
-            return HttpResponseRedirect(f"{reverse('desk:report')}?fiscal_year={year}&round={number}")
         try:
+            if request.method == "POST":
+                # Outcomes go to the ledger's one store (Ledger.set_outcome), shared with the report
+                # and record --note; only this group's items of the round are taken.
+                outcomes = {k.removeprefix("outcome:"): str(request.POST.get(k, "")) for k in request.POST
+                            if k.startswith("outcome:")}
+                problems = request.POST.get("problems", "").splitlines()
+                bridge.save_filled_report(year, number, profile.group_key, outcomes=outcomes, problems=problems,
+                                          actor=bridge.actor)
+                messages.success(request, "บันทึกผลลัพธ์และข้อเสนอแนะแล้ว")
+                return HttpResponseRedirect(f"{reverse('desk:report')}?fiscal_year={year}&round={number}")
             filled = bridge.filled_report(year, number, profile.group_key)
         except SiteError as exc:
             return render(request, "desk/error.html", {"message": f"อ่านข้อมูลจากเว็บไซต์ไม่ได้: {exc}"}, status=502)
-    rows = [{"key": report_item_key(item), "item": item,
+    rows = [{"key": item.ref, "item": item,
              "channels": [CHANNEL_LABELS[c] for c in CHANNELS if c in item.channels]} for item in filled.items]
     return render(request, "desk/report.html", {
         "profile": profile, "report": filled, "rows": rows, "problems": "\n".join(filled.problems),

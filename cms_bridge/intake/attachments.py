@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
+from cms_bridge.messages import say
 from cms_bridge.errors import AttachmentError, UsageError
 
 __all__ = [
@@ -183,14 +184,14 @@ def stat_attachment(path: Path, *, name: str | None = None, max_bytes: int = DEF
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise AttachmentError(f"{name}: no such file ({path})" if isinstance(exc, FileNotFoundError)
+        raise AttachmentError(say("attachment.missing", name=name, path=path) if isinstance(exc, FileNotFoundError)
                               else f"{name}: cannot be read: {exc.strerror or exc}") from None
     if kind := next((kind for test, kind in _SPECIAL_KINDS if test(info.st_mode)), None):
         raise AttachmentError(_special_message(name, kind))
     if not stat.S_ISREG(info.st_mode):
         raise AttachmentError(f"{name}: not a regular file")
     if info.st_size == 0:
-        raise AttachmentError(f"{name}: the file is empty (0 bytes)")
+        raise AttachmentError(say("attachment.empty", name=name))
     if info.st_size > max_bytes:
         raise AttachmentError(f"{name}: {_megabytes(info.st_size)} is larger than the limit of "
                               f"{_megabytes(max_bytes)}")

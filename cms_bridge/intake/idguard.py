@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 
+from cms_bridge.messages import say
 from cms_bridge.errors import AttachmentError
 from cms_bridge.intake import extract
 from cms_bridge.intake.attachments import resolve_attachment, sniff_type
@@ -151,16 +152,8 @@ class Finding(BaseModel):
             where += f", sheet {self.page}" if isinstance(self.page, str) else f", page {self.page}"
         if self.part is not None:
             where += f", {self.part}"
-        what = {
-            "id_number": "Thai national ID number (เลขประจำตัวประชาชน)",
-            "phone": "phone number",
-            "email": "e-mail address",
-            "not_scanned": "not checked for ID numbers",
-            "possible_id_number": "possible Thai national ID number (read by OCR, its check digit does not hold: "
-                                  "a digit may be misread; look at it)",
-        }[self.kind]
         detail = self.masked if self.masked is not None else self.note
-        return f"{where}: {what}" + (f" {detail}" if detail else "")
+        return say("id.finding", where=where, what=say(f"id.{self.kind}"), detail=f" {detail}" if detail else "")
 
     def __str__(self) -> str:
         return self.message

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer, field_validator
 
+from cms_bridge.messages import say
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.intake.attachments import (
@@ -246,7 +247,7 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
             continue
         if request.request_id in seen:
             problems.append(Problem(file=source, row=row, field="request_id",
-                                    message=f"{request.request_id!r} is already used by {seen[request.request_id]}"))
+                                    message=say("intake.id_taken", id=request.request_id, other=seen[request.request_id])))
             held.append(_held(origin, data, problems[before:]))
             continue
         seen[request.request_id] = origin
@@ -304,8 +305,7 @@ def _check_raw_attachments(data: Mapping[str, Any], base_dir: Path, source: str,
             for finding in findings:
                 if finding.blocks:
                     problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
-                                            message=f"{finding.message}: publishing it is blocked; remove the "
-                                                    "number, or add [id_number_acknowledgement] with by and reason"))
+                                            message=say("intake.id_blocked", finding=finding.message)))
 
 
 def _records(paths: Iterable[Path | str], settings: IntakeConfig, problems: list[Problem], referenced: set[Path],
@@ -336,8 +336,7 @@ def _table_records(path: Path, in_folder: bool, settings: IntakeConfig,
         return
     if in_folder and not known_columns(list(table.columns), settings.columns):
         problems.append(Problem(file=str(path), severity="warning",
-                                message="a spreadsheet in the inbox with none of the request columns: not read "
-                                        "as requests (write one with: cms-bridge template)"))
+                                message=say("intake.no_request_columns")))
         return
     for number, row in table.rows:
         try:
@@ -348,8 +347,7 @@ def _table_records(path: Path, in_folder: bool, settings: IntakeConfig,
             continue
         if str(data.get("request_id", "")).startswith(EXAMPLE_ID_PREFIX):
             problems.append(Problem(file=str(path), row=number, field="request_id", severity="warning",
-                                    message="the template's example row: skipped (delete it, or give it a "
-                                            "request id of its own)"))
+                                    message=say("intake.example_row")))
             continue
         for note in notes:
             problems.append(Problem(file=str(path), row=number, field=note.field, severity="warning",
@@ -368,18 +366,17 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
             for item in sorted(p for p in found if not p.name.startswith((".", "~$"))
                                and not any(part.startswith(".") for part in p.relative_to(path).parts)):
                 if kind := special_file_kind(item):
-                    problems.append(Problem(file=str(item), message=f"is {kind}, not a file: skipped without "
-                                                                    "opening it (remove it from the inbox)"))
+                    problems.append(Problem(file=str(item), message=say("intake.special_in_folder", kind=kind)))
                 elif item.is_file():
                     yield item, True
         elif kind := special_file_kind(path):
-            problems.append(Problem(file=str(path), message=f"is {kind}, not a file: skipped without opening it"))
+            problems.append(Problem(file=str(path), message=say("intake.special", kind=kind)))
         elif path.is_file() and path.suffix.lower() in (REQUEST_SUFFIX, *TABLE_SUFFIXES):
             yield path, False
         elif path.exists():
-            problems.append(Problem(file=str(path), message="not a request file (.toml), export (.csv, .xlsx) or folder"))
+            problems.append(Problem(file=str(path), message=say("intake.not_input")))
         else:
-            problems.append(Problem(file=str(path), message="no such file or folder"))
+            problems.append(Problem(file=str(path), message=say("intake.no_such_path")))
 
 
 def _read_request_file(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
@@ -396,13 +393,12 @@ def _validate(data: dict[str, Any], source: str, row: int | None, mappings: Mapp
         return PublicationRequest.model_validate(data, context={"mappings": mappings})
     except ValidationError as exc:
         for problem in field_problems(
-                exc, unknown="not a field of a request (check the spelling against docs/request-format.md)"):
+                exc, unknown=say("intake.unknown_field")):
             message = problem.message
             if problem.kind == "extra_forbidden" and len(problem.loc) == 3 and problem.loc[0] == "window" \
                     and problem.loc[1] in _WINDOW_KINDS:
                 # A cell left filled from another kind of window (ปีงบประมาณ beside ถาวร): say so.
-                message = (f"not used by a {WINDOW_KIND_LABELS[str(problem.loc[1])]} ({problem.loc[1]}) window; "
-                           f"leave it empty, or choose the kind of window that uses it")
+                message = say("intake.not_of_window", label=WINDOW_KIND_LABELS[str(problem.loc[1])], kind=problem.loc[1])
             problems.append(Problem(file=source, row=row, field=_field_path(problem.loc), message=message))
         return None
 
@@ -451,18 +447,18 @@ def _check_personal_data(request: PublicationRequest, attachments: Mapping[str, 
     for finding in result.id_numbers:
         if acknowledgement is None:
             problems.append(Problem(file=source, row=row, field="id_number_acknowledgement",
-                                    message=f"{finding.message}: publishing it is blocked; remove the number, "
-                                            "or add [id_number_acknowledgement] with by and reason"))
+                                    message=say("intake.id_blocked", finding=finding.message)))
         else:
             problems.append(Problem(file=source, row=row, severity="warning",
-                                    message=f"{finding.message} (acknowledged by {acknowledgement.by if acknowledgement else '?'})"))
+                                    message=say("intake.id_acknowledged", finding=finding.message,
+                                                by=acknowledgement.by if acknowledgement else "?")))
     unread = set(result.unread(request))
     checked = {check.path: check.by for check in request.checked_by_hand}
     for finding in result.warnings:
         if finding in unread:
             problems.append(Problem(file=source, row=row, field="checked_by_hand",
-                                    message=f"{finding.message}: publishing it is blocked until a person looks at "
-                                            f"it; add [[checked_by_hand]] with path = \"{mask_id_numbers(finding.source)}\" and by"))
+                                    message=say("intake.unread_blocked", finding=finding.message,
+                                                path=mask_id_numbers(finding.source))))
         elif finding.kind == "not_scanned":
             problems.append(Problem(file=source, row=row, severity="warning",
                                     message=f"{mask_id_numbers(finding.source)}: the ID scan cannot read it {finding.note or ''}; "

@@ -41,6 +41,8 @@ from pydantic import (
 
 from cms_bridge.channels import CHANNEL_LABELS, Channel
 from cms_bridge.errors import RequestError, UnknownMappingError
+from cms_bridge.i18n import label
+from cms_bridge.messages import say
 from cms_bridge.mappings import Mappings
 from cms_bridge.thaidate import OFFICE_TZ, ThaiDate, ThaiNumber
 from cms_bridge.windows import Window
@@ -111,7 +113,7 @@ def _normalise(value: object, *, multiline: bool) -> object:
         text = text.replace("\r\n", "\n")
     for ch in text:
         if unicodedata.category(ch) in _LINE_BREAKS_AND_CONTROLS and ch not in allowed:
-            raise ValueError(f"contains the control character U+{ord(ch):04X}; remove it")
+            raise ValueError(say("request.control_character", code=f"{ord(ch):04X}"))
     return text
 
 
@@ -149,11 +151,9 @@ def stored_title_bytes(text: str) -> int:
 def _fits_wordpress_title(value: str) -> str:
     size = stored_title_bytes(value)
     if size > WP_TITLE_MAX_BYTES:
-        raise ValueError(
-            f"is too long for WordPress, which stores a title or excerpt of at most {WP_TITLE_MAX_BYTES:,} bytes: about "
-            f"{WP_TITLE_MAX_BYTES // THAI_CHAR_BYTES:,} Thai characters (3 bytes each; each < > & \" ' [ ] "
-            f"takes 4-6); this one is {len(value):,} characters, {size:,} bytes: shorten it by at least "
-            f"{-(-(size - WP_TITLE_MAX_BYTES) // THAI_CHAR_BYTES):,} Thai character(s)")
+        raise ValueError(say("request.title_too_long", max_bytes=WP_TITLE_MAX_BYTES,
+                             max_chars=WP_TITLE_MAX_BYTES // THAI_CHAR_BYTES, chars=len(value), size=size,
+                             shorten=-(-(size - WP_TITLE_MAX_BYTES) // THAI_CHAR_BYTES)))
     return value
 
 
@@ -166,12 +166,12 @@ def _check_relative_path(value: str) -> str:
     # Requests are written on Windows too: a backslash is a folder separator there.
     posix = value.replace("\\", "/")
     if posix.startswith("/") or re.match(r"[A-Za-z]:", posix):
-        raise ValueError(f"attachment path {value!r} is absolute; give it relative to the request file's folder")
+        raise ValueError(say("request.path_absolute", path=value))
     parts = PurePosixPath(posix).parts
     if ".." in parts:
-        raise ValueError(f"attachment path {value!r} may not contain '..'; keep attachments beside the request")
+        raise ValueError(say("request.path_parent", path=value))
     if not parts or parts == (".",):
-        raise ValueError(f"attachment path {value!r} names no file")
+        raise ValueError(say("request.path_empty", path=value))
     return str(PurePosixPath(*parts))
 
 
@@ -231,9 +231,10 @@ class Decision(_Model):
     def _who_and_when(self) -> Decision:
         if self.status != "pending" and (self.by is None or self.at is None):
             missing = " and ".join(name for name in ("by", "at") if getattr(self, name) is None)
-            raise ValueError(f"a decision '{self.status}' must say who made it and when; missing: {missing}")
+            raise ValueError(say("request.decision_who_when", status_en=self.status, status_th=label(self.status, "th"),
+                                 missing=missing))
         if self.status == "pending" and self.at is not None:
-            raise ValueError("a pending decision has no decision time; set status, or remove 'at'")
+            raise ValueError(say("request.pending_with_time"))
         return self
 
 
@@ -326,10 +327,7 @@ class PublicationRequest(_Model):
             except UnknownMappingError as exc:
                 raise ValueError(str(exc)) from None
         if not _KEY.fullmatch(value):
-            raise ValueError(
-                f"{info.field_name} {value!r} is not a mapping key; pass mappings in the validation "
-                "context to resolve Thai names"
-            )
+            raise ValueError(say("request.not_a_key", field=info.field_name, value=value))
         return value
 
     @field_validator("images")
@@ -337,7 +335,7 @@ class PublicationRequest(_Model):
     def _images_are_images(cls, value: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
         for image in value:
             if PurePosixPath(image.path).suffix.lower() not in IMAGE_EXTENSIONS:
-                raise ValueError(f"image {image.path!r} is not a .jpg or .png file")
+                raise ValueError(say("request.image_type", path=image.path))
         return value
 
     @model_validator(mode="after")
@@ -345,24 +343,17 @@ class PublicationRequest(_Model):
         paths = [ref.path for ref in (*self.attachments, *self.images)]
         duplicates = sorted({p for p in paths if paths.count(p) > 1})
         if duplicates:
-            raise ValueError(f"attachment listed twice: {', '.join(duplicates)}")
+            raise ValueError(say("request.listed_twice", paths=", ".join(duplicates)))
         if strays := [check.path for check in self.checked_by_hand if check.path not in paths]:
-            raise ValueError(f"checked_by_hand names {', '.join(strays)}, which is not an attachment or image "
-                             "of this request")
+            raise ValueError(say("request.checked_stray", paths=", ".join(strays)))
         if self.file_count is not None and self.file_count != len(paths):
-            raise ValueError(
-                f"the form says {self.file_count} file(s) (จำนวน… ไฟล์) but {len(paths)} are attached"
-            )
+            raise ValueError(say("request.file_count", said=self.file_count, attached=len(paths)))
         if self.endorsement is not None and self.endorsement.date < self.request_date:
-            raise ValueError(
-                f"endorsed on {self.endorsement.date.isoformat()}, before the request date "
-                f"{self.request_date.isoformat()}"
-            )
+            raise ValueError(say("request.endorsed_early", endorsed=self.endorsement.date, requested=self.request_date))
         if self.decision.at is not None and self.decision.at.astimezone(OFFICE_TZ).date() < self.request_date:
-            raise ValueError(
-                f"decided at {self.decision.at.isoformat()}, "
-                f"before the request date {self.request_date.isoformat()}"
-            )
+            raise ValueError(say("request.decided_early", decided_en=self.decision.at.isoformat(),
+                                 decided_th=self.decision.at.astimezone(OFFICE_TZ).date(),
+                                 requested=self.request_date))
         return self
 
     @field_serializer("channels")
@@ -388,7 +379,8 @@ class PublicationRequest(_Model):
                 answer, so a caller cannot treat "no approval" as "no constraint".
         """
         if not self.is_approved or self.decision.at is None:
-            raise RequestError(f"request {self.request_id} is not approved (decision: {self.decision.status})")
+            raise RequestError(say("request.not_approved", id=self.request_id, status_en=self.decision.status,
+                                   status_th=label(self.decision.status, "th")))
         return self.decision.at
 
     def version_hash(self, files: Mapping[str, str] | None = None) -> str:

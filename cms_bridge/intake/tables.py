@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from cms_bridge.messages import say
 from cms_bridge.errors import TableError
 from cms_bridge.intake.request import FIELD_LABELS
 from cms_bridge.mappings import Mappings
@@ -139,11 +140,11 @@ def read_sheet(path: Path) -> Table:
     else:
         rows = _csv_rows(path) if path.stat().st_size else []
     if not rows or not any(str(c or "").strip() for c in rows[0]):
-        raise TableError(f"{path}: no header row")
+        raise TableError(f"{path}: {say('table.no_header')}")
     header = [str(c or "").strip() for c in rows[0]]
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
-        raise TableError(f"{path}: the header names a column twice: {', '.join(dupes)}")
+        raise TableError(f"{path}: {say('table.header_twice', names=', '.join(dupes))}")
     table = Table(rows=[], columns={h: _column_letter(i) for i, h in enumerate(header) if h})
     for number, cells in enumerate(rows[1:], start=2):
         if not any(str(c).strip() for c in cells if c is not None):
@@ -185,7 +186,7 @@ def row_to_request_data(row: Mapping[str, Any], columns: Mapping[str, str], sepa
     mapping = dict(columns) or {field_of_header(header) or header: header for header in row}
     missing = [header for header in mapping.values() if header not in row]
     if columns and len(missing) == len(mapping):
-        raise TableError(f"none of the configured columns is in this sheet (expected e.g. {missing[0]!r})")
+        raise TableError(say("table.no_configured_column", example=missing[0]))
     data: dict[str, Any] = {}
     notes: list[CellNote] = []
     for name, header in mapping.items():
@@ -222,9 +223,7 @@ def _cell(value: Any, name: str, where: str, number_format: str | None, notes: l
             return int(value) if isinstance(value, float) and value.is_integer() else value
         text = _as_shown(value, number_format)
         if name not in LIST_FIELDS:
-            notes.append(CellNote(name, f"cell {where} holds the number {text}, read as the text {text!r}; if it "
-                                        "was typed otherwise (1.10, a leading 0), Excel changed it: format the "
-                                        "column as Text and type it again"))
+            notes.append(CellNote(name, say("table.number_cell", cell=where, text=text)))
         return text
     return value.strip() if isinstance(value, str) else value
 
@@ -234,8 +233,7 @@ def _from_be_year(value: date, where: str, name: str, notes: list[CellNote]) -> 
     # in the Buddhist Era (no request is dated five centuries ahead).
     if value.year not in BE_YEARS:
         return value
-    notes.append(CellNote(name, f"cell {where} is a date in the year {value.year}, read as the Buddhist Era year "
-                                f"{value.year} ({be_to_ce(value.year)} CE)"))
+    notes.append(CellNote(name, say("table.be_date_cell", cell=where, year=value.year, ce_year=be_to_ce(value.year))))
     return value.replace(year=be_to_ce(value.year))
 
 
@@ -313,7 +311,7 @@ def _decode(path: Path) -> str:
         return raw.decode("cp874")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise TableError(f"{path}: neither UTF-8 nor TIS-620/cp874 (line {line}); save it as CSV UTF-8") from None
+        raise TableError(f"{path}: {say('table.encoding', line=line)}") from None
 
 
 def _xlsx_rows(path: Path, formats: dict[tuple[int, int], str]) -> list[list[Any]]:
@@ -324,7 +322,7 @@ def _xlsx_rows(path: Path, formats: dict[tuple[int, int], str]) -> list[list[Any
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many unrelated types for a bad file
-        raise TableError(f"{path}: cannot be read as an XLSX workbook ({type(exc).__name__})") from None
+        raise TableError(f"{path}: {say('table.not_xlsx', error=type(exc).__name__)}") from None
     try:
         rows: list[list[Any]] = []
         for number, cells in enumerate(book.worksheets[0].iter_rows(), start=1):

@@ -12,9 +12,10 @@ orders them in time. A decision's own ``at`` is data from the request and keeps 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -41,6 +42,7 @@ __all__ = [
     "m004_request_origin",
     "m005_kept_files",
     "m007_report_outcomes",
+    "m011_one_outcome_store",
     "open_database",
 ]
 
@@ -358,11 +360,71 @@ def m010_audit_scans_and_fixes(db: sqlite3.Connection) -> None:
     )""")
 
 
+def m011_one_outcome_store(db: sqlite3.Connection) -> None:
+    """One store of report outcomes: the desk's per-round outcomes move into ``report_outcomes``.
+
+    Before this step the desk kept its directors' outcomes in ``report_notes.outcomes``, keyed by
+    ``<origin>|<day>|<url or title>``, while ``cms-bridge report`` read ``report_outcomes``
+    (:meth:`Ledger.set_outcome`): the same fact in two places. Each desk outcome whose item the
+    ledger alone can name moves to ``report_outcomes`` (a bridge post by its URL, a manual record
+    by its day and title); where both stores hold a text for one item, the later one is kept.
+    A hand-made post on the site cannot be named without reading the site, so its outcome stays
+    in ``report_notes.outcomes`` until the bridge next reads that round's report and places it
+    (:meth:`Bridge.report`). From here on ``report_notes`` holds section ๓ and only those leftovers.
+    """
+    now = datetime.now(UTC).isoformat(timespec="microseconds")
+    rows = db.execute("SELECT group_key, fiscal_year, round, outcomes, updated_at, updated_by FROM report_notes"
+                      ).fetchall()
+    for group_key, fiscal_year, round_number, outcomes, updated_at, updated_by in rows:
+        left: dict[str, str] = {}
+        for key, text in json.loads(outcomes).items():
+            item = _desk_note_item(db, str(key))
+            if item is None:
+                left[key] = text
+                continue
+            found = db.execute("SELECT outcome, set_at FROM report_outcomes WHERE item = ?", (item,)).fetchone()
+            if found is not None and (found[0] == text or found[1] >= updated_at):
+                continue  # the same text, or set later through Ledger.set_outcome: that one stands
+            db.execute("INSERT INTO report_outcomes (item, outcome, set_by, set_at) VALUES (?, ?, ?, ?)"
+                       " ON CONFLICT (item) DO UPDATE SET outcome = excluded.outcome, set_by = excluded.set_by,"
+                       " set_at = excluded.set_at", (item, text, updated_by, updated_at))
+            request_id = item.removeprefix("request:") if item.startswith("request:") else None
+            db.execute('INSERT INTO events (at, actor, action, request_id, "before", "after") VALUES (?, ?, ?, ?, ?, ?)',
+                       (now, "m011_one_outcome_store", "report.outcome_set", request_id,
+                        json.dumps({"item": item, "outcome": None if found is None else found[0]}, ensure_ascii=False),
+                        json.dumps({"item": item, "outcome": text, "from": "report_notes"}, ensure_ascii=False)))
+        db.execute("UPDATE report_notes SET outcomes = ? WHERE group_key = ? AND fiscal_year = ? AND round = ?",
+                   (json.dumps(left, ensure_ascii=False), group_key, fiscal_year, round_number))
+
+
+def _desk_note_item(db: sqlite3.Connection, key: str) -> str | None:
+    """The report item a desk note's key (``<origin>|<day>|<url or title>``) names, when one only."""
+    origin, _, rest = key.partition("|")
+    day, _, name = rest.partition("|")
+    if origin == "bridge":
+        found = db.execute("SELECT request_id FROM publications WHERE url = ?", (name,)).fetchall()
+    elif origin == "manual":
+        # A record of no request is its own row; a record of a request makes the request's row,
+        # titled with the request's current title.
+        found = db.execute("SELECT 'manual:' || id FROM manual_publications WHERE request_id IS NULL"
+                           " AND published_on = ? AND title = ?", (day, name)).fetchall()
+        if len(found) == 1:
+            return str(found[0][0])
+        found = db.execute(
+            "SELECT DISTINCT m.request_id FROM manual_publications m JOIN requests r ON r.request_id = m.request_id"
+            " JOIN request_versions v ON v.request_id = r.request_id AND v.version_hash = r.current_version"
+            " WHERE m.published_on = ? AND json_extract(v.payload, '$.title') = ?", (day, name)).fetchall()
+    else:
+        return None  # a post made by hand: only the site knows its id
+    return f"request:{found[0][0]}" if len(found) == 1 else None
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
-                                       m007_report_outcomes, m008_desk_notes, m010_audit_scans_and_fixes]
+                                       m007_report_outcomes, m008_desk_notes, m010_audit_scans_and_fixes,
+                                       m011_one_outcome_store]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.

@@ -865,17 +865,19 @@ class Ledger:
         """The desk's outcomes by item reference (``request:<id>``, ``post:<id>``, ``manual:<id>``)."""
         return {row[0]: row[1] for row in self._db.execute("SELECT item, outcome FROM report_outcomes")}
 
-    # --- the desk's notes: report outcomes and section 3 per group and round; PR's evidence -----
+    # --- the desk's notes: section 3 per group and round; PR's evidence -------------------------
 
     def save_report_notes(self, *, group_key: str, fiscal_year: int, round_number: int,
-                          outcomes: Mapping[str, str], problems: Sequence[str], actor: str) -> None:
-        """Keep what a group director wrote into a round's report (replacing what was there).
+                          problems: Sequence[str], actor: str) -> None:
+        """Keep section ๓ (ปัญหา อุปสรรค และข้อเสนอแนะ) a group director wrote for a round, replacing it.
+
+        Each item's outcome is not kept here but with :meth:`set_outcome`, the one store the
+        report, ``record --note`` and the desk share.
 
         Args:
             group_key: the group's mapping key.
             fiscal_year: BE year.
             round_number: 1 or 2.
-            outcomes: the outcome of each item, by the item's key (empty ones are dropped).
             problems: section 3, one line each (empty lines dropped).
             actor: who wrote it; also the event's actor.
 
@@ -886,28 +888,68 @@ class Ledger:
             raise LedgerError(f"group {group_key!r} is not a mapping key (e.g. 'ict')")
         if round_number not in (1, 2):
             raise LedgerError(f"round must be 1 or 2, not {round_number!r}")
-        kept = {k: unicodedata.normalize("NFC", v).strip() for k, v in outcomes.items() if v.strip()}
         lines = [unicodedata.normalize("NFC", line).strip() for line in problems if line.strip()]
-        after = {"group_key": group_key, "fiscal_year": fiscal_year, "round": round_number,
-                 "outcomes": kept, "problems": lines}
+        after = {"group_key": group_key, "fiscal_year": fiscal_year, "round": round_number, "problems": lines}
         with self.transaction():
             now = self._now()
+            # outcomes keeps only what m011 could not place yet (see place_desk_outcomes); never written here.
             self._db.execute(
                 "INSERT INTO report_notes (group_key, fiscal_year, round, outcomes, problems, updated_at, updated_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_key, fiscal_year, round) DO UPDATE SET"
-                " outcomes = excluded.outcomes, problems = excluded.problems, updated_at = excluded.updated_at,"
-                " updated_by = excluded.updated_by",
-                (group_key, fiscal_year, round_number, json.dumps(kept, ensure_ascii=False),
-                 json.dumps(lines, ensure_ascii=False), now, actor))
+                " VALUES (?, ?, ?, '{}', ?, ?, ?) ON CONFLICT (group_key, fiscal_year, round) DO UPDATE SET"
+                " problems = excluded.problems, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                (group_key, fiscal_year, round_number, json.dumps(lines, ensure_ascii=False), now, actor))
             self._event(now, "report_notes.saved", actor, None, None, after)
 
     def report_notes(self, *, group_key: str, fiscal_year: int, round_number: int) -> tuple[dict[str, str], list[str]]:
-        """The outcomes (by item key) and section 3 lines kept for a group's round; empty when none."""
+        """A group's round: the desk outcomes not yet placed (by their old key, see m011) and section 3 lines."""
         row = self._db.execute("SELECT outcomes, problems FROM report_notes WHERE group_key = ? AND fiscal_year = ?"
                                " AND round = ?", (group_key, fiscal_year, round_number)).fetchone()
         if row is None:
             return {}, []
         return dict(json.loads(row["outcomes"])), list(json.loads(row["problems"]))
+
+    def place_desk_outcomes(self, *, group_key: str, fiscal_year: int, round_number: int,
+                            items: Mapping[str, str], actor: str) -> int:
+        """Move desk outcomes kept by their old key (before m011) to the items they name.
+
+        Step m011 could not name a hand-made post's item without the site; the bridge calls this
+        when it has read the round's report and knows which item each old key is. An item that
+        already has an outcome keeps it.
+
+        Args:
+            group_key: the group's mapping key.
+            fiscal_year: BE year.
+            round_number: 1 or 2.
+            items: the item reference (``post:<id>``, …) of each old key found in the report.
+            actor: the event's actor.
+
+        Returns:
+            How many outcomes were moved.
+        """
+        moved = 0
+        with self.transaction():
+            row = self._db.execute("SELECT outcomes, updated_by FROM report_notes WHERE group_key = ?"
+                                   " AND fiscal_year = ? AND round = ?",
+                                   (group_key, fiscal_year, round_number)).fetchone()
+            if row is None:
+                return 0
+            left = dict(json.loads(row["outcomes"]))
+            now = self._now()
+            for key, item in items.items():
+                text = left.pop(key, None)
+                if text is None:
+                    continue
+                if self._db.execute("SELECT 1 FROM report_outcomes WHERE item = ?", (item,)).fetchone() is None:
+                    self._db.execute("INSERT INTO report_outcomes (item, outcome, set_by, set_at) VALUES (?, ?, ?, ?)",
+                                     (item, text, row["updated_by"], now))
+                    request_id = item.removeprefix("request:") if item.startswith("request:") else None
+                    self._event(now, "report.outcome_set", actor, request_id, {"item": item, "outcome": None},
+                                {"item": item, "outcome": text, "from": "report_notes"})
+                    moved += 1
+            self._db.execute("UPDATE report_notes SET outcomes = ? WHERE group_key = ? AND fiscal_year = ?"
+                             " AND round = ?", (json.dumps(left, ensure_ascii=False), group_key, fiscal_year,
+                                                round_number))
+        return moved
 
     def add_manual_evidence(self, manual_id: int, *, sha256: str, name: str, actor: str) -> None:
         """Attach a kept file (a photo of the board, a screenshot of the post) to a manual publication.

@@ -161,6 +161,18 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     good.write_bytes(text_pdf(["Candidates, round 2", "1. Somsri"]))
 
     open_page(browser, desk.url + "/login/")
+    # The desk's Content-Security-Policy is sent, its stylesheet still applies, and a script put
+    # into the page (as injected markup would be) is refused and reported as a violation.
+    assert "default-src 'none'" in requests.get(desk.url + "/login/", timeout=30).headers["Content-Security-Policy"]
+    assert browser.execute_script("return getComputedStyle(document.body).backgroundColor") == "rgb(243, 245, 248)"
+    browser.execute_script("""
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.effectiveDirective));
+        const s = document.createElement('script'); s.textContent = 'window.__injected = 1';
+        document.body.appendChild(s);""")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.__violations.length"))
+    injected, directive = browser.execute_script("return [typeof window.__injected, window.__violations[0]]")
+    assert injected == "undefined" and directive.startswith("script-src"), directive
     shot(browser, "login")
     sign_in(browser, desk, "clerk1")
     shot(browser, "home-clerk")
@@ -182,6 +194,8 @@ def test_the_request_goes_from_the_clerk_to_the_site_and_the_notice_board(desk: 
     click(browser, "submit")
     box = browser.find_element(By.ID, "field-attachments").text
     assert "รายชื่อ.pdf, page 2" in box and ID_MASKED in box, box
+    # The library's finding is said in Thai on the clerk's page (docs/cli.md, the catalogue).
+    assert "เลขประจำตัวประชาชน" in box and "Thai national ID number" not in box, box
     assert ID_NUMBER not in browser.page_source
     shot(browser, "request-form-finding")
 

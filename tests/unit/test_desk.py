@@ -602,3 +602,91 @@ def test_a_staged_file_lost_from_the_store_is_said_and_nothing_is_filed(desk: Co
     assert response.status_code == 400 and "ไม่พบไฟล์นี้ในที่เก็บแล้ว" in response.content.decode()
     with Bridge(desk) as bridge:
         assert bridge.ledger.list_request_ids() == []
+
+
+def test_the_desk_the_report_and_record_note_share_one_store_of_outcomes(
+        desk: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from datetime import datetime
+
+    from cms_bridge.cli import main
+    from cms_bridge.desk.setup import use_config
+    from cms_bridge.thaidate import OFFICE_TZ, format_thai_date, round_of
+    from cms_bridge.wordpress.fake import FakeCms
+
+    site = FakeCms()
+    use_config(desk, cms=site)
+    monkeypatch.setattr("cms_bridge.bridge.connect", lambda config: site)
+    monkeypatch.setenv("CMS_BRIDGE_SITE_APP_PASSWORD", "abcd EFGH 1234 ijkl MNOP 5678")
+    monkeypatch.delenv("CMS_BRIDGE_CONFIG", raising=False)
+    config_file = tmp_path / "cms-bridge.toml"
+    config_file.write_text('[site]\nurl = "https://www.example-office.go.th"\nusername = "bridge"\n\n'
+                           f'[sync]\nledger = "{desk.sync.ledger}"\n', encoding="utf-8")
+    request_id = file_request(login("clerk1"), window_kind="permanent", title="ประกาศรับสมัครครูอัตราจ้าง")
+    approve_through_the_desk(request_id)
+    with Bridge(desk, cms=site) as bridge:
+        bridge.sync()
+    today = datetime.now(OFFICE_TZ)
+    current = round_of(today)
+    # Outside the desk: a board posting recorded on the command line with its note.
+    assert main(["--config", str(config_file), "record", "--group", "ict", "--channel", "board", "--title",
+                 "ติดประกาศวันสอบ", "--date", format_thai_date(today), "--by", "นางสาวทดลอง ใจดี",
+                 "--note", "ผู้สมัครมาสอบครบทุกคน"]) == 0
+
+    director = login("director1")
+    page = director.get("/report/").content.decode()
+    refs = re.findall(r'name="outcome:([^"]+)"', page)
+    assert sorted(refs) == sorted([f"request:{request_id}", "manual:1"])
+    assert "ผู้สมัครมาสอบครบทุกคน" in page  # the record's note is the row's outcome on the desk
+    saved = director.post("/report/", {"fiscal_year": str(current.fiscal_year), "round": str(current.number),
+                                       f"outcome:request:{request_id}": "มีผู้สมัคร ๑๒ คน",
+                                       "outcome:manual:1": "ผู้สมัครมาสอบครบทุกคน",  # left as shown
+                                       "outcome:request:someone-else": "forged", "problems": ""})
+    assert saved.status_code == 302
+    with Bridge(desk, cms=site) as bridge:
+        # One store: the desk wrote the ledger's outcome and nothing else; the unchanged row stays the note.
+        assert bridge.ledger.outcomes() == {f"request:{request_id}": "มีผู้สมัคร ๑๒ คน"}
+        assert bridge.ledger.report_notes(group_key="ict", fiscal_year=current.fiscal_year,
+                                          round_number=current.number) == ({}, [])
+
+    out = tmp_path / "out"
+    assert main(["--config", str(config_file), "report", "--fiscal-year", str(current.fiscal_year), "--round",
+                 str(current.number), "--group", "ict", "--format", "json", "--out", str(out)]) == 0
+    [written] = out.glob("report-*.json")
+    items = {i["ref"]: i["outcome"] for i in json.loads(written.read_text(encoding="utf-8"))["report"]["items"]}
+    assert items == {f"request:{request_id}": "มีผู้สมัคร ๑๒ คน", "manual:1": "ผู้สมัครมาสอบครบทุกคน"}
+
+    # And back: an outcome set in the ledger (as a script or the report's tooling does) shows on the desk.
+    with Bridge(desk, cms=site) as bridge:
+        bridge.ledger.set_outcome(manual_id=1, outcome="ปรับห้องสอบทันเวลา", by="นายสมมุติ รักงาน")
+    assert "ปรับห้องสอบทันเวลา" in director.get("/report/").content.decode()
+
+
+def test_the_desk_says_the_librarys_problems_in_thai_beside_their_fields(desk: Config) -> None:
+    clerk = login("clerk1")
+    clerk.get("/requests/new/")
+    page = clerk.post("/requests/new/", {**form_data(request_date="๓๑ กุมภาพันธ์ ๒๕๖๙", window_kind="range",
+                                                     window_start="๑๐ ตุลาคม ๒๕๖๙", window_end="๑ ตุลาคม ๒๕๖๙"),
+                                         "attachments": upload("รายชื่อ.pdf", id_pdf())})
+    html = page.content.decode()
+    assert page.status_code == 400
+
+    def box(field: str) -> str:
+        return html.split(f'id="field-{field}"', 1)[1].split("</div>", 1)[0]
+
+    # The ID finding beside the attachments (its file and page kept), the impossible day beside the date.
+    assert "เลขประจำตัวประชาชน" in box("attachments") and "รายชื่อ.pdf, page 2" in box("attachments")
+    assert "Thai national ID number" not in html
+    assert "ไม่มีวันที่ 31 เดือนกุมภาพันธ์ พ.ศ. 2569 มีเพียง 28 วัน" in box("request_date")
+    assert "does not exist" not in html
+    # A required field left empty: Django's own message, in Thai.
+    empty = clerk.post("/requests/new/", {**form_data(title=""), "attachments": upload("ตาราง.pdf", clean_pdf())})
+    assert empty.status_code == 400 and "This field is required" not in empty.content.decode()
+    # PR's record form: a day that does not exist, in Thai.
+    request_id = file_request(clerk)
+    approve_through_the_desk(request_id)
+    pr = login("pr1")
+    pr.post(f"/requests/{request_id}/record/", {"channel": "board", "published_on": "๓๑ กุมภาพันธ์ ๒๕๖๙",
+                                                "title": "ติดบอร์ด"})
+    shown = pr.get(f"/requests/{request_id}/").content.decode()
+    assert "ไม่มีวันที่ 31 เดือนกุมภาพันธ์" in shown and "does not exist" not in shown

@@ -6,6 +6,8 @@ A defence that holds is a plain test; a defence that breaks is marked
 
 from __future__ import annotations
 
+import re
+
 import io
 from pathlib import Path
 
@@ -232,6 +234,23 @@ def test_pages_refuse_framing_and_sniffing_and_cookies_are_http_only(desk: Confi
     session = clerk.cookies["sessionid"]
     assert session["httponly"] and session["samesite"] == "Lax"
     assert clerk.get("/")["X-Frame-Options"] == "DENY"
+
+
+def test_every_page_sends_a_content_security_policy_that_allows_no_script(desk: Config) -> None:
+    clerk = login("clerk1")
+    pages = [Client().get("/login/"), clerk.get("/"), clerk.get("/requests/new/"), clerk.get("/report/"),
+             clerk.get("/requests/nobody/")]
+    assert [p.status_code for p in pages] == [200, 200, 200, 403, 404]
+    for page in pages:
+        policy = dict(part.strip().split(" ", 1) for part in page["Content-Security-Policy"].split(";"))
+        assert policy["default-src"] == "'none'" and "script-src" not in policy  # so no script runs
+        assert policy["style-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+        assert policy["form-action"] == "'self'" and policy["base-uri"] == "'none'"
+    # The pages need nothing the policy refuses: no inline script, style or handler, nothing from elsewhere.
+    for page in pages:
+        html = page.content.decode()
+        assert "<script" not in html and " style=" not in html and not re.search(r" on[a-z]+=", html)
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
 
 
 # --- HTML and JS in every field --------------------------------------------------------------

@@ -15,7 +15,7 @@ import cms_bridge
 
 PACKAGE_DIR = Path(cms_bridge.__file__).parent
 
-#: What each area may import besides itself and the top-level helpers (config, errors, thaidate, channels, tomlfile,
+#: What each area may import besides itself and the top-level helpers (config, errors, thaidate, channels, messages, i18n,
 #: windows, mappings, version, samples, tomlfile). Mirrors the docstring of each subpackage's __init__.
 ALLOWED = {
     "intake": set(),
@@ -27,7 +27,7 @@ ALLOWED = {
     "audit": {"intake", "ledger", "wordpress"},
 }
 HELPERS = {"config", "errors", "thaidate", "windows", "channels", "mappings", "version", "samples", "tomlfile",
-           "validation"}
+           "validation", "messages", "i18n"}
 
 
 def module_name(path: Path) -> str:

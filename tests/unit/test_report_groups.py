@@ -8,6 +8,7 @@ request asked for are ticked as asked until ``record`` confirms them. Made-up ti
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -187,3 +188,50 @@ def test_a_post_the_bridge_made_is_never_also_a_hand_made_row(bridge: Bridge, si
     _publish(bridge, "bridge-own")
     [report] = harvest(site, bridge.ledger, bridge.mappings, 2567, 1, groups=["finance"])
     assert [(i.origin, i.ref) for i in report.items] == [("bridge", "request:bridge-own")]
+
+
+def test_ledger_step_m011_moves_the_desks_outcomes_into_the_one_store(bridge: Bridge, site: FakeCms) -> None:
+    import sqlite3
+
+    from cms_bridge.bridge import report_item_key
+
+    _publish(bridge, "mig-web")
+    own = site.ensure_category_path(bridge.mappings.group("finance").category or "").id
+    post = site.add_post(title="ประกาศทำมือ", date=IN_ROUND_1, categories=[own])
+    alone = bridge.record_manual(group="finance", channel="board", title="ติดบอร์ดหน้าห้อง", published_on=date(2024, 1, 20),
+                                 recorded_by=RECORDER)
+    kept = bridge.record_manual(group="finance", channel="social", title="แชร์ข่าว", published_on=date(2024, 1, 21),
+                                recorded_by=RECORDER)
+    bridge.ledger.set_outcome(manual_id=kept.id, outcome="ข้อความที่ตั้งทีหลัง", by=RECORDER)
+    [before] = bridge.report(2567, 1, groups=["finance"])
+    by_ref = {item.ref: report_item_key(item) for item in before.items}
+    assert set(by_ref) == {"request:mig-web", f"post:{post.id}", f"manual:{alone.id}", f"manual:{kept.id}"}
+    texts = {"request:mig-web": "ผู้ประกอบการทราบ", f"post:{post.id}": "ผู้ปกครองทราบ",
+             f"manual:{alone.id}": "ครูทราบ", f"manual:{kept.id}": "ข้อความเก่าของโต๊ะงาน"}
+    config = bridge.config
+    bridge.close()
+    # The ledger as the desk left it before m011: outcomes by the desk's own keys, m011 not yet run.
+    db = sqlite3.connect(config.sync.ledger)
+    with db:
+        db.execute("INSERT INTO report_notes VALUES ('finance', 2567, 1, ?, '[\"ป้ายชำรุด\"]',"
+                   " '2000-01-01T00:00:00.000000+00:00', 'desk:director1')",
+                   (json.dumps({by_ref[ref]: text for ref, text in texts.items()}, ensure_ascii=False),))
+        db.execute("DELETE FROM migrations WHERE name = 'm011_one_outcome_store'")
+    db.close()
+
+    with Bridge(config, cms=site, clock=site.clock) as again:
+        # What the ledger alone names moved; the later text set in the ledger stands; the hand-made
+        # post waits for the site.
+        assert again.ledger.outcomes() == {"request:mig-web": "ผู้ประกอบการทราบ", f"manual:{alone.id}": "ครูทราบ",
+                                           f"manual:{kept.id}": "ข้อความที่ตั้งทีหลัง"}
+        left, problems = again.ledger.report_notes(group_key="finance", fiscal_year=2567, round_number=1)
+        assert left == {by_ref[f"post:{post.id}"]: "ผู้ปกครองทราบ"} and problems == ["ป้ายชำรุด"]
+        [report] = again.report(2567, 1, groups=["finance"])
+        assert {item.ref: item.outcome for item in report.items} == {
+            "request:mig-web": "ผู้ประกอบการทราบ", f"post:{post.id}": "ผู้ปกครองทราบ",
+            f"manual:{alone.id}": "ครูทราบ", f"manual:{kept.id}": "ข้อความที่ตั้งทีหลัง"}
+        assert again.ledger.outcomes()[f"post:{post.id}"] == "ผู้ปกครองทราบ"
+        assert again.ledger.report_notes(group_key="finance", fiscal_year=2567, round_number=1) == ({}, ["ป้ายชำรุด"])
+        moved = [e.after["item"] for e in again.ledger.events() if e.action == "report.outcome_set"
+                 and e.after and e.after.get("from") == "report_notes"]
+        assert sorted(moved) == sorted(["request:mig-web", f"manual:{alone.id}", f"post:{post.id}"])

@@ -1,0 +1,154 @@
+"""The library's own sentences in Thai under ``--lang th`` (and still English otherwise): each
+class of problem a clerk meets, with the file, field or row still named. Made-up people."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cms_bridge import i18n
+from cms_bridge.cli import main
+from cms_bridge.samples import request_toml, text_pdf
+
+from . import test_cli_office
+
+# The office fixture (an inbox with a blocked and an invalid request, the in-memory site) and
+# the English locale, shared with the CLI's office tests.
+office = test_cli_office.office
+_english_locale = test_cli_office._english_locale
+_lose_kept_file = test_cli_office._lose_kept_file
+
+#: Words that say a sentence was left in English.
+ENGLISH = re.compile(r"\b(does not|must|looks like|unknown|before it|should|cannot|is not|required|"
+                     r"holds the number|no such|not a)\b")
+
+
+def _request(folder: Path, rid: str, *, replace: dict[str, str] | None = None, window: str | None = None) -> None:
+    (folder / rid).mkdir(parents=True)
+    (folder / rid / "doc.pdf").write_bytes(text_pdf(["Announcement", rid]))
+    text = request_toml(rid, window=window) if window else request_toml(rid)
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (folder / rid / "request.toml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    """One request for each class of problem: dates, windows, the request's rules, pydantic's
+    checks, mappings; and a spreadsheet export with a missing title."""
+    folder = tmp_path / "bad"
+    _request(folder, "2570-day-001", replace={'request_date = "': 'request_date = "31 ก.พ. 2569" #'})
+    _request(folder, "2570-ce-001", replace={'request_date = "': 'request_date = "1 ต.ค. 2026" #'})
+    _request(folder, "2570-win-001", window='kind = "range"\nstart = "10 ต.ค. 2569"\nend = "1 ต.ค. 2569"')
+    _request(folder, "2570-kind-001", window='kind = "forever"')
+    _request(folder, "2570-fy-001", window='kind = "fiscal_year"\nfiscal_year = 2026')
+    _request(folder, "2570-grp-001", replace={'group = "ict"': 'group = "ictt"',
+                                               'channels = ["website"]': 'channels = ["website", "tv"]'})
+    _request(folder, "2570-who-001", replace={'by = "นายสมมุติ ใจกว้าง"\n': ''})
+    _request(folder, "2570-typo-001", replace={'by = "': 'who = "'})
+    (folder / "export.csv").write_text("รหัสคำขอ,เรื่อง\n2570-csv-001,\n", encoding="utf-8")
+    return folder
+
+
+def test_validation_problems_are_thai_under_lang_th_and_english_otherwise(
+        bad: Path, office: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(office["config"])
+    assert main(["--config", config, "--lang", "th", "validate", str(bad)]) == 1
+    thai = capsys.readouterr().out.splitlines()
+
+    def line(rid: str, field: str) -> str:
+        found = [x for x in thai if rid in x and f"({field})" in x]
+        assert found, (rid, field, thai)
+        return found[0]
+
+    # thaidate: the day that does not exist, in the Buddhist Era
+    assert "ไม่มีวันที่ 31 เดือนกุมภาพันธ์ พ.ศ. 2569 มีเพียง 28 วัน" in line("2570-day-001", "request_date")
+    assert "ดูเหมือนปี ค.ศ." in line("2570-ce-001", "request_date") and "2569" in line("2570-ce-001", "request_date")
+    # windows: dates of a range said as BE dates; an unknown kind; a CE fiscal year
+    assert "ช่วงวันที่สิ้นสุด 1 ต.ค. 2569 ก่อนวันเริ่ม 10 ต.ค. 2569" in line("2570-win-001", "window")
+    assert "ไม่ใช่แบบของระยะเวลาในการเผยแพร่" in line("2570-kind-001", "window")
+    assert "ปีงบประมาณ 2026 ดูเหมือนปี ค.ศ." in line("2570-fy-001", "window.fiscal_year")
+    # mappings and pydantic's own checks
+    group = line("2570-grp-001", "group")
+    assert "ไม่รู้จักกลุ่ม/หน่วย 'ictt'" in group and "กลุ่มส่งเสริมการศึกษาทางไกล" in group
+    assert "ต้องเป็นค่าใดค่าหนึ่งต่อไปนี้: 'website', 'social' หรือ 'board'" in line("2570-grp-001", "channels.1")
+    # the request's own rules: a decision needs who and when; an unknown field
+    assert "ต้องระบุผู้สั่งและวันเวลาที่สั่ง" in line("2570-who-001", "decision")
+    assert "ไม่ใช่ช่องของคำขอ" in line("2570-typo-001", "decision.who")
+    # tables: the row is named, the missing title and the file count
+    csv_lines = [x for x in thai if "export.csv, แถว 2" in x]
+    assert any("เรื่อง (title): ข้อผิดพลาด: ต้องกรอก แต่ยังไม่ได้กรอก" in x for x in csv_lines), csv_lines
+    # Nothing of it left in English.
+    assert [x for x in thai if ENGLISH.search(x)] == []
+
+    assert main(["--config", config, "--lang", "en", "validate", str(bad)]) == 1
+    english = capsys.readouterr().out
+    assert "day 31 does not exist; กุมภาพันธ์ (February) 2569 BE (2026 CE) has only 28 days" in english
+    assert "range window ends on 2026-10-01, before it starts on 2026-10-10" in english
+    assert "unknown group 'ictt'; use one of the keys" in english
+    assert "Input should be 'website', 'social' or 'board'" in english
+    assert "a decision 'approved' must say who made it and when; missing: by" in english
+
+
+def test_a_spreadsheet_cell_excel_made_a_number_is_explained_in_thai(tmp_path: Path, office: dict[str, object],
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["รหัสคำขอ", "ที่"])
+    sheet.append(["2570-xl-001", 1.1])
+    book.save(tmp_path / "export.xlsx")
+    assert main(["--config", str(office["config"]), "--lang", "th", "validate", str(tmp_path / "export.xlsx")]) == 1
+    out = capsys.readouterr().out
+    assert "export.xlsx, แถว 2: ที่ (document_number): คำเตือน: ช่อง B2 เป็นตัวเลข 1.1" in out
+    assert "ให้ตั้งรูปแบบคอลัมน์เป็นข้อความ (Text)" in out
+    assert main(["--config", str(office["config"]), "--lang", "th", "validate", str(tmp_path / "none")]) == 1
+    assert f"{tmp_path / 'none'}: ข้อผิดพลาด: ไม่มีไฟล์หรือโฟลเดอร์นี้" in capsys.readouterr().out
+
+
+def test_gate_refusals_and_id_findings_in_status_and_plan_are_thai(office: dict[str, object],
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _lose_kept_file(office)
+    config = str(office["config"])
+    assert main(["--config", config, "--lang", "th", "status", "--as-of", "2026-10-01T09:00"]) == 0
+    out = capsys.readouterr().out
+    reasons = [x.strip() for x in out.splitlines() if x.startswith("      ")]
+    assert any("เลขประจำตัวประชาชน" in r and "ระงับการเผยแพร่" in r for r in reasons), reasons
+    assert any("doc.pdf: ไม่มีในที่เก็บไฟล์" in r for r in reasons), reasons  # the gate, its kept file lost
+    assert "1101700203450" not in out
+    assert main(["--config", config, "--lang", "th", "plan", "--as-of", "2026-10-01T09:00"]) == 0
+    plan = capsys.readouterr()
+    assert "ระงับไว้ ไม่ผ่านการตรวจก่อนเผยแพร่" in plan.out + plan.err
+    assert not [x for x in reasons if ENGLISH.search(x)]
+
+    assert main(["--config", config, "status", "--as-of", "2026-10-01T09:00"]) == 0
+    assert "doc.pdf: not in the file store" in capsys.readouterr().out
+
+
+def test_decide_and_record_speak_thai(office: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(office["config"])
+    assert main(["--config", config, "sync", "--as-of", "2026-10-01T09:00"]) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "--lang", "th", "decide", "2570-ok-001", "--approve", "--by", " "]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cms-bridge: ข้อผิดพลาด: 2570-ok-001: บันทึกคำสั่งไม่ได้: ") and "ให้ระบุ --by" in err, err
+    assert main(["--config", config, "--lang", "th", "record", "--group", "ict", "--channel", "board", "--title",
+                 "ติดประกาศ", "--date", "3 ธ.ค. 2569", "--by", "นางสาวทดลอง ใจดี"]) == 0
+    assert capsys.readouterr().out.strip() == "บันทึกแล้ว #1: บอร์ด/ป้ายประชาสัมพันธ์ 3 ธ.ค. 2569 ติดประกาศ"
+    assert main(["--config", config, "record", "--group", "ict", "--channel", "board", "--title",
+                 "ติดประกาศ", "--date", "4 ธ.ค. 2569", "--by", "นางสาวทดลอง ใจดี"]) == 0
+    assert capsys.readouterr().out.strip() == "recorded #2: board 2026-12-04 ติดประกาศ"
+
+
+def test_a_sentence_is_found_again_after_it_became_plain_text() -> None:
+    said = i18n.say("window.ends_before_start", end=__import__("datetime").date(2026, 10, 1),
+                    start=__import__("datetime").date(2026, 10, 10))
+    plain = "x.toml: window: " + str(said)  # as a Problem or an exception's message carries it
+    assert i18n.reason(plain, "th") == "x.toml: window: ช่วงวันที่สิ้นสุด 1 ต.ค. 2569 ก่อนวันเริ่ม 10 ต.ค. 2569"
+    assert i18n.reason(plain, "en") == plain
+    assert i18n.reason("something the catalogue never said", "th") == "something the catalogue never said"
