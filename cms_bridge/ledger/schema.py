@@ -321,11 +321,29 @@ def m008_desk_notes(db: sqlite3.Connection) -> None:
     )""")
 
 
+def m009_read_files(db: sqlite3.Connection) -> None:
+    """Work done once: each inbox request file (or export) read clean, so an idle pass need not
+    read it again (``read_files``, by path): its stamp and digest, its requests' version hashes,
+    its named files' stamps and digests (JSON, see ``intake.inbox.ReadFile``), what it was read
+    with (``reader``: versions, settings, mappings) and the ledger's state of its requests once
+    recorded (``marks``: current version and last decision of each), so a file whose requests
+    the ledger changed since is read again. A cache: deleting its rows costs one full read.
+    """
+    db.execute("""CREATE TABLE read_files (
+        path TEXT PRIMARY KEY,
+        reader TEXT NOT NULL,
+        entry TEXT NOT NULL CHECK (json_valid(entry)),
+        marks TEXT NOT NULL CHECK (json_valid(marks)),
+        read_at TEXT NOT NULL
+    )""")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
-                                       m007_report_outcomes, m008_desk_notes]
+                                       m007_report_outcomes, m008_desk_notes,
+                                       m009_read_files]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.
