@@ -50,7 +50,8 @@ from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.idguard import mask_id_numbers
 from cms_bridge.intake.request import Decision
-from cms_bridge.publishing.reconciler import Reconciler, SyncReport
+from cms_bridge.publishing.reconciler import Reconciler, SyncReport, plan_fingerprint
+from cms_bridge.ledger.settled import PassSnapshot
 from cms_bridge.wordpress import connect
 from cms_bridge.wordpress.protocol import Cms, CountsRequests
 
@@ -299,7 +300,19 @@ class Bridge:
         moment = as_of or self.clock()
         gate = PublishGate(FileKeeper(self.ledger))
         rows: dict[str, RequestStatus] = {}
-        for request_id in self.ledger.list_request_ids():
+        snapshot = PassSnapshot(self.ledger, plan_fingerprint(self.config.sync, self.mappings))
+        for request_id in snapshot.request_ids:
+            digest = snapshot.ledger_digest(request_id)
+            kept = snapshot.holds(request_id, at=moment, ledger_inputs=digest) if digest else None
+            if kept is not None:
+                # Settled by a pass and nothing in the ledger changed since: as that pass saw it
+                # (the gate admitted it then, from these very rows).
+                next_change = kept["next_change"]
+                rows[request_id] = RequestStatus(
+                    request_id=request_id, title=kept["title"], decision=kept["decision"], desired=kept["desired"],
+                    state=kept["state"], url=kept["url"],
+                    next_change=datetime.fromisoformat(next_change) if next_change else None)
+                continue
             version = self.ledger.site_version(request_id)
             request = version.request
             want = desired_state(request, moment)

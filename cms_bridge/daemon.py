@@ -126,6 +126,7 @@ class Daemon:
         self.next_periodic = now + self.interval
         self.passes += 1
         outcome: dict[str, Any] = {"at": now.isoformat(), "pass": self.passes}
+        report: Any = None
         one_pass = getattr(self.bridge, "daemon_pass", None) or self.bridge.sync
         try:
             report = one_pass(as_of=now)
@@ -143,7 +144,11 @@ class Daemon:
             self.failures += 1
             outcome.update(outcome="error", ok=False, error=f"{type(exc).__name__}: {exc}")
             log.exception("pass %d failed", self.passes)
-        self.next_boundary = self._next_boundary(now)
+        # The pass's report says when the next boundary is; asking status costs a second read.
+        if report is not None and hasattr(report, "next_change"):
+            self.next_boundary = report.next_change
+        else:
+            self.next_boundary = self._next_boundary(now)
         outcome["next_boundary"] = self.next_boundary.isoformat() if self.next_boundary else None
         self._beat(outcome)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -390,7 +391,7 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
     loaded: list[LoadedRequest] = []
     held: list[HeldRequest] = []
     unchanged: list[str] = []
-    seen: dict[str, Origin] = {}
+    seen: dict[str, Origin | tuple[Path, int | None]] = {}
     referenced: set[Path] = set()
     # Request files first: a spreadsheet found in a folder is read as requests only when no
     # request read before names it as an attachment.
@@ -402,7 +403,7 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
             pass
         elif (entry := _unchanged(cache, path, seen)) is not None:
             for request_id, row, _ in entry.requests:
-                seen[request_id] = Origin.of_file(path, row)
+                seen[request_id] = (path, row)  # made an Origin only if a message needs it
                 unchanged.append(request_id)
             referenced.update(Path(name) for name in entry.named)
             problems.extend(entry.warnings)
@@ -432,7 +433,7 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
     return IntakeReport(requests=loaded, problems=problems, held=held, unchanged=unchanged)
 
 
-def _unchanged(cache: ReadCache | None, path: Path, seen: Mapping[str, Origin]) -> ReadFile | None:
+def _unchanged(cache: ReadCache | None, path: Path, seen: Mapping[str, object]) -> ReadFile | None:
     if cache is None or (entry := cache.known(str(path))) is None:
         return None
     if any(request_id in seen for request_id, _, _ in entry.requests):
@@ -445,7 +446,7 @@ def _unchanged(cache: ReadCache | None, path: Path, seen: Mapping[str, Origin]) 
 
 def _one_record(path: Path, data: dict[str, Any], row: int | None, mappings: Mappings, settings: IntakeConfig,
                 keeper: Keeper, problems: list[Problem], loaded: list[LoadedRequest], held: list[HeldRequest],
-                seen: dict[str, Origin], stamps: dict[str, tuple[str, FileStamp]]) -> None:
+                seen: dict[str, Origin | tuple[Path, int | None]], stamps: dict[str, tuple[str, FileStamp]]) -> None:
     origin, source, base_dir = Origin.of_file(path, row), str(path), path.parent
     before = len(problems)
     request = _validate(data, source, row, mappings, problems)
@@ -456,8 +457,10 @@ def _one_record(path: Path, data: dict[str, Any], row: int | None, mappings: Map
         held.append(_held(origin, data, problems[before:]))
         return
     if request.request_id in seen:
+        first = seen[request.request_id]
+        where = first if isinstance(first, Origin) else Origin.of_file(*first)
         problems.append(Problem(file=source, row=row, field="request_id",
-                                message=f"{request.request_id!r} is already used by {seen[request.request_id]}"))
+                                message=f"{request.request_id!r} is already used by {where}"))
         held.append(_held(origin, data, problems[before:]))
         return
     seen[request.request_id] = origin
@@ -574,15 +577,18 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = (p for suffix in (REQUEST_SUFFIX, *TABLE_SUFFIXES) for p in path.rglob(f"*{suffix}"))
-            # Hidden files, and Excel's lock file of an open workbook (~$name.xlsx), are no requests.
-            for item in sorted(p for p in found if not p.name.startswith((".", "~$"))
-                               and not any(part.startswith(".") for part in p.relative_to(path).parts)):
-                if kind := special_file_kind(item):
-                    problems.append(Problem(file=str(item), message=f"is {kind}, not a file: skipped without "
-                                                                    "opening it (remove it from the inbox)"))
-                elif item.is_file():
-                    yield item, True
+            # Hidden files and folders, and Excel's lock file of an open workbook (~$name.xlsx),
+            # are no requests; in path order, as a person reads the folder.
+            for item in sorted(_walk(str(path)), key=lambda name: name.split(os.sep)):
+                try:
+                    mode = os.stat(item).st_mode
+                except OSError:
+                    continue  # gone meanwhile, or a link to nothing
+                if stat.S_ISREG(mode):
+                    yield Path(item), True
+                elif kind := special_file_kind(item):
+                    problems.append(Problem(file=item, message=f"is {kind}, not a file: skipped without "
+                                                               "opening it (remove it from the inbox)"))
         elif kind := special_file_kind(path):
             problems.append(Problem(file=str(path), message=f"is {kind}, not a file: skipped without opening it"))
         elif path.is_file() and path.suffix.lower() in (REQUEST_SUFFIX, *TABLE_SUFFIXES):
@@ -591,6 +597,30 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
             problems.append(Problem(file=str(path), message="not a request file (.toml), export (.csv, .xlsx) or folder"))
         else:
             problems.append(Problem(file=str(path), message="no such file or folder"))
+
+
+_FOUND_SUFFIXES = (REQUEST_SUFFIX, *TABLE_SUFFIXES)
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """The request files and exports under *folder*, in one walk (links to folders not followed;
+    a folder that cannot be read is left out, as ``Path.rglob`` does)."""
+    try:
+        with os.scandir(folder) as entries:
+            found = list(entries)
+    except OSError:
+        return
+    for entry in found:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            yield from _walk(entry.path)
+        elif entry.name.endswith(_FOUND_SUFFIXES) and not entry.name.startswith("~$"):
+            yield entry.path
 
 
 def _read_request_file(path: Path, raw: bytes, problems: list[Problem]) -> dict[str, Any] | None:

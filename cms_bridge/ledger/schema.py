@@ -321,13 +321,14 @@ def m008_desk_notes(db: sqlite3.Connection) -> None:
     )""")
 
 
-def m009_read_files(db: sqlite3.Connection) -> None:
-    """Work done once: each inbox request file (or export) read clean, so an idle pass need not
-    read it again (``read_files``, by path): its stamp and digest, its requests' version hashes,
+def m009_read_files_and_settled_requests(db: sqlite3.Connection) -> None:
+    """Work done once, what an idle pass need not do again: each inbox request file (or export)
+    read clean, so it is not read again (``read_files``, by path): its stamp and digest, its requests' version hashes,
     its named files' stamps and digests (JSON, see ``intake.inbox.ReadFile``), what it was read
     with (``reader``: versions, settings, mappings) and the ledger's state of its requests once
     recorded (``marks``: current version and last decision of each), so a file whose requests
-    the ledger changed since is read again. A cache: deleting its rows costs one full read.
+    the ledger changed since is read again; and each request a pass found settled
+    (``settled_requests``). Caches both: deleting their rows costs one full pass, nothing else.
     """
     db.execute("""CREATE TABLE read_files (
         path TEXT PRIMARY KEY,
@@ -336,6 +337,19 @@ def m009_read_files(db: sqlite3.Connection) -> None:
         marks TEXT NOT NULL CHECK (json_valid(marks)),
         read_at TEXT NOT NULL
     )""")
+    # What a pass planned and found nothing to do for, per request: the digest of everything the
+    # plan read (``inputs``: its ledger rows, its post on the site, the settings; ``ledger_inputs``
+    # the same without the post, for status), the span of time the answer holds (``valid_from``
+    # to ``valid_until``, the next window boundary, NULL for none) and what status shows of it.
+    db.execute("""CREATE TABLE settled_requests (
+        request_id TEXT PRIMARY KEY REFERENCES requests (request_id),
+        inputs TEXT NOT NULL,
+        ledger_inputs TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_until TEXT,
+        view TEXT NOT NULL CHECK (json_valid(view)),
+        settled_at TEXT NOT NULL
+    )""")
 
 
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
@@ -343,7 +357,7 @@ def m009_read_files(db: sqlite3.Connection) -> None:
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
                                        m007_report_outcomes, m008_desk_notes,
-                                       m009_read_files]
+                                       m009_read_files_and_settled_requests]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.
