@@ -300,7 +300,7 @@ class Bridge:
         moment = as_of or self.clock()
         gate = PublishGate(FileKeeper(self.ledger))
         rows: dict[str, RequestStatus] = {}
-        snapshot = PassSnapshot(self.ledger, plan_fingerprint(self.config.sync, self.mappings))
+        snapshot = PassSnapshot(self.ledger, plan_fingerprint(self.config.sync, self.mappings), views=True)
         for request_id in snapshot.request_ids:
             digest = snapshot.ledger_digest(request_id)
             kept = snapshot.holds(request_id, at=moment, ledger_inputs=digest) if digest else None

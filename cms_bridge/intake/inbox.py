@@ -392,29 +392,29 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
     held: list[HeldRequest] = []
     unchanged: list[str] = []
     seen: dict[str, Origin | tuple[Path, int | None]] = {}
-    referenced: set[Path] = set()
+    referenced: set[str] = set()  # resolved paths, as text: cheap to add 10,000 of
     # Request files first: a spreadsheet found in a folder is read as requests only when no
     # request read before names it as an attachment.
     files = list(_expand(paths, problems))
     files.sort(key=lambda item: item[0].suffix.lower() in TABLE_SUFFIXES)
     for done, (path, in_folder) in enumerate(files, start=1):
         is_table = path.suffix.lower() in TABLE_SUFFIXES
-        if is_table and in_folder and path.resolve() in referenced:
+        if is_table and in_folder and str(path.resolve()) in referenced:
             pass
         elif (entry := _unchanged(cache, path, seen)) is not None:
             for request_id, row, _ in entry.requests:
                 seen[request_id] = (path, row)  # made an Origin only if a message needs it
                 unchanged.append(request_id)
-            referenced.update(Path(name) for name in entry.named)
+            referenced.update(entry.named)
             problems.extend(entry.warnings)
         else:
             first_problem, first_loaded = len(problems), len(loaded)
             stamp, sha256, records = _file_records(path, in_folder, is_table, settings, problems)
             stamps: dict[str, tuple[str, FileStamp]] = {}
-            named: set[Path] = set()
+            named: set[str] = set()
             for data, row in records:
                 base_dir = path.parent
-                found = _named_files(data, base_dir)
+                found = {str(name) for name in _named_files(data, base_dir)}
                 referenced.update(found)
                 named.update(found)
                 _one_record(path, data, row, mappings, settings, keeper, problems, loaded, held, seen, stamps)
@@ -427,7 +427,7 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
                                     item.request.version_hash({k: v.sha256 for k, v in item.attachments.items()}))
                                    for item in loaded[first_loaded:]),
                     files=tuple((name, st, sha) for name, (sha, st) in sorted(stamps.items())),
-                    named=tuple(sorted(str(n) for n in named)), warnings=tuple(problems[first_problem:])))
+                    named=tuple(sorted(named)), warnings=tuple(problems[first_problem:])))
         if progress is not None:
             progress(done, len(files))
     return IntakeReport(requests=loaded, problems=problems, held=held, unchanged=unchanged)
@@ -579,7 +579,10 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
         if path.is_dir():
             # Hidden files and folders, and Excel's lock file of an open workbook (~$name.xlsx),
             # are no requests; in path order, as a person reads the folder.
-            for item in sorted(_walk(str(path)), key=lambda name: name.split(os.sep)):
+            for item, regular in sorted(_walk(str(path)), key=lambda found: found[0].split(os.sep)):
+                if regular:  # the folder listing says so (not a link): no stat needed
+                    yield Path(item), True
+                    continue
                 try:
                     mode = os.stat(item).st_mode
                 except OSError:
@@ -602,9 +605,10 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
 _FOUND_SUFFIXES = (REQUEST_SUFFIX, *TABLE_SUFFIXES)
 
 
-def _walk(folder: str) -> Iterator[str]:
+def _walk(folder: str) -> Iterator[tuple[str, bool]]:
     """The request files and exports under *folder*, in one walk (links to folders not followed;
-    a folder that cannot be read is left out, as ``Path.rglob`` does)."""
+    a folder that cannot be read is left out, as ``Path.rglob`` does), each with whether the
+    listing says it is a regular file (a link, or a file system that does not say, is asked)."""
     try:
         with os.scandir(folder) as entries:
             found = list(entries)
@@ -620,7 +624,11 @@ def _walk(folder: str) -> Iterator[str]:
         if is_dir:
             yield from _walk(entry.path)
         elif entry.name.endswith(_FOUND_SUFFIXES) and not entry.name.startswith("~$"):
-            yield entry.path
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                regular = False
+            yield entry.path, regular
 
 
 def _read_request_file(path: Path, raw: bytes, problems: list[Problem]) -> dict[str, Any] | None:

@@ -58,12 +58,28 @@ class PassSnapshot:
         fingerprint: what else the answer depends on (settings, mappings, code versions).
     """
 
-    def __init__(self, ledger: Ledger, fingerprint: str) -> None:
+    def __init__(self, ledger: Ledger, fingerprint: str, *, views: bool = False) -> None:
         db = ledger.connection
         self.fingerprint = f"{fingerprint}|{SCANNER_VERSION}"
-        self._has = ledger.files.has
+        has = ledger.files.has
+        files: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for row in db.execute("SELECT request_id, version_hash, ref_path, sha256 FROM version_files"
+                              " ORDER BY request_id, version_hash, ref_path"):
+            files[(row[0], row[1])].append((row[2], row[3]))
+        publications = {row[0]: tuple(row) for row in db.execute("SELECT * FROM publications")}
+        media: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for row in db.execute("SELECT request_id, sha256, media_id, url, filename, size, uploaded_at"
+                              " FROM publication_media ORDER BY rowid"):
+            media[row[0]].append(tuple(row[1:]))
+        kept = {row[0]: tuple(row[1:]) for row in db.execute(
+            "SELECT sha256, size, file_type, media_type, pages FROM kept_files")}
+        scans = {row[0]: row[1] for row in db.execute(
+            "SELECT sha256, findings FROM file_scans WHERE scanner_version = ?", (str(SCANNER_VERSION),))}
+        #: Per request: its digest (None: its site version cannot be read), its decision status,
+        #: and whether it was ever published. The rows themselves are not kept: a pass over
+        #: 10,000 requests holds digests, not payloads.
+        self._requests: dict[str, tuple[str | None, str | None, bool]] = {}
         # The site version, as Ledger.site_version chooses it: the approved one, else the current.
-        self._rows: dict[str, tuple[Any, ...]] = {}
         for row in db.execute(
                 "SELECT r.request_id, r.current_version, v.version_hash, v.payload, d.id, d.status, d.\"by\","
                 " d.position, d.at, d.note, d.version_hash, d.recorded_at, d.actor, d.channel"
@@ -72,49 +88,46 @@ class PassSnapshot:
                 " LEFT JOIN request_versions v ON v.request_id = r.request_id AND v.version_hash ="
                 " CASE WHEN d.status = 'approved' AND coalesce(d.version_hash, '') <> '' THEN d.version_hash"
                 " ELSE r.current_version END ORDER BY r.request_id"):
-            self._rows[row[0]] = tuple(row)
-        self._files: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-        for row in db.execute("SELECT request_id, version_hash, ref_path, sha256 FROM version_files"
-                              " ORDER BY request_id, version_hash, ref_path"):
-            self._files[(row[0], row[1])].append((row[2], row[3]))
-        self._publications = {row[0]: tuple(row) for row in db.execute("SELECT * FROM publications")}
-        self._media: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in db.execute("SELECT request_id, sha256, media_id, url, filename, size, uploaded_at"
-                              " FROM publication_media ORDER BY rowid"):
-            self._media[row[0]].append(tuple(row[1:]))
-        self._kept = {row[0]: tuple(row[1:]) for row in db.execute(
-            "SELECT sha256, size, file_type, media_type, pages FROM kept_files")}
-        self._scans = {row[0]: row[1] for row in db.execute(
-            "SELECT sha256, findings FROM file_scans WHERE scanner_version = ?", (str(SCANNER_VERSION),))}
+            request_id = row[0]
+            digest = None
+            if row[3] is not None:
+                its_files = files.get((request_id, row[2]), [])
+                its_media = media.get(request_id, [])
+                shas = sorted({sha for _, sha in its_files} | {m[0] for m in its_media})
+                # repr of plain str/int/None tuples: deterministic, and cheaper than JSON.
+                parts = (self.fingerprint, tuple(row), its_files, publications.get(request_id), its_media,
+                         [(sha, kept.get(sha), scans.get(sha), has(sha)) for sha in shas])
+                digest = hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+            self._requests[request_id] = (digest, row[5], request_id in publications)
+        columns = "view" if views else "NULL"
         self._settled = {row[0]: tuple(row[1:]) for row in db.execute(
-            "SELECT request_id, inputs, ledger_inputs, valid_from, valid_until, view FROM settled_requests")}
+            f"SELECT request_id, inputs, ledger_inputs, valid_from, valid_until, {columns} FROM settled_requests")}
 
     @property
     def request_ids(self) -> list[str]:
         """Every recorded request id, sorted."""
-        return list(self._rows)
+        return list(self._requests)
 
     def unpublished_pending(self, request_id: str) -> bool:
         """No decision other than pending, and never published: nothing on the site to look at."""
-        return self._rows[request_id][5] not in ("approved", "rejected") and request_id not in self._publications
+        _, status, published = self._requests[request_id]
+        return status not in ("approved", "rejected") and not published
 
     def ledger_digest(self, request_id: str) -> str | None:
         """The digest of every ledger row the request's plan reads, or ``None`` when its site
         version cannot be read (it is planned in full, which says why)."""
-        row = self._rows[request_id]
-        if row[3] is None:
-            return None
-        files = self._files.get((request_id, row[2]), [])
-        shas = sorted({sha for _, sha in files} | {m[0] for m in self._media.get(request_id, [])})
-        parts = [self.fingerprint, row, files, self._publications.get(request_id), self._media.get(request_id, []),
-                 [(sha, self._kept.get(sha), self._scans.get(sha), self._has(sha)) for sha in shas]]
-        text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self._requests[request_id][0]
+
+    def settled_until(self, request_id: str) -> str | None:
+        """The end of the settled answer's span as stored (the next window boundary), if any."""
+        row = self._settled.get(request_id)
+        return None if row is None else row[3]
 
     def holds(self, request_id: str, *, at: datetime, inputs: str | None = None,
               ledger_inputs: str | None = None) -> dict[str, Any] | None:
         """The kept view of a request settled with these inputs (the full ones, or for status
-        the ledger's only) whose answer holds at *at*; else ``None``."""
+        the ledger's only) whose answer holds at *at* (empty unless read with *views*); else
+        ``None``."""
         row = self._settled.get(request_id)
         if row is None or (inputs is None and ledger_inputs is None):
             return None
@@ -126,7 +139,7 @@ class PassSnapshot:
         moment = stamp_of(at)
         if moment < valid_from or (valid_until is not None and moment >= valid_until):
             return None
-        return dict(json.loads(view))
+        return dict(json.loads(view)) if view is not None else {}
 
 
 def with_post(ledger_inputs: str, post: str) -> str:

@@ -214,8 +214,8 @@ class Reconciler:
             digest = snapshot.ledger_digest(request_id)
             if snapshot.unpublished_pending(request_id):
                 # Nothing on the site to look at; settled, it is not even built.
-                if digest is not None and (kept := snapshot.holds(request_id, at=as_of, inputs=digest)) is not None:
-                    self._skip(kept)
+                if digest is not None and snapshot.holds(request_id, at=as_of, inputs=digest) is not None:
+                    self._skip(snapshot.settled_until(request_id))
                     continue
                 version = self.ledger.site_version(request_id)
                 desired = desired_state(version.request, as_of)
@@ -231,8 +231,8 @@ class Reconciler:
         for (request_id, digest), key in zip(looked_up, keys, strict=True):
             post = posts.get(key)
             inputs = None if digest is None else with_post(digest, post.model_dump_json() if post else "")
-            if inputs is not None and (kept := snapshot.holds(request_id, at=as_of, inputs=inputs)) is not None:
-                self._skip(kept)
+            if inputs is not None and snapshot.holds(request_id, at=as_of, inputs=inputs) is not None:
+                self._skip(snapshot.settled_until(request_id))
                 continue
             version = self.ledger.site_version(request_id)
             desired = desired_state(version.request, as_of)
@@ -241,10 +241,10 @@ class Reconciler:
                                      ledger_inputs=digest, inputs=inputs))
         return contexts
 
-    def _skip(self, kept: dict[str, object]) -> None:
+    def _skip(self, until: str | None) -> None:
         self.skipped += 1
-        if isinstance(change := kept.get("next_change"), str):
-            self._changes.append(datetime.fromisoformat(change))
+        if until is not None:  # the settled answer holds until the request's next window boundary
+            self._changes.append(datetime.fromisoformat(until))
 
     def _found_settled(self, ctx: _Context, as_of: datetime) -> None:
         """Keep *ctx* as settled: planned, nothing to do, until its next window boundary.
