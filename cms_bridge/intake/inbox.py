@@ -16,9 +16,8 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer, field_validator
 
@@ -232,8 +231,7 @@ def reader_fingerprint(mappings: Mappings, settings: IntakeConfig) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class FileStamp:
+class FileStamp(NamedTuple):
     """What the file system says of a file: enough to tell it changed without reading it.
 
     The change time and inode matter as much as the size and modification time: a file replaced
@@ -252,11 +250,11 @@ class FileStamp:
     @classmethod
     def of(cls, info: os.stat_result) -> FileStamp:
         """The stamp of a ``stat`` result."""
+        # A named tuple, not a frozen dataclass: made and compared for every inbox file each pass.
         return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
-@dataclass(frozen=True)
-class ReadFile:
+class ReadFile(NamedTuple):
     """A request file (or export) that was read clean, and what a later pass needs to skip it.
 
     Attributes:
@@ -282,8 +280,8 @@ class ReadFile:
 
     def to_json(self) -> str:
         """The entry as compact JSON (see :meth:`from_json`)."""
-        return json.dumps([self.path, list(_stamp_fields(self.stamp)), self.sha256, self.requests,
-                           [[p, list(_stamp_fields(st)), sha] for p, st, sha in self.files], self.named,
+        return json.dumps([self.path, list(self.stamp), self.sha256, self.requests,
+                           [[p, list(st), sha] for p, st, sha in self.files], self.named,
                            [w.model_dump(mode="json") for w in self.warnings]],
                           ensure_ascii=False, separators=(",", ":"))
 
@@ -294,10 +292,6 @@ class ReadFile:
         return cls(path, FileStamp(*stamp), sha, tuple((r[0], r[1], r[2]) for r in requests),
                    tuple((f[0], FileStamp(*f[1]), f[2]) for f in files), tuple(named),
                    tuple(Problem.model_validate(w) for w in warnings))
-
-
-def _stamp_fields(stamp: FileStamp) -> tuple[int, int, int, int, int]:
-    return stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.inode, stamp.device
 
 
 class ReadCache(Protocol):
