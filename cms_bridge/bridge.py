@@ -41,15 +41,19 @@ from cms_bridge.intake.inbox import (
     IntakeReport,
     LoadedRequest,
     Problem,
+    ReadFile,
     load_requests,
     parse_request,
+    reader_fingerprint,
 )
 from cms_bridge.ledger.keeper import FileKeeper
+from cms_bridge.ledger.readcache import ReadFileCache
 from cms_bridge.ledger.store import Ledger, ManualPublication, RecordOutcome
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.intake.idguard import mask_id_numbers
 from cms_bridge.intake.request import Decision
-from cms_bridge.publishing.reconciler import Reconciler, SyncReport
+from cms_bridge.publishing.reconciler import Reconciler, SyncReport, plan_fingerprint
+from cms_bridge.ledger.settled import PassSnapshot
 from cms_bridge.wordpress import connect
 from cms_bridge.wordpress.protocol import Cms, CountsRequests
 
@@ -167,15 +171,25 @@ class Bridge:
             if self.config.intake.inbox is None:
                 raise ConfigError("no [intake] inbox configured and no path given")
             paths = [self.config.intake.inbox]
+        cache = self._read_cache()
         report = load_requests(paths, mappings=self.mappings, settings=self.config.intake,
-                               keeper=FileKeeper(self.ledger), progress=progress)
+                               keeper=FileKeeper(self.ledger), progress=progress, cache=cache)
+        conflicts = set()
         for loaded in report.requests:
             outcome = self.ledger.record_request(loaded.request, source=loaded.origin, actor=self.actor,
                                                  files=_files(loaded))
             if outcome.conflict:
+                conflicts.add(loaded.request.request_id)
                 report.problems.append(Problem(file=loaded.source, field="decision", severity="warning",
                                                message=outcome.conflict))
+        # A file whose decision the ledger refused is read each pass, so the warning is too.
+        cache.pending = [entry for entry in cache.pending
+                         if not any(request_id in conflicts for request_id, _, _ in entry.requests)]
+        cache.save()
         return report
+
+    def _read_cache(self) -> ReadFileCache:
+        return ReadFileCache(self.ledger, reader_fingerprint(self.mappings, self.config.intake))
 
     def submit(self, data: Mapping[str, Any], *, base_dir: Path | str, actor: str | None = None) -> RecordOutcome:
         """Check a request built in code and record it (new, amended or unchanged).
@@ -287,7 +301,19 @@ class Bridge:
         moment = as_of or self.clock()
         gate = PublishGate(FileKeeper(self.ledger))
         rows: dict[str, RequestStatus] = {}
-        for request_id in self.ledger.list_request_ids():
+        snapshot = PassSnapshot(self.ledger, plan_fingerprint(self.config.sync, self.mappings), views=True)
+        for request_id in snapshot.request_ids:
+            digest = snapshot.ledger_digest(request_id)
+            kept = snapshot.holds(request_id, at=moment, ledger_inputs=digest) if digest else None
+            if kept is not None:
+                # Settled by a pass and nothing in the ledger changed since: as that pass saw it
+                # (the gate admitted it then, from these very rows).
+                next_change = kept["next_change"]
+                rows[request_id] = RequestStatus(
+                    request_id=request_id, title=kept["title"], decision=kept["decision"], desired=kept["desired"],
+                    state=kept["state"], url=kept["url"],
+                    next_change=datetime.fromisoformat(next_change) if next_change else None)
+                continue
             version = self.ledger.site_version(request_id)
             request = version.request
             want = desired_state(request, moment)
@@ -305,8 +331,10 @@ class Bridge:
             rows[request_id] = row
         listed = list(rows.values())
         if inbox and self.config.intake.inbox is not None:
+            # Read-only: files the ledger holds as read need no second look; the rest are read
+            # in place, and nothing is remembered (status changes nothing).
             held = load_requests([self.config.intake.inbox], mappings=self.mappings, settings=self.config.intake,
-                                 progress=progress).held
+                                 progress=progress, cache=_ReadOnly(self._read_cache())).held
             for item in held:
                 known = rows.get(item.request_id or "")
                 if known is not None:
@@ -797,6 +825,19 @@ class Bridge:
         report = self.filled_report(fiscal_year, round_number, group).model_copy(
             update={"reporter_name": reporter_name, "reporter_position": reporter_position})
         return write_report([report], Path(out_dir), formats=formats)  # type: ignore[arg-type]
+
+
+class _ReadOnly:
+    """A read cache that is asked, never told (``status`` writes nothing)."""
+
+    def __init__(self, cache: ReadFileCache) -> None:
+        self.cache = cache
+
+    def known(self, path: str) -> ReadFile | None:
+        return self.cache.known(path)
+
+    def read(self, entry: ReadFile) -> None:
+        pass
 
 
 def _files(loaded: LoadedRequest) -> dict[str, str]:

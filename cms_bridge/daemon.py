@@ -1,9 +1,10 @@
 """``cms-bridge daemon``: sync every N minutes and at each window boundary, for months on end.
 
-A ``schedule.Scheduler`` instance runs the periodic pass; around it, our loop wakes at the next
-window boundary (00:00 Bangkok, or an approval time), isolates failures (a failing pass is
-logged and the loop goes on), touches a heartbeat file a supervisor can check, and stops cleanly
-on SIGTERM/SIGINT. Because each pass reconciles state rather than replaying events, the first
+The loop runs a pass every N minutes, counted from the start of the pass before (a pass that
+takes 25 s of a 60 s interval is followed by the next one 35 s after it ends, not 60 s), and
+wakes at the next window boundary (00:00 Bangkok, or an approval time); it isolates failures (a
+failing pass is logged and the loop goes on), touches a heartbeat file a supervisor can check,
+and stops cleanly on SIGTERM/SIGINT. Because each pass reconciles state rather than replaying events, the first
 pass after downtime catches up on everything that fell due meanwhile. Time comes from an
 injected clock and waiting from an injected sleep, so tests drive it without patching datetime.
 """
@@ -20,8 +21,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
-
-import schedule
 
 from cms_bridge.errors import DaemonAlreadyRunningError
 
@@ -108,8 +107,9 @@ class Daemon:
         self.clock = clock
         self._stop = threading.Event()
         self._wait = wait or self._stop.wait
-        self.scheduler = schedule.Scheduler()
-        self.scheduler.every(interval_minutes).minutes.do(self.run_pass)
+        self.interval = timedelta(minutes=interval_minutes)
+        #: When the next periodic pass is due: one interval after the start of the last pass.
+        self.next_periodic: datetime | None = None
         self.next_boundary: datetime | None = None
         #: The next time a scheduled request opens: the daemon's pass then publishes it.
         self.next_opening: datetime | None = None
@@ -124,8 +124,12 @@ class Daemon:
     def run_pass(self) -> None:
         """One pass (inbox re-read, then sync); failures are logged and counted, never raised."""
         now = self.clock()
+        # From the start: the interval is the time between passes, whatever a pass costs. A
+        # pass longer than the interval is followed at once by the next (never two at a time).
+        self.next_periodic = now + self.interval
         self.passes += 1
         outcome: dict[str, Any] = {"at": now.isoformat(), "pass": self.passes}
+        report: Any = None
         one_pass = getattr(self.bridge, "daemon_pass", None) or self.bridge.sync
         try:
             report = one_pass(as_of=now)
@@ -143,7 +147,12 @@ class Daemon:
             self.failures += 1
             outcome.update(outcome="error", ok=False, error=f"{type(exc).__name__}: {exc}")
             log.exception("pass %d failed", self.passes)
-        self.next_boundary, self.next_opening = self._next_changes(now)
+        # The pass's report says when the next boundary and opening are; asking status costs a
+        # second read of the ledger.
+        if report is not None and hasattr(report, "next_change"):
+            self.next_boundary, self.next_opening = report.next_change, getattr(report, "next_opening", None)
+        else:
+            self.next_boundary, self.next_opening = self._next_changes(now)
         outcome["next_boundary"] = self.next_boundary.isoformat() if self.next_boundary else None
         outcome["next_opening"] = self.next_opening.isoformat() if self.next_opening else None
         self._beat(outcome)
@@ -196,18 +205,18 @@ class Daemon:
         log.info("daemon stopped after %d pass(es), %d failed", self.passes, self.failures)
 
     def tick(self) -> None:
-        """Run what is due now: a boundary pass, or the periodic one."""
-        if self.next_boundary is not None and self.clock() >= self.next_boundary:
+        """Run what is due now: a boundary pass, or the periodic one (one pass serves both)."""
+        now = self.clock()
+        if (self.next_boundary is not None and now >= self.next_boundary) or \
+                (self.next_periodic is not None and now >= self.next_periodic):
             self.run_pass()
-        self.scheduler.run_pending()
 
     def _seconds_to_wait(self) -> float:
         waits = [MAX_WAIT.total_seconds()]
-        idle = self.scheduler.idle_seconds
-        if idle is not None:
-            waits.append(idle)
-        if self.next_boundary is not None:
-            waits.append((self.next_boundary - self.clock()).total_seconds())
+        now = self.clock()
+        for due in (self.next_periodic, self.next_boundary):
+            if due is not None:
+                waits.append((due - now).total_seconds())
         return max(0.0, min(waits))
 
     def _next_changes(self, now: datetime) -> tuple[datetime | None, datetime | None]:

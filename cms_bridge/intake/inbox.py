@@ -11,15 +11,19 @@ checks the copy (:mod:`cms_bridge.ledger.keeper`), so what was checked is what i
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_serializer, field_validator
 
 from cms_bridge.messages import say
 from cms_bridge.validation import field_problems
-from cms_bridge.tomlfile import TomlFileError, read_toml
+from cms_bridge.tomlfile import TomlFileError, read_toml_text
 from cms_bridge.intake.attachments import (
     AttachmentInfo,
     inspect_attachment,
@@ -28,7 +32,7 @@ from cms_bridge.intake.attachments import (
 )
 from cms_bridge.config import IntakeConfig
 from cms_bridge.errors import AttachmentError, IntakeError, TableError
-from cms_bridge.intake.idguard import Finding, ScanResult, mask_id_numbers, scan_fields, scan_file
+from cms_bridge.intake.idguard import SCANNER_VERSION, Finding, ScanResult, mask_id_numbers, scan_fields, scan_file
 from cms_bridge.intake.origin import Origin
 from cms_bridge.mappings import Mappings, load_mappings
 from cms_bridge.windows import WINDOW_KIND_LABELS
@@ -168,6 +172,10 @@ class IntakeReport(BaseModel):
     problems: list[Problem]
     #: The requests left out, each with its errors (``problems`` has them too).
     held: list[HeldRequest] = []
+    #: Valid requests whose file, and every file it names, is unchanged since it was last read
+    #: and recorded (a :class:`ReadCache` said so): not read, parsed or checked again, and not in
+    #: ``requests``. Their warnings are in ``problems`` as when they were read.
+    unchanged: list[str] = []
 
     @property
     def ok(self) -> bool:
@@ -208,16 +216,160 @@ def parse_request(data: Mapping[str, Any], *, base_dir: Path | str, mappings: Ma
     raise IntakeError(problems)
 
 
+#: Bumped whenever reading or checking a request file gives another answer for the same bytes
+#: (a new rule, a field, a message), so that what an older cms-bridge read is read again.
+READER_VERSION = 1
+
+
+def reader_fingerprint(mappings: Mappings, settings: IntakeConfig) -> str:
+    """What a file read before must have been read with to be trusted unread now.
+
+    The reader's and the ID scanner's versions, the ``[intake]`` settings and the mappings (an
+    upgrade, a new allowed type or a renamed kind reads every file again).
+    """
+    text = json.dumps([READER_VERSION, str(SCANNER_VERSION), settings.model_dump(mode="json"),
+                       mappings.model_dump(mode="json")], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class FileStamp(NamedTuple):
+    """What the file system says of a file: enough to tell it changed without reading it.
+
+    The change time and inode matter as much as the size and modification time: a file replaced
+    by another of the same size with its modification time set back (``cp -p``, ``touch -r``,
+    an unzip) keeps those two, but the change time cannot be set back and a replacement is a new
+    inode. A file system whose clock ticks coarser than two writes of the same size in one tick
+    (FAT, some network shares) can still hide the second: docs/architecture.md says so.
+    """
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> FileStamp:
+        """The stamp of a ``stat`` result."""
+        # A named tuple, not a frozen dataclass: made and compared for every inbox file each pass.
+        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+class ReadFile(NamedTuple):
+    """A request file (or export) that was read clean, and what a later pass needs to skip it.
+
+    Attributes:
+        path: the file, as the inbox walk names it.
+        stamp: its stamp, taken before it was read.
+        sha256: the digest of the bytes read (a file touched but not changed is not read again).
+        requests: (request id, row of an export or None, version hash) of each request in it.
+        files: (path, stamp, sha256) of every attachment and image its requests name, each
+            stamped before it was read; the path as the request names it under its folder, so a
+            link pointed elsewhere is a change.
+        named: the resolved paths its requests name (a spreadsheet named as an attachment is not
+            read as requests).
+        warnings: its warnings, given again each time it is skipped.
+    """
+
+    path: str
+    stamp: FileStamp
+    sha256: str
+    requests: tuple[tuple[str, int | None, str], ...]
+    files: tuple[tuple[str, FileStamp, str], ...]
+    named: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    def to_json(self) -> str:
+        """The entry as compact JSON (see :meth:`from_json`)."""
+        return json.dumps([self.path, list(self.stamp), self.sha256, self.requests,
+                           [[p, list(st), sha] for p, st, sha in self.files], self.named,
+                           [w.model_dump(mode="json") for w in self.warnings]],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> ReadFile:
+        """The entry :meth:`to_json` wrote."""
+        path, stamp, sha, requests, files, named, warnings = json.loads(text)
+        return cls(path, FileStamp(*stamp), sha, tuple((r[0], r[1], r[2]) for r in requests),
+                   tuple((f[0], FileStamp(*f[1]), f[2]) for f in files), tuple(named),
+                   tuple(Problem.model_validate(w) for w in warnings))
+
+
+class ReadCache(Protocol):
+    """What intake remembers of the files it read (the ledger keeps it, see ledger/readcache.py)."""
+
+    def known(self, path: str) -> ReadFile | None:
+        """The entry of *path* as last read and recorded, or ``None`` (never read, or the ledger
+        changed the requests in it since)."""
+        ...
+
+    def read(self, entry: ReadFile) -> None:
+        """*entry* was read clean (or found unchanged under a new stamp): remember it once its
+        requests are recorded."""
+        ...
+
+
+def _stamp_or_none(path: str | Path) -> FileStamp | None:
+    try:
+        return FileStamp.of(os.stat(path))
+    except OSError:
+        return None  # not there: the keeper says so in its own words
+
+
+def _sha256_of(path: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as reader:
+            while chunk := reader.read(1024 * 1024):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _still(entry: ReadFile, path: Path) -> ReadFile | None:
+    """*entry* if its file and every file it names is unchanged (the stamps, or when a stamp
+    differs, the bytes); with the new stamps when only those changed; else ``None``."""
+    restamped = False
+    try:
+        stamp = FileStamp.of(os.stat(path))
+    except OSError:
+        return None
+    if stamp != entry.stamp:
+        if _sha256_of(str(path)) != entry.sha256:
+            return None
+        restamped = True
+    files = []
+    for name, old, sha in entry.files:
+        try:
+            now = FileStamp.of(os.stat(name))
+        except OSError:
+            return None
+        if now != old:
+            if _sha256_of(name) != sha:
+                return None
+            restamped = True
+        files.append((name, now, sha))
+    if not restamped:
+        return entry
+    return ReadFile(entry.path, stamp, entry.sha256, entry.requests, tuple(files), entry.named, entry.warnings)
+
+
 Progress = Callable[[int, int], None]
 
 
 def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: IntakeConfig,
-                  keeper: Keeper | None = None, progress: Progress | None = None) -> IntakeReport:
+                  keeper: Keeper | None = None, progress: Progress | None = None,
+                  cache: ReadCache | None = None) -> IntakeReport:
     """Read and check every request under *paths* (folders, .toml files, .csv/.xlsx exports).
 
     A request with any error is left out of ``requests`` (and listed in ``held``); all problems
     are in ``problems``. A request's attachments are checked even when its fields are not valid,
     so one run lists everything to fix.
+
+    With a *cache*, a file it knows whose stamp and whose named files' stamps are unchanged (or,
+    where a stamp changed, whose bytes are) is not read again: its requests are listed in
+    ``unchanged``. Each file read clean is handed to the cache.
 
     Args:
         paths: files or folders; folders are searched recursively for ``*.toml``, ``*.csv`` and
@@ -227,37 +379,92 @@ def load_requests(paths: Iterable[Path | str], *, mappings: Mappings, settings: 
         settings: allowed attachment types, size limit, CSV/XLSX columns.
         keeper: where attachments are taken in (default: checked in place, kept nowhere).
         progress: called with (files read, files to read) after each file.
+        cache: what was read before (see :class:`ReadCache`); none: every file is read.
     """
     keeper = keeper or InPlace()
     problems: list[Problem] = []
     loaded: list[LoadedRequest] = []
     held: list[HeldRequest] = []
-    seen: dict[str, Origin] = {}
-    referenced: set[Path] = set()
-    for path, data, row in _records(paths, settings, problems, referenced, progress):
-        origin, source, base_dir = Origin.of_file(path, row), str(path), path.parent
-        before = len(problems)
-        referenced.update(_named_files(data, base_dir))
-        request = _validate(data, source, row, mappings, problems)
-        if request is None:
-            # The fields are wrong; the files named can still be checked now, so that fixing a
-            # request does not take one run per kind of mistake.
-            _check_raw_attachments(data, base_dir, source, row, settings, problems)
-            held.append(_held(origin, data, problems[before:]))
-            continue
-        if request.request_id in seen:
-            problems.append(Problem(file=source, row=row, field="request_id",
-                                    message=say("intake.id_taken", id=request.request_id, other=seen[request.request_id])))
-            held.append(_held(origin, data, problems[before:]))
-            continue
-        seen[request.request_id] = origin
-        attachments = _check_attachments(request, base_dir, source, row, settings, problems, keeper)
-        clean = _check_personal_data(request, attachments, source, row, problems, keeper)
-        if attachments is not None and len(attachments) == len(request.attachments) + len(request.images) and clean:
-            loaded.append(LoadedRequest(request=request, origin=origin, base_dir=base_dir, attachments=attachments))
+    unchanged: list[str] = []
+    seen: dict[str, Origin | tuple[Path, int | None]] = {}
+    referenced: set[str] = set()  # resolved paths, as text: cheap to add 10,000 of
+    # Request files first: a spreadsheet found in a folder is read as requests only when no
+    # request read before names it as an attachment.
+    files = list(_expand(paths, problems))
+    files.sort(key=lambda item: item[0].suffix.lower() in TABLE_SUFFIXES)
+    for done, (path, in_folder) in enumerate(files, start=1):
+        is_table = path.suffix.lower() in TABLE_SUFFIXES
+        if is_table and in_folder and str(path.resolve()) in referenced:
+            pass
+        elif (entry := _unchanged(cache, path, seen)) is not None:
+            for request_id, row, _ in entry.requests:
+                seen[request_id] = (path, row)  # made an Origin only if a message needs it
+                unchanged.append(request_id)
+            referenced.update(entry.named)
+            problems.extend(entry.warnings)
         else:
-            held.append(_held(origin, data, problems[before:]))
-    return IntakeReport(requests=loaded, problems=problems, held=held)
+            first_problem, first_loaded = len(problems), len(loaded)
+            stamp, sha256, records = _file_records(path, in_folder, is_table, settings, problems)
+            stamps: dict[str, tuple[str, FileStamp]] = {}
+            named: set[str] = set()
+            for data, row in records:
+                base_dir = path.parent
+                found = {str(name) for name in _named_files(data, base_dir)}
+                referenced.update(found)
+                named.update(found)
+                _one_record(path, data, row, mappings, settings, keeper, problems, loaded, held, seen, stamps)
+            if cache is not None and stamp is not None and sha256 is not None and records and \
+                    len(loaded) - first_loaded == len(records) and \
+                    not any(p.severity == "error" for p in problems[first_problem:]):
+                cache.read(ReadFile(
+                    path=str(path), stamp=stamp, sha256=sha256,
+                    requests=tuple((item.request.request_id, item.origin.row,
+                                    item.request.version_hash({k: v.sha256 for k, v in item.attachments.items()}))
+                                   for item in loaded[first_loaded:]),
+                    files=tuple((name, st, sha) for name, (sha, st) in sorted(stamps.items())),
+                    named=tuple(sorted(named)), warnings=tuple(problems[first_problem:])))
+        if progress is not None:
+            progress(done, len(files))
+    return IntakeReport(requests=loaded, problems=problems, held=held, unchanged=unchanged)
+
+
+def _unchanged(cache: ReadCache | None, path: Path, seen: Mapping[str, object]) -> ReadFile | None:
+    if cache is None or (entry := cache.known(str(path))) is None:
+        return None
+    if any(request_id in seen for request_id, _, _ in entry.requests):
+        return None  # read again: the problem of a taken id is worded by the full read
+    still = _still(entry, path)
+    if still is not None and still is not entry:
+        cache.read(still)  # the same bytes under new stamps: remembered, so not hashed again
+    return still
+
+
+def _one_record(path: Path, data: dict[str, Any], row: int | None, mappings: Mappings, settings: IntakeConfig,
+                keeper: Keeper, problems: list[Problem], loaded: list[LoadedRequest], held: list[HeldRequest],
+                seen: dict[str, Origin | tuple[Path, int | None]], stamps: dict[str, tuple[str, FileStamp]]) -> None:
+    origin, source, base_dir = Origin.of_file(path, row), str(path), path.parent
+    before = len(problems)
+    request = _validate(data, source, row, mappings, problems)
+    if request is None:
+        # The fields are wrong; the files named can still be checked now, so that fixing a
+        # request does not take one run per kind of mistake.
+        _check_raw_attachments(data, base_dir, source, row, settings, problems)
+        held.append(_held(origin, data, problems[before:]))
+        return
+    if request.request_id in seen:
+        first = seen[request.request_id]
+        where = first if isinstance(first, Origin) else Origin.of_file(*first)
+        problems.append(Problem(file=source, row=row, field="request_id",
+                                message=say("intake.id_taken", id=request.request_id, other=where)))
+        held.append(_held(origin, data, problems[before:]))
+        return
+    seen[request.request_id] = origin
+    attachments = _check_attachments(request, base_dir, source, row, settings, problems, keeper, stamps)
+    clean = _check_personal_data(request, attachments, source, row, problems, keeper)
+    if attachments is not None and len(attachments) == len(request.attachments) + len(request.images) and clean:
+        loaded.append(LoadedRequest(request=request, origin=origin, base_dir=base_dir, attachments=attachments))
+    else:
+        held.append(_held(origin, data, problems[before:]))
 
 
 def _held(origin: Origin, data: Mapping[str, Any], problems: Sequence[Problem]) -> HeldRequest:
@@ -308,22 +515,23 @@ def _check_raw_attachments(data: Mapping[str, Any], base_dir: Path, source: str,
                                             message=say("intake.id_blocked", finding=finding.message)))
 
 
-def _records(paths: Iterable[Path | str], settings: IntakeConfig, problems: list[Problem], referenced: set[Path],
-             progress: Progress | None) -> Iterator[tuple[Path, dict[str, Any], int | None]]:
-    # Request files first: a spreadsheet found in a folder is read as requests only when no
-    # request read before names it as an attachment.
-    files = list(_expand(paths, problems))
-    files.sort(key=lambda item: item[0].suffix.lower() in TABLE_SUFFIXES)
-    for done, (path, in_folder) in enumerate(files, start=1):
-        if path.suffix.lower() in TABLE_SUFFIXES:
-            if not (in_folder and path.resolve() in referenced):
-                yield from _table_records(path, in_folder, settings, problems)
-        else:
-            found = _read_request_file(path, problems)
-            if found is not None:
-                yield path, found, None
-        if progress is not None:
-            progress(done, len(files))
+def _file_records(path: Path, in_folder: bool, is_table: bool, settings: IntakeConfig, problems: list[Problem]
+                  ) -> tuple[FileStamp | None, str | None, list[tuple[dict[str, Any], int | None]]]:
+    """The requests of one file with its stamp (taken before reading) and the digest of what was read."""
+    stamp = _stamp_or_none(path)
+    if is_table:
+        # The digest of the bytes before the sheet is read: if they change meanwhile, the stamp
+        # or the digest differs next time and the file is read again.
+        sha256 = _sha256_of(str(path))
+        return stamp, sha256, [(data, row) for _, data, row in _table_records(path, in_folder, settings, problems)]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(file=str(path), message=TomlFileError(path, f"cannot read the file: "
+                                                                            f"{exc.strerror or exc}").reason))
+        return stamp, None, []
+    found = _read_request_file(path, raw, problems)
+    return stamp, hashlib.sha256(raw).hexdigest(), [] if found is None else [(found, None)]
 
 
 def _table_records(path: Path, in_folder: bool, settings: IntakeConfig,
@@ -361,14 +569,20 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = (p for suffix in (REQUEST_SUFFIX, *TABLE_SUFFIXES) for p in path.rglob(f"*{suffix}"))
-            # Hidden files, and Excel's lock file of an open workbook (~$name.xlsx), are no requests.
-            for item in sorted(p for p in found if not p.name.startswith((".", "~$"))
-                               and not any(part.startswith(".") for part in p.relative_to(path).parts)):
-                if kind := special_file_kind(item):
-                    problems.append(Problem(file=str(item), message=say("intake.special_in_folder", kind=kind)))
-                elif item.is_file():
-                    yield item, True
+            # Hidden files and folders, and Excel's lock file of an open workbook (~$name.xlsx),
+            # are no requests; in path order, as a person reads the folder.
+            for item, regular in sorted(_walk(str(path)), key=lambda found: found[0].split(os.sep)):
+                if regular:  # the folder listing says so (not a link): no stat needed
+                    yield Path(item), True
+                    continue
+                try:
+                    mode = os.stat(item).st_mode
+                except OSError:
+                    continue  # gone meanwhile, or a link to nothing
+                if stat.S_ISREG(mode):
+                    yield Path(item), True
+                elif kind := special_file_kind(item):
+                    problems.append(Problem(file=item, message=say("intake.special_in_folder", kind=kind)))
         elif kind := special_file_kind(path):
             problems.append(Problem(file=str(path), message=say("intake.special", kind=kind)))
         elif path.is_file() and path.suffix.lower() in (REQUEST_SUFFIX, *TABLE_SUFFIXES):
@@ -379,9 +593,38 @@ def _expand(paths: Iterable[Path | str], problems: list[Problem]) -> Iterator[tu
             problems.append(Problem(file=str(path), message=say("intake.no_such_path")))
 
 
-def _read_request_file(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
+_FOUND_SUFFIXES = (REQUEST_SUFFIX, *TABLE_SUFFIXES)
+
+
+def _walk(folder: str) -> Iterator[tuple[str, bool]]:
+    """The request files and exports under *folder*, in one walk (links to folders not followed;
+    a folder that cannot be read is left out, as ``Path.rglob`` does), each with whether the
+    listing says it is a regular file (a link, or a file system that does not say, is asked)."""
     try:
-        return read_toml(path)
+        with os.scandir(folder) as entries:
+            found = list(entries)
+    except OSError:
+        return
+    for entry in found:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            yield from _walk(entry.path)
+        elif entry.name.endswith(_FOUND_SUFFIXES) and not entry.name.startswith("~$"):
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                regular = False
+            yield entry.path, regular
+
+
+def _read_request_file(path: Path, raw: bytes, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        return read_toml_text(path, raw)
     except TomlFileError as exc:
         problems.append(Problem(file=str(path), message=exc.reason))
         return None
@@ -414,17 +657,22 @@ def _field_path(loc: Sequence[Any]) -> str | None:
 
 
 def _check_attachments(request: PublicationRequest, base_dir: Path, source: str, row: int | None,
-                       settings: IntakeConfig, problems: list[Problem],
-                       keeper: Keeper) -> dict[str, AttachmentInfo]:
-    """The files that passed, by path (a failed one is a problem and is missing here)."""
+                       settings: IntakeConfig, problems: list[Problem], keeper: Keeper,
+                       stamps: dict[str, tuple[str, FileStamp]] | None = None) -> dict[str, AttachmentInfo]:
+    """The files that passed, by path (a failed one is a problem and is missing here); with
+    *stamps*, each one's digest and stamp (taken before it was read) by its path under the folder."""
     infos: dict[str, AttachmentInfo] = {}
     refs = [("attachments", i, ref) for i, ref in enumerate(request.attachments)] + \
            [("images", i, ref) for i, ref in enumerate(request.images)]
     for group, index, ref in refs:
         try:
             path = resolve_attachment(base_dir, ref.path)
+            as_named = str(base_dir / PurePosixPath(ref.path))
+            stamp = _stamp_or_none(as_named) if stamps is not None else None
             infos[ref.path] = keeper.take_in(path, allowed_types=settings.allowed_types,
                                              max_bytes=settings.max_attachment_mb * 1024 * 1024)
+            if stamps is not None and stamp is not None:
+                stamps[as_named] = (infos[ref.path].sha256, stamp)
         except AttachmentError as exc:
             problems.append(Problem(file=source, row=row, field=f"{group}.{index}", message=str(exc)))
     return infos

@@ -323,6 +323,37 @@ def m008_desk_notes(db: sqlite3.Connection) -> None:
     )""")
 
 
+def m009_read_files_and_settled_requests(db: sqlite3.Connection) -> None:
+    """Work done once, what an idle pass need not do again: each inbox request file (or export)
+    read clean, so it is not read again (``read_files``, by path): its stamp and digest, its requests' version hashes,
+    its named files' stamps and digests (JSON, see ``intake.inbox.ReadFile``), what it was read
+    with (``reader``: versions, settings, mappings) and the ledger's state of its requests once
+    recorded (``marks``: current version and last decision of each), so a file whose requests
+    the ledger changed since is read again; and each request a pass found settled
+    (``settled_requests``). Caches both: deleting their rows costs one full pass, nothing else.
+    """
+    db.execute("""CREATE TABLE read_files (
+        path TEXT PRIMARY KEY,
+        reader TEXT NOT NULL,
+        entry TEXT NOT NULL CHECK (json_valid(entry)),
+        marks TEXT NOT NULL CHECK (json_valid(marks)),
+        read_at TEXT NOT NULL
+    )""")
+    # What a pass planned and found nothing to do for, per request: the digest of everything the
+    # plan read (``inputs``: its ledger rows, its post on the site, the settings; ``ledger_inputs``
+    # the same without the post, for status), the span of time the answer holds (``valid_from``
+    # to ``valid_until``, the next window boundary, NULL for none) and what status shows of it.
+    db.execute("""CREATE TABLE settled_requests (
+        request_id TEXT PRIMARY KEY REFERENCES requests (request_id),
+        inputs TEXT NOT NULL,
+        ledger_inputs TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_until TEXT,
+        view TEXT NOT NULL CHECK (json_valid(view)),
+        settled_at TEXT NOT NULL
+    )""")
+
+
 def m010_audit_scans_and_fixes(db: sqlite3.Connection) -> None:
     """What ``cms-bridge audit`` remembers: each media library file it read (by address, with the
     size, modification time and sha256 it had, and the masked findings, never a whole number),
@@ -423,7 +454,8 @@ def _desk_note_item(db: sqlite3.Connection, key: str) -> str | None:
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
-                                       m007_report_outcomes, m008_desk_notes, m010_audit_scans_and_fixes,
+                                       m007_report_outcomes, m008_desk_notes,
+                                       m009_read_files_and_settled_requests, m010_audit_scans_and_fixes,
                                        m011_one_outcome_store]
 
 

@@ -530,6 +530,14 @@ class Ledger:
                                (request_id,)).fetchone()
         return origin_from_columns(row) if row else None
 
+    def request_marks(self) -> dict[str, str]:
+        """Each request's current version and last decision as one text (``version|decision id``),
+        in one query: it changes whenever either does."""
+        rows = self._db.execute(
+            "SELECT r.request_id, r.current_version,"
+            " (SELECT max(d.id) FROM decisions d WHERE d.request_id = r.request_id) FROM requests r")
+        return {row[0]: f"{row[1]}|{row[2] or 0}" for row in rows}
+
     def list_request_ids(self) -> list[str]:
         """Every recorded request id, sorted."""
         return [row[0] for row in self._db.execute("SELECT request_id FROM requests ORDER BY request_id")]

@@ -9,6 +9,8 @@ orphaned upload, nothing lost. The ledger records what was done, before and afte
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
@@ -25,6 +27,7 @@ from cms_bridge.publishing.desired import Desired, desired_state
 from cms_bridge.publishing.gate import PublishGate
 from cms_bridge.errors import CmsBridgeError, MappingError
 from cms_bridge.ledger.keeper import FileKeeper
+from cms_bridge.ledger.settled import PassSnapshot, Settled, settle, with_post
 from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState, SiteVersion
 from cms_bridge.mappings import Mappings
 from cms_bridge.intake.inbox import Problem
@@ -35,6 +38,27 @@ from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "withdraw", "remove_files", "drift", "blocked", "wait"]
 VISIBLE = ("publish", "future")
+#: Bumped whenever planning gives another answer for the same inputs, so that what an older
+#: cms-bridge found settled is planned again.
+PLANNER_VERSION = 1
+
+
+def plan_fingerprint(settings: SyncConfig, mappings: Mappings) -> str:
+    """What a settled request's answer depends on besides its rows and its post: the planner's
+    version, the ``[sync]`` settings and the mappings (a kind's withdrawal policy, say)."""
+    text = json.dumps([PLANNER_VERSION, settings.model_dump(mode="json"), mappings.model_dump(mode="json")],
+                      sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def status_view(ctx_version: SiteVersion, desired: Desired, publication: Publication | None) -> dict[str, object]:
+    """What ``status`` shows of a settled request, kept with it."""
+    request = ctx_version.request
+    return {"title": request.title,
+            "decision": "amended, awaiting approval" if ctx_version.awaiting_approval else request.decision.status,
+            "desired": desired.state, "state": publication.state if publication else "not on the site",
+            "url": publication.url if publication else None,
+            "next_change": desired.next_change.isoformat() if desired.next_change else None}
 
 
 class Action(BaseModel):
@@ -61,6 +85,10 @@ class SyncReport(BaseModel):
     requests_sent: int = 0
     #: Problems of the inbox read before the pass (``Bridge.daemon_pass`` fills them in).
     intake_problems: list[Problem] = []
+    #: The next window boundary of any request after ``as_of`` (the daemon wakes then), or None.
+    next_change: datetime | None = None
+    #: The earliest opening of a scheduled request after ``as_of`` (it is published then), or None.
+    next_opening: datetime | None = None
 
     @property
     def failed(self) -> list[Action]:
@@ -77,6 +105,9 @@ class _Context:
     infos: dict[str, AttachmentInfo] = field(default_factory=dict)
     #: The gate refuses what the site shows: taken off public view whatever the kind's policy.
     refused: bool = False
+    #: The digests of what its plan read (ledger rows; with its post), when they can be taken.
+    ledger_inputs: str | None = None
+    inputs: str | None = None
 
     @property
     def request(self) -> PublicationRequest:
@@ -108,6 +139,11 @@ class Reconciler:
         self._failed_uploads: dict[str, CmsBridgeError] = {}
         self._fresh_uploads: set[str] = set()
         self._users: dict[str, int | None] = {}
+        self._settled: list[Settled] = []
+        self._changes: list[datetime | None] = []
+        self._openings: list[datetime | None] = []
+        #: Requests the last pass did not plan: settled since an earlier pass, nothing changed.
+        self.skipped = 0
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
             progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -123,8 +159,11 @@ class Reconciler:
         contexts = self._contexts(as_of)
         actions: list[Action] = []
         for ctx in contexts:
+            planned = len(actions)
             try:
                 actions.extend(self._plan_one(ctx, as_of))
+                if len(actions) == planned:
+                    self._found_settled(ctx, as_of)
             except GateRefusedError as exc:
                 actions.append(Action(request_id=ctx.request.request_id, kind="blocked",
                                       detail="held back by the publish gate", error="; ".join(exc.reasons)))
@@ -140,6 +179,9 @@ class Reconciler:
                 actions.append(Action(request_id=ctx.request.request_id, kind="blocked",
                                       detail="skipped this pass: it cannot be planned", error=_reason(exc)))
         if not dry_run:
+            # Written only for requests planned this pass that need nothing: an idle pass over
+            # requests settled before writes nothing.
+            settle(self.ledger, self._settled)
             by_id = {ctx.request.request_id: ctx for ctx in contexts}
             writes = [a for a in actions if a.kind in ("create", "update")]
             # Post writes go out together (batched by REST); the rest follow one by one.
@@ -162,24 +204,72 @@ class Reconciler:
                 done += 1
                 if progress:
                     progress(done, len(actions))
-        return SyncReport(as_of=as_of, actions=actions, dry_run=dry_run)
+        later = [change for change in self._changes if change is not None and change > as_of]
+        openings = [change for change in self._openings if change is not None and change > as_of]
+        return SyncReport(as_of=as_of, actions=actions, dry_run=dry_run, next_change=min(later, default=None),
+                          next_opening=min(openings, default=None))
 
     # -- planning ---------------------------------------------------------------------------
 
     def _contexts(self, as_of: datetime) -> list[_Context]:
+        """The requests to plan: read set-wise, each built in full only when it is not settled."""
+        snapshot = PassSnapshot(self.ledger, plan_fingerprint(self.settings, self.mappings))
+        self._settled, self.skipped, self._changes, self._openings = [], 0, [], []
         contexts = []
-        for request_id in self.ledger.list_request_ids():
+        looked_up: list[tuple[str, str | None]] = []
+        for request_id in snapshot.request_ids:
+            digest = snapshot.ledger_digest(request_id)
+            if snapshot.unpublished_pending(request_id):
+                # Nothing on the site to look at; settled, it is not even built.
+                if digest is not None and snapshot.holds(request_id, at=as_of, inputs=digest) is not None:
+                    self._skip(snapshot.settled_until(request_id))
+                    continue
+                version = self.ledger.site_version(request_id)
+                desired = desired_state(version.request, as_of)
+                self._note_changes(desired)
+                if desired.state == "absent":
+                    self._found_settled(_Context(version, desired, None, None, ledger_inputs=digest,
+                                                 inputs=digest), as_of)
+                    continue
+            looked_up.append((request_id, digest))
+        keys = [f"pr-{request_id}" for request_id, _ in looked_up]
+        posts = self.cms.find_by_keys(keys) if keys else {}
+        self.site_now = self.cms.site_now()
+        for (request_id, digest), key in zip(looked_up, keys, strict=True):
+            post = posts.get(key)
+            inputs = None if digest is None else with_post(digest, post.model_dump_json() if post else "")
+            if inputs is not None and snapshot.holds(request_id, at=as_of, inputs=inputs) is not None:
+                self._skip(snapshot.settled_until(request_id))
+                continue
             version = self.ledger.site_version(request_id)
             desired = desired_state(version.request, as_of)
-            publication = self.ledger.get_publication(request_id)
-            if desired.state == "absent" and publication is None:
-                continue  # pending and never published: nothing to look at on the site
-            contexts.append(_Context(version, desired, None, publication))
-        posts = self.cms.find_by_keys([ctx.request.post_key for ctx in contexts]) if contexts else {}
-        self.site_now = self.cms.site_now()
-        for ctx in contexts:
-            ctx.post = posts.get(ctx.request.post_key)
+            self._note_changes(desired)
+            contexts.append(_Context(version, desired, post, self.ledger.get_publication(request_id),
+                                     ledger_inputs=digest, inputs=inputs))
         return contexts
+
+    def _note_changes(self, desired: Desired) -> None:
+        self._changes.append(desired.next_change)
+        if desired.state == "scheduled":  # never settled, so every pass sees every opening
+            self._openings.append(desired.next_change)
+
+    def _skip(self, until: str | None) -> None:
+        self.skipped += 1
+        if until is not None:  # the settled answer holds until the request's next window boundary
+            self._changes.append(datetime.fromisoformat(until))
+
+    def _found_settled(self, ctx: _Context, as_of: datetime) -> None:
+        """Keep *ctx* as settled: planned, nothing to do, until its next window boundary.
+
+        A scheduled request is never kept: how it waits (``future`` or ``draft``) depends on the
+        site's clock as well as on its inputs, and such requests are few at any one time.
+        """
+        if ctx.inputs is None or ctx.ledger_inputs is None or ctx.desired.state == "scheduled":
+            return
+        self._settled.append(Settled(
+            request_id=ctx.request.request_id, inputs=ctx.inputs, ledger_inputs=ctx.ledger_inputs,
+            valid_from=as_of, valid_until=ctx.desired.next_change,
+            view=status_view(ctx.version, ctx.desired, ctx.publication)))
 
     def _plan_one(self, ctx: _Context, as_of: datetime) -> list[Action]:
         rid, want, post, pub = ctx.request.request_id, ctx.desired, ctx.post, ctx.publication

@@ -207,3 +207,49 @@ def test_the_documented_supervisor_check_tells_attention_and_error_from_ok(tmp_p
             return FakeReport(failed=[type("A", (), {"request_id": "2570-t-001"})()])
 
     assert check_after(Waiting(failures=set(), boundary=None)) == 1
+
+
+class SlowBridge(FakeBridge):
+    """A pass that takes *seconds* of the injected clock."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        super().__init__(failures=set(), boundary=None)
+        self.clock, self.seconds = clock, seconds
+
+    def sync(self, as_of=None):
+        report = super().sync(as_of)
+        self.clock.now += timedelta(seconds=self.seconds)
+        return report
+
+
+def _run_until(daemon: Daemon, clock: Clock, passes: int) -> list[float]:
+    waits: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        clock.now += timedelta(seconds=seconds)
+        return daemon.passes >= passes
+
+    daemon._wait = wait
+    daemon.run(install_signal_handlers=False)
+    return waits
+
+
+def test_the_interval_is_counted_from_the_start_of_each_pass() -> None:
+    clock = Clock()
+    bridge = SlowBridge(clock, seconds=25)
+    daemon = Daemon(bridge, interval_minutes=1, heartbeat=None, clock=clock)
+    waits = _run_until(daemon, clock, passes=4)
+    # A 25 s pass in a 60 s interval: the next starts 35 s after it ends, so passes start a
+    # minute apart (counted from the end they would drift to 85 s apart).
+    assert bridge.calls == [T0 + timedelta(seconds=60 * i) for i in range(4)]
+    assert waits == [35.0] * 4
+
+
+def test_a_pass_longer_than_the_interval_is_followed_at_once_not_overlapped() -> None:
+    clock = Clock()
+    bridge = SlowBridge(clock, seconds=90)
+    daemon = Daemon(bridge, interval_minutes=1, heartbeat=None, clock=clock)
+    waits = _run_until(daemon, clock, passes=3)
+    assert bridge.calls == [T0, T0 + timedelta(seconds=90), T0 + timedelta(seconds=180)]
+    assert waits == [0.0, 0.0, 0.0]
