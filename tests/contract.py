@@ -17,8 +17,17 @@ from typing import Protocol
 
 import pytest
 
-from cms_bridge.errors import ConflictError
-from cms_bridge.wordpress.models import Category, CategoryChange, Post, PostInput, PostQuery, PostStatus
+from cms_bridge.errors import ConflictError, SiteError
+from cms_bridge.wordpress.models import (
+    Category,
+    CategoryChange,
+    Media,
+    Post,
+    PostInput,
+    PostQuery,
+    PostStatus,
+    UploadItem,
+)
 from cms_bridge.wordpress.protocol import Cms
 
 BANGKOK = timezone(timedelta(hours=7))
@@ -251,3 +260,28 @@ def test_a_category_with_its_own_slug_and_description_beside_a_same_named_one(cm
     assert cms.update_category(first.id, description="คำอธิบายใหม่").description == "คำอธิบายใหม่"
     assert {c.id: c for c in site.fresh_categories()}[first.id].description == "คำอธิบายใหม่"
     assert cms.create_category("ข่าว & ประกาศ").id in (first.id, second.id)  # no slug: an existing one
+
+
+def test_many_uploads_each_outcome_in_its_place_a_refused_one_fails_alone(cms: Cms, site: SiteChecker,
+                                                                          tmp_path: Path) -> None:
+    items = []
+    for n in range(5):
+        path = tmp_path / f"{n}.bin"
+        path.write_bytes(b"%PDF-1.4\n%" + str(n).encode() * 40 + b"\ntrailer<<>>\n%%EOF\n")
+        items.append(UploadItem(path=path, filename=f"ประกาศ {n}.pdf", title=f"ประกาศฉบับที่ {n}",
+                                mime_type="application/pdf", slug=f"pr-many-{n}-0123abcd"))
+    refused = tmp_path / "tool.exe"
+    refused.write_bytes(b"MZ" + b"\0" * 64)
+    items.insert(2, UploadItem(path=refused, filename="tool.exe", title="tool", mime_type="application/x-msdownload",
+                               slug="pr-many-x-0123abcd"))
+    results = cms.upload_media_many(items)
+    assert len(results) == 6 and isinstance(results[2], SiteError)
+    uploaded = [r for r in results if isinstance(r, Media)]
+    assert len(uploaded) == 5
+    assert [m.title for m in uploaded] == [f"ประกาศฉบับที่ {n}" for n in range(5)]
+    found = cms.find_media([f"pr-many-{n}-0123abcd" for n in range(5)] + ["pr-many-x-0123abcd"])
+    assert set(found) == {f"pr-many-{n}-0123abcd" for n in range(5)}
+    assert {m.id for m in found.values()} == {m.id for m in uploaded}
+    for n, media in enumerate(uploaded):
+        # Each upload serves its own bytes: none lost, none duplicated under another's name.
+        assert site.public_file(media.url) == items[n + (n >= 2)].path.read_bytes()

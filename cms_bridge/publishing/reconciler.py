@@ -10,7 +10,6 @@ orphaned upload, nothing lost. The ledger records what was done, before and afte
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +29,7 @@ from cms_bridge.mappings import Mappings
 from cms_bridge.intake.inbox import Problem
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_post
-from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
+from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus, UploadItem, upload_slugs
 from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "schedule", "withdraw", "remove_files", "drift", "blocked"]
@@ -378,11 +377,12 @@ class Reconciler:
             self._record(ctx, result, "post.created" if action.kind == "create" else "post.updated")
 
     def _upload_in_parallel(self, contexts: list[_Context], on_site: dict[str, Media]) -> dict[str, Media]:
-        """Upload every missing file over several connections (uploads cannot be batched, and the
-        web server has several workers). Only the site is touched here: the ledger records the
-        uploads afterwards, on this thread; a failed upload is simply retried, and reported, by
-        the one-by-one path."""
-        jobs: list[tuple[str, AttachmentInfo, str | None, PublicationRequest, str]] = []
+        """Upload every missing file in as few requests as the site allows (multicalls of 25,
+        several at once; see :meth:`Cms.upload_media_many`). Only the site is touched here: the
+        ledger records the uploads right after, on this thread, before any post is written. A
+        failed upload fails its request for this pass; it may have arrived (a timeout), so it
+        is not sent again now: the next pass finds it by slug."""
+        jobs: dict[str, UploadItem] = {}
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
             for ref in (*ctx.request.attachments, *ctx.request.images):
@@ -390,28 +390,25 @@ class Reconciler:
                 if info is None or info.sha256 in known:
                     continue
                 slug = _media_slug(ctx.request, info)
-                if slug not in on_site and all(slug != job[0] for job in jobs):
-                    jobs.append((slug, info, _title_of(ctx.request, ref.path), ctx.request, ref.path))
-        if len(jobs) < 2 or self.settings.upload_workers < 2:
-            return {}
-        uploaded: dict[str, Media] = {}
-        with ThreadPoolExecutor(max_workers=self.settings.upload_workers) as pool:
-            # The first upload goes alone: WordPress creates the month's folder on demand, and
-            # several workers doing so at once fail with "Unable to create directory".
-            first = jobs[0]
-            futures = {pool.submit(self._upload, *first[1:], first[0]): first[0]}
-            next(iter(futures)).exception()
-            futures.update({pool.submit(self._upload, info, title, request, path, slug): slug
-                            for slug, info, title, request, path in jobs[1:]})
-            for future, slug in futures.items():
+                if slug in on_site or slug in jobs or slug in self._failed_uploads:
+                    continue
                 try:
-                    uploaded[slug] = future.result()
-                except GateRefusedError as error:
-                    self._failed_uploads[slug] = error
-                except CmsBridgeError as error:
-                    # It may have arrived before the failure (a timeout): uploading it again now
-                    # could duplicate it. Its request fails this pass; the next one finds it by slug.
-                    self._failed_uploads[slug] = error
+                    # From the store, after re-hashing: the approved bytes, never the inbox's.
+                    self.gate.verified(info, ctx.request, ref.path)
+                except (CmsBridgeError, OSError) as error:
+                    self._failed_uploads[slug] = error if isinstance(error, CmsBridgeError) \
+                        else AttachmentError(_reason(error))
+                    continue
+                jobs[slug] = UploadItem(path=info.path, filename=info.name, title=_title_of(ctx.request, ref.path),
+                                        mime_type=info.media_type, slug=slug)
+        uploaded: dict[str, Media] = {}
+        if not jobs:
+            return uploaded
+        for slug, result in zip(jobs, self.cms.upload_media_many(list(jobs.values())), strict=True):
+            if isinstance(result, Media):
+                uploaded[slug] = result
+            else:
+                self._failed_uploads[slug] = result
         return uploaded
 
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
@@ -457,13 +454,16 @@ class Reconciler:
 
     def _media_on_site(self, contexts: list[_Context]) -> dict[str, Media]:
         """Uploads not in the ledger but already on the site (a crash came between): one lookup."""
-        slugs = []
+        forms: dict[str, str] = {}  # every slug an upload can have → the bridge's slug for it
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
             for info in ctx.infos.values():
                 if info.sha256 not in known:
-                    slugs.append(_media_slug(ctx.request, info))
-        return self.cms.find_media(slugs) if slugs else {}
+                    slug = _media_slug(ctx.request, info)
+                    forms.update((form, slug) for form in upload_slugs(slug, info.name))
+        found = self.cms.find_media(list(forms)) if forms else {}
+        # An upload whose multicall naming was cut short still carries the name WordPress gave it.
+        return {forms[form]: media for form, media in sorted(found.items(), key=lambda kv: kv[0] == forms[kv[0]])}
 
     def _set_visible(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None

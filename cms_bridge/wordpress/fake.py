@@ -49,6 +49,7 @@ from cms_bridge.wordpress.models import (
     PostQuery,
     PostStatus,
     SiteInfo,
+    UploadItem,
     key_from_slug,
     name_key,
     plain_text,
@@ -147,6 +148,8 @@ class FakeCms:
     media: dict[int, StoredMedia] = field(default_factory=dict)
     #: Requests a real site would have received, by operation ("find_by_keys", "batch", ...).
     requests: dict[str, int] = field(default_factory=dict)
+    #: Files sent to the media library, failed ones included, whichever request carried them.
+    files_sent: int = 0
     #: The size of each batch request write_posts/change_categories sent.
     batch_sizes: list[int] = field(default_factory=list)
     _next_id: int = 1
@@ -367,11 +370,17 @@ class FakeCms:
                      mime_type: str | None = None, slug: str | None = None) -> Media:
         """See :meth:`Cms.upload_media`: the slug is kept (``-2`` when taken)."""
         self._count("upload_media")
+        self.files_sent += 1
         self._check_fault("upload_media", path, slug)
         data = Path(path).read_bytes()
         name = _safe_filename(filename or Path(path).name)
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+        if ext.lower() in REFUSED_TYPES:
+            # As WordPress: a type outside its allowed list is refused (without unfiltered_upload).
+            raise SiteError("Sorry, you are not allowed to upload this file type.", method="POST",
+                            url=f"{self.base_url}/wp-json/wp/v2/media", status=500,
+                            code="rest_upload_sideload_error")
         taken = {m.filename for m in self.media.values()}
         unique, n = name, 1
         while unique in taken:
@@ -387,6 +396,26 @@ class FakeCms:
                              mime_type=mime, size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
         self.media[media_id] = stored
         return _media(stored)
+
+    def upload_media_many(self, items: Sequence[UploadItem]) -> list[Media | SiteError]:
+        """See :meth:`Cms.upload_media_many`: counted as the REST adapter's multicalls are
+        (``upload_multicall`` per 25 files, ``name_uploads`` per 100 uploaded; a single file is one
+        ``upload_media``), each item's fault in its place."""
+        results: list[Media | SiteError] = []
+        before = self.requests.get("upload_media", 0)
+        for item in items:
+            try:
+                results.append(self.upload_media(item.path, filename=item.filename, title=item.title,
+                                                 mime_type=item.mime_type, slug=item.slug))
+            except SiteError as error:
+                results.append(error)
+        if len(items) < 2:
+            return results  # one file: one plain upload, as the REST adapter sends it
+        self.requests["upload_media"] = before
+        self._count("upload_multicall", -(-len(items) // 25))
+        if uploaded := sum(isinstance(r, Media) for r in results):
+            self._count("name_uploads", -(-uploaded // 100))
+        return results
 
     def delete_media(self, media_id: int) -> None:
         """See :meth:`Cms.delete_media`: gone from the library and from :meth:`public_file`."""
@@ -685,6 +714,10 @@ def _unique(slug: str, used: set[str]) -> str:
     while f"{slug}-{n}" in used:
         n += 1
     return f"{slug}-{n}"
+
+
+#: Extensions WordPress refuses to upload (not in its allowed list).
+REFUSED_TYPES = frozenset({"exe", "php", "phtml", "sh", "bat", "com", "dll"})
 
 
 def _safe_filename(name: str) -> str:

@@ -10,6 +10,7 @@ import html
 import re
 import unicodedata
 from datetime import datetime
+from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Generic, Literal, Protocol, TypeVar
 
@@ -234,6 +235,27 @@ class Media(_Model):
     size: int | None = None
     title: str = ""
     slug: str = ""
+
+
+class UploadItem(_Model):
+    """One file for :meth:`~cms_bridge.wordpress.protocol.Cms.upload_media_many`.
+
+    The arguments :meth:`~cms_bridge.wordpress.protocol.Cms.upload_media` takes, as one value.
+    """
+
+    path: Path
+    filename: str | None = None
+    title: str | None = None
+    mime_type: str | None = None
+    slug: str | None = None
+
+
+def upload_slugs(slug: str, filename: str) -> tuple[str, ...]:
+    """The slugs an upload made under *slug* can have: *slug* itself and, for a multicall upload
+    whose title and slug were not yet set, the one WordPress derives from its file name
+    (``pr-7-0123abcd.pdf`` → ``pr-7-0123abcd-pdf``)."""
+    ext = Path(filename).suffix.lower().lstrip(".")
+    return (slug, f"{slug}-{ext}") if ext else (slug,)
 
 
 class Category(_Model):
