@@ -128,6 +128,9 @@ class SyncConfig(_Section):
     heartbeat: Path | None = None
     #: No longer used (``[site] connections`` says how many requests go at once); still accepted.
     upload_workers: int = Field(default=4, ge=1, le=16)
+    #: Pictures (JPEG, PNG) larger than this many pixels are uploaded as a smaller copy (the store
+    #: keeps the original); None uploads them as they are. E.g. 2_000_000 (about 1730×1150).
+    max_image_pixels: int | None = Field(default=None, ge=10_000)
     #: Keep a withdrawn or superseded attachment at its public address (a risk: search engines
     #: index PDFs, and a rejected file stays downloadable); by default it is deleted from the
     #: site, the store keeping the bytes for a re-approval.

@@ -28,14 +28,17 @@ What the site holds can be read directly (:attr:`FakeCms.posts`, :attr:`FakeCms.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import mimetypes
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from cms_bridge.errors import ConflictError, NotFoundError, SiteError
@@ -122,6 +125,18 @@ class _Fault:
     when: Callable[..., bool] | None = None
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    @functools.wraps(method)
+    def run(self: FakeCms, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_F, run)
+
+
 @dataclass
 class FakeCms:
     """An in-memory WordPress site.
@@ -150,6 +165,9 @@ class FakeCms:
     requests: dict[str, int] = field(default_factory=dict)
     #: Files sent to the media library, failed ones included, whichever request carried them.
     files_sent: int = 0
+    #: The reconciler sends uploads and post batches from several threads, as to a real site;
+    #: one at a time here, so ids and counters stay consistent.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     #: The size of each batch request write_posts/change_categories sent.
     batch_sizes: list[int] = field(default_factory=list)
     _next_id: int = 1
@@ -287,6 +305,7 @@ class FakeCms:
         self._set_status(stored, post.status, slug=post.key)
         return self._post(stored)
 
+    @_locked
     def write_posts(self, items: Sequence[tuple[int | None, PostInput]]) -> list[Post | SiteError]:
         """See :meth:`Cms.write_posts`: batches of :attr:`batch_limit`, failures in place."""
         results: list[Post | SiteError] = []
@@ -397,6 +416,7 @@ class FakeCms:
         self.media[media_id] = stored
         return _media(stored)
 
+    @_locked
     def upload_media_many(self, items: Sequence[UploadItem]) -> list[Media | SiteError]:
         """See :meth:`Cms.upload_media_many`: counted as the REST adapter's multicalls are
         (``upload_multicall`` per 25 files, ``name_uploads`` per 100 uploaded; a single file is one

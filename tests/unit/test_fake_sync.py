@@ -578,13 +578,15 @@ def test_a_groups_posts_carry_the_author_the_office_maps(config: Config, tmp_pat
 
 
 @pytest.mark.parametrize("count", [1, 24, 25, 26, 60])
-def test_uploads_go_in_ceil_n_over_25_multicalls(bridge: Bridge, inbox: Path, site: FakeCms, count: int) -> None:
+def test_uploads_go_in_ceil_n_over_25_requests(bridge: Bridge, inbox: Path, site: FakeCms, count: int) -> None:
     for n in range(count):
         write_request(inbox, f"mc{n}", pdf_text=f"Document {n}")
     report = run(bridge, NOW, site)
-    assert not report.failed and len(site.media) == count
-    if count == 1:
-        assert site.requests["upload_media"] == 1 and "upload_multicall" not in site.requests
-    else:
-        assert site.requests["upload_multicall"] == -(-count // 25)
-        assert site.requests["name_uploads"] == 1
+    assert not report.failed and len(site.media) == count and site.files_sent == count
+    # One group per batch of 25 posts: its files in one multicall (a lone file in a plain
+    # upload), then one multicall naming them, while the next group uploads.
+    groups = [min(25, count - start) for start in range(0, count, 25)]
+    assert site.requests.get("upload_multicall", 0) + site.requests.get("upload_media", 0) == -(-count // 25)
+    assert site.requests.get("upload_media", 0) == sum(1 for g in groups if g == 1)
+    assert site.requests.get("name_uploads", 0) == sum(1 for g in groups if g > 1)
+    assert site.batch_sizes == groups
