@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from test_fake_sync are parameters here
 """[sync] max_image_pixels: a smaller copy of a large picture is uploaded, the original kept, and
 the publish gate scans the copy it uploads (on the fake site)."""
 
