@@ -34,7 +34,7 @@ def photo(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def bridge(config: Config, tmp_path: Path, inbox: Path, site: FakeCms):  # noqa: F811 - fixtures above
+def bridge(config: Config, tmp_path: Path, inbox: Path, site: FakeCms):
     with Bridge(make_config(config, tmp_path, inbox, max_image_pixels=40_000), cms=site, clock=lambda: NOW) as b:
         yield b
 
