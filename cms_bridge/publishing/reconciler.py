@@ -405,12 +405,22 @@ class Reconciler:
                     what, payload = waiting.pop(future)
                     if what == "uploaded":
                         group, jobs = payload
-                        ready = self._group_uploaded(group, jobs, future.result(), on_site)
+                        try:
+                            uploads: list[Media | SiteError] = future.result()
+                        except SiteError as error:
+                            uploads = [error] * len(jobs)  # the group fails this pass; the others go on
+                        ready = self._group_uploaded(group, jobs, uploads, on_site)
                         if ready:
                             posts = [(ctx.post.id if ctx.post else None, post) for _, ctx, post in ready]
                             waiting[pool.submit(self.cms.write_posts, posts)] = ("written", ready)
                     else:
-                        self._group_written(payload, future.result())
+                        try:
+                            written: list[Post | SiteError] = future.result()
+                        except SiteError as error:
+                            # The whole batch failed (a timeout, say): its posts fail this pass
+                            # and are found by key on the next; the other groups are kept.
+                            written = [error] * len(payload)
+                        self._group_written(payload, written)
 
     def _group_uploaded(self, group: list[tuple[Action, _Context]], jobs: dict[str, UploadItem],
                         results: list[Media | SiteError], on_site: dict[str, Media],
