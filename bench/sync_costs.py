@@ -41,7 +41,7 @@ class CountingClient(HttpClient):
         body = kwargs.get("data")
         if route.endswith("/xmlrpc.php") and isinstance(body, bytes):
             # Multicalls all go to one URL: told apart by the first method they carry.
-            found = re.search(rb"<methodName>(wp\.\w+)</methodName>", body.split(b"system.multicall", 1)[-1])
+            found = re.search(rb"<(?:string|methodName)>(wp\.\w+)</", body)
             route += " " + (found.group(1).decode() if found else "?")
         self.kinds[f"{method} {route}"] += 1
         return super()._send_once(method, url, authenticated, kwargs)
