@@ -583,7 +583,8 @@ class Bridge:
 
     def _reconciler(self) -> Reconciler:
         return Reconciler(self.cms, self.ledger, self.mappings, settings=self.config.sync,
-                          intake=self.config.intake, actor=self.actor)
+                          intake=self.config.intake, actor=self.actor,
+                          connections=self.config.site.connections if self.config.site else 1)
 
     @contextmanager
     def _lock(self) -> Iterator[None]:

@@ -50,6 +50,16 @@ class SiteConfig(_Section):
     ca_bundle: Path | None = None
     allow_insecure_http: bool = False
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    #: Uploads through XML-RPC ``system.multicall`` (25 files a request instead of one each):
+    #: "auto" uses it when the site's XML-RPC accepts the credentials (one probe per run),
+    #: "on" without the probe, "off" never (REST uploads one by one, streamed).
+    multicall: Literal["auto", "on", "off"] = "auto"
+    #: Files per multicall, and the most bytes one multicall carries (base64, in PHP's memory);
+    #: a larger file goes alone through a streamed REST upload.
+    multicall_files: int = Field(default=25, ge=1, le=100)
+    multicall_max_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+    #: Requests sent at once (uploads, post batches): about the web server's PHP workers.
+    connections: int = Field(default=3, ge=1, le=16)
 
     @field_validator("url")
     @classmethod
@@ -116,8 +126,11 @@ class SyncConfig(_Section):
     interval_minutes: int = Field(default=15, ge=1, le=1440)
     #: A file the daemon touches after every pass, for a supervisor to check.
     heartbeat: Path | None = None
-    #: Uploads sent at once (WordPress cannot batch uploads; a small server has a few workers).
+    #: No longer used (``[site] connections`` says how many requests go at once); still accepted.
     upload_workers: int = Field(default=4, ge=1, le=16)
+    #: Pictures (JPEG, PNG) larger than this many pixels are uploaded as a smaller copy (the store
+    #: keeps the original); None uploads them as they are. E.g. 2_000_000 (about 1730×1150).
+    max_image_pixels: int | None = Field(default=None, ge=10_000)
     #: Keep a withdrawn or superseded attachment at its public address (a risk: search engines
     #: index PDFs, and a rejected file stays downloadable); by default it is deleted from the
     #: site, the store keeping the bytes for a re-approval.

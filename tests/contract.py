@@ -17,8 +17,17 @@ from typing import Protocol
 
 import pytest
 
-from cms_bridge.errors import ConflictError
-from cms_bridge.wordpress.models import Category, CategoryChange, Post, PostInput, PostQuery, PostStatus
+from cms_bridge.errors import ConflictError, SiteError
+from cms_bridge.wordpress.models import (
+    Category,
+    CategoryChange,
+    Media,
+    Post,
+    PostInput,
+    PostQuery,
+    PostStatus,
+    UploadItem,
+)
 from cms_bridge.wordpress.protocol import Cms
 
 BANGKOK = timezone(timedelta(hours=7))
@@ -333,3 +342,28 @@ def test_a_deleted_file_comes_back_at_its_address_with_its_fields(cms: Cms, site
     # Uploaded this month, so WordPress gives the same folder and the name is free again.
     assert back.url == item.url and back.parent == parent and back.title == item.title
     assert site.public_file(item.url) == source.read_bytes()
+
+
+def test_many_uploads_each_outcome_in_its_place_a_refused_one_fails_alone(cms: Cms, site: SiteChecker,
+                                                                          tmp_path: Path) -> None:
+    items = []
+    for n in range(5):
+        path = tmp_path / f"{n}.bin"
+        path.write_bytes(b"%PDF-1.4\n%" + str(n).encode() * 40 + b"\ntrailer<<>>\n%%EOF\n")
+        items.append(UploadItem(path=path, filename=f"ประกาศ {n}.pdf", title=f"ประกาศฉบับที่ {n}",
+                                mime_type="application/pdf", slug=f"pr-many-{n}-0123abcd"))
+    refused = tmp_path / "tool.exe"
+    refused.write_bytes(b"MZ" + b"\0" * 64)
+    items.insert(2, UploadItem(path=refused, filename="tool.exe", title="tool", mime_type="application/x-msdownload",
+                               slug="pr-many-x-0123abcd"))
+    results = cms.upload_media_many(items)
+    assert len(results) == 6 and isinstance(results[2], SiteError)
+    uploaded = [r for r in results if isinstance(r, Media)]
+    assert len(uploaded) == 5
+    assert [m.title for m in uploaded] == [f"ประกาศฉบับที่ {n}" for n in range(5)]
+    found = cms.find_media([f"pr-many-{n}-0123abcd" for n in range(5)] + ["pr-many-x-0123abcd"])
+    assert set(found) == {f"pr-many-{n}-0123abcd" for n in range(5)}
+    assert {m.id for m in found.values()} == {m.id for m in uploaded}
+    for n, media in enumerate(uploaded):
+        # Each upload serves its own bytes: none lost, none duplicated under another's name.
+        assert site.public_file(media.url) == items[n + (n >= 2)].path.read_bytes()

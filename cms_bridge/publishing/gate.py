@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Collection, Iterable
 from html.parser import HTMLParser
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from cms_bridge.errors import AttachmentError, GateRefusedError, LedgerError
 from cms_bridge.intake.attachments import AttachmentInfo
@@ -33,6 +33,7 @@ from cms_bridge.intake.idguard import Finding, ScanResult, scan_fields, scan_fil
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.store import SiteVersion
+from cms_bridge.publishing.images import resized_copy
 from cms_bridge.wordpress.models import PostInput
 
 __all__ = ["GateRefusedError", "PublishGate"]
@@ -140,8 +141,43 @@ class PublishGate:
         """
         try:
             stored = self.keeper.ledger.files.verified(info.sha256)
+        except LedgerError as exc:
+            raise GateRefusedError(info.name, [str(exc)]) from None
+        self._scan(stored, info, request, path)
+        return info
+
+    def upload_copy(self, info: AttachmentInfo, request: PublicationRequest, path: str, *,
+                    max_pixels: int | None, folder: Path) -> Path:
+        """The file to upload for *info*: the stored original after :meth:`verified`, or, for a
+        picture over *max_pixels*, a smaller copy scanned in its turn (the gate binds what is
+        uploaded, not only what it was made from).
+
+        Args:
+            info: the kept file.
+            request: the approved version it belongs to.
+            path: the path the request names the file with.
+            max_pixels: ``[sync] max_image_pixels`` (None: never resized).
+            folder: where a smaller copy is written (the caller removes it after the upload).
+
+        Raises:
+            GateRefusedError: as :meth:`verified`, for the original or the copy.
+        """
+        self.verified(info, request, path)
+        copy = None
+        if max_pixels:
+            try:
+                copy = resized_copy(info.path, info.extension, max_pixels, folder)
+            except OSError as exc:
+                raise GateRefusedError(info.name, [f"cannot make a smaller copy: {exc}"]) from None
+        if copy is None:
+            return info.path
+        self._scan(copy, info, request, path)
+        return copy
+
+    def _scan(self, stored: Path, info: AttachmentInfo, request: PublicationRequest, path: str) -> None:
+        try:
             result = ScanResult(findings=tuple(scan_file(stored, source=path)))
-        except (LedgerError, AttachmentError) as exc:
+        except AttachmentError as exc:
             raise GateRefusedError(info.name, [str(exc)]) from None
         reasons = [] if request.id_number_acknowledgement is not None else \
             [f"{f.message}: remove it, or acknowledge it in the request" for f in result.id_numbers]
@@ -149,7 +185,6 @@ class PublishGate:
                     for f in result.unread(request)]
         if reasons:
             raise GateRefusedError(request.request_id, reasons, takes_down=True)
-        return info
 
     def inert(self, request_id: str, post: PostInput, media_titles: Iterable[str | None] = (),
               urls: Collection[str] = ()) -> None:

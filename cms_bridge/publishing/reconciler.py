@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePosixPath
+import shutil
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import tempfile
+from pathlib import Path, PurePosixPath
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -25,7 +27,7 @@ from cms_bridge.intake.attachments import AttachmentInfo
 from cms_bridge.config import IntakeConfig, SyncConfig
 from cms_bridge.publishing.desired import Desired, desired_state
 from cms_bridge.publishing.gate import PublishGate
-from cms_bridge.errors import CmsBridgeError, MappingError
+from cms_bridge.errors import CmsBridgeError, MappingError, SiteError
 from cms_bridge.ledger.keeper import FileKeeper
 from cms_bridge.ledger.settled import PassSnapshot, Settled, settle, with_post
 from cms_bridge.ledger.store import Ledger, MediaRecord, Publication, PublicationState, SiteVersion
@@ -33,7 +35,7 @@ from cms_bridge.mappings import Mappings
 from cms_bridge.intake.inbox import Problem
 from cms_bridge.intake.request import PublicationRequest
 from cms_bridge.publishing.post_body import UploadedFile, inert_text, render_post
-from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus
+from cms_bridge.wordpress.models import CategoryChange, Media, Post, PostInput, PostStatus, UploadItem, upload_slugs
 from cms_bridge.wordpress.protocol import Cms
 
 ActionKind = Literal["create", "update", "publish", "withdraw", "remove_files", "drift", "blocked", "wait"]
@@ -125,16 +127,19 @@ class Reconciler:
         settings: the ``[sync]`` table (archive category, drift policy).
         intake: attachment rules (types, size).
         actor: who the ledger's events name.
+        connections: site requests sent at once (``[site] connections``): uploads and post
+            batches overlap on that many.
     """
 
     def __init__(self, cms: Cms, ledger: Ledger, mappings: Mappings, *, settings: SyncConfig,
-                 intake: IntakeConfig, actor: str = "cms-bridge sync") -> None:
+                 intake: IntakeConfig, actor: str = "cms-bridge sync", connections: int = 1) -> None:
         self.cms = cms
         self.ledger = ledger
         self.mappings = mappings
         self.settings = settings
         self.intake = intake
         self.actor = actor
+        self.connections = connections
         self.gate = PublishGate(FileKeeper(ledger))
         self._failed_uploads: dict[str, CmsBridgeError] = {}
         self._fresh_uploads: set[str] = set()
@@ -144,6 +149,7 @@ class Reconciler:
         self._openings: list[datetime | None] = []
         #: Requests the last pass did not plan: settled since an earlier pass, nothing changed.
         self.skipped = 0
+        self._workdir: Path | None = None
 
     def run(self, as_of: datetime, *, dry_run: bool = False,
             progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -467,18 +473,84 @@ class Reconciler:
         """Upload what is missing, then create/update all posts in as few requests as allowed."""
         if not actions:
             return
+        try:
+            self._write_all(actions, by_id)
+        finally:
+            if self._workdir is not None:
+                shutil.rmtree(self._workdir, ignore_errors=True)  # smaller copies; originals stay in the store
+                self._workdir = None
+
+    def _write_all(self, actions: list[Action], by_id: dict[str, _Context]) -> None:
+        """Uploads and post writes in groups of one batch, overlapped on ``connections`` requests.
+
+        A group's batch of posts goes as soon as its files are in, while later groups' files
+        are still uploading. Only the site is touched on the worker threads; the ledger (its
+        SQLite connection belongs to this thread) records every upload and every post here, an
+        upload before the post that shows it is written.
+        """
         contexts = [by_id[a.request_id] for a in actions]
         on_site = self._media_on_site(contexts)
-        fresh = self._upload_in_parallel(contexts, on_site)
-        self._fresh_uploads = set(fresh)  # this pass's own uploads: no need to check their bytes
-        on_site.update(fresh)
+        limit = self.cms.site_info().batch_limit
+        size = limit if limit > 1 else 25
+        pairs = list(zip(actions, contexts, strict=True))
+        groups = [pairs[start:start + size] for start in range(0, len(pairs), size)]
+        with ThreadPoolExecutor(max_workers=max(1, self.connections)) as pool:
+            waiting: dict[Future[Any], tuple[str, Any]] = {}
+
+            def start_upload(group: list[tuple[Action, _Context]]) -> None:
+                jobs = self._upload_jobs([ctx for _, ctx in group], on_site)
+                waiting[pool.submit(self.cms.upload_media_many, list(jobs.values()))] = ("uploaded", (group, jobs))
+
+            queue = list(groups)
+            if queue:
+                # The first group goes alone: WordPress creates the month's upload folder on
+                # demand, and several requests doing so at once fail ("Unable to create directory").
+                start_upload(queue.pop(0))
+                wait(list(waiting))
+            while waiting:
+                while queue and len(waiting) < max(1, self.connections):
+                    start_upload(queue.pop(0))
+                done, _ = wait(list(waiting), return_when=FIRST_COMPLETED)
+                for future in done:
+                    what, payload = waiting.pop(future)
+                    if what == "uploaded":
+                        group, jobs = payload
+                        try:
+                            uploads: list[Media | SiteError] = future.result()
+                        except SiteError as error:
+                            uploads = [error] * len(jobs)  # the group fails this pass; the others go on
+                        ready = self._group_uploaded(group, jobs, uploads, on_site)
+                        if ready:
+                            posts = [(ctx.post.id if ctx.post else None, post) for _, ctx, post in ready]
+                            waiting[pool.submit(self.cms.write_posts, posts)] = ("written", ready)
+                    else:
+                        try:
+                            written: list[Post | SiteError] = future.result()
+                        except SiteError as error:
+                            # The whole batch failed (a timeout, say): its posts fail this pass
+                            # and are found by key on the next; the other groups are kept.
+                            written = [error] * len(payload)
+                        self._group_written(payload, written)
+
+    def _group_uploaded(self, group: list[tuple[Action, _Context]], jobs: dict[str, UploadItem],
+                        results: list[Media | SiteError], on_site: dict[str, Media],
+                        ) -> list[tuple[Action, _Context, PostInput]]:
+        """Record a group's uploads (in the ledger, before anything shows them) and render its posts."""
+        for slug, result in zip(jobs, results, strict=True):
+            if isinstance(result, Media):
+                on_site[slug] = result
+                self._fresh_uploads.add(slug)  # this pass's own upload: no need to check its bytes
+            else:
+                self._failed_uploads[slug] = result
         ready: list[tuple[Action, _Context, PostInput]] = []
-        for action, ctx in zip(actions, contexts, strict=True):
+        for action, ctx in group:
             try:
                 ready.append((action, ctx, self._post_input(ctx, on_site)))
             except (CmsBridgeError, OSError) as exc:
                 self._failed(action, _reason(exc))
-        results = self.cms.write_posts([(ctx.post.id if ctx.post else None, post) for _, ctx, post in ready])
+        return ready
+
+    def _group_written(self, ready: list[tuple[Action, _Context, PostInput]], results: list[Post | SiteError]) -> None:
         for (action, ctx, _), result in zip(ready, results, strict=True):
             if isinstance(result, CmsBridgeError):
                 self._failed(action, result)
@@ -487,12 +559,11 @@ class Reconciler:
             action.post_id, action.done = result.id, True
             self._record(ctx, result, "post.created" if action.kind == "create" else "post.updated")
 
-    def _upload_in_parallel(self, contexts: list[_Context], on_site: dict[str, Media]) -> dict[str, Media]:
-        """Upload every missing file over several connections (uploads cannot be batched, and the
-        web server has several workers). Only the site is touched here: the ledger records the
-        uploads afterwards, on this thread; a failed upload is simply retried, and reported, by
-        the one-by-one path."""
-        jobs: list[tuple[str, AttachmentInfo, str | None, PublicationRequest, str]] = []
+    def _upload_jobs(self, contexts: list[_Context], on_site: dict[str, Media]) -> dict[str, UploadItem]:
+        """The files of *contexts* still to upload, checked by the gate (on this thread: it reads
+        the ledger). A failed upload fails its request for this pass; it may have arrived (a
+        timeout), so it is not sent again now: the next pass finds it by slug."""
+        jobs: dict[str, UploadItem] = {}
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
             for ref in (*ctx.request.attachments, *ctx.request.images):
@@ -500,29 +571,19 @@ class Reconciler:
                 if info is None or info.sha256 in known:
                     continue
                 slug = _media_slug(ctx.request, info)
-                if slug not in on_site and all(slug != job[0] for job in jobs):
-                    jobs.append((slug, info, _title_of(ctx.request, ref.path), ctx.request, ref.path))
-        if len(jobs) < 2 or self.settings.upload_workers < 2:
-            return {}
-        uploaded: dict[str, Media] = {}
-        with ThreadPoolExecutor(max_workers=self.settings.upload_workers) as pool:
-            # The first upload goes alone: WordPress creates the month's folder on demand, and
-            # several workers doing so at once fail with "Unable to create directory".
-            first = jobs[0]
-            futures = {pool.submit(self._upload, *first[1:], first[0]): first[0]}
-            next(iter(futures)).exception()
-            futures.update({pool.submit(self._upload, info, title, request, path, slug): slug
-                            for slug, info, title, request, path in jobs[1:]})
-            for future, slug in futures.items():
+                if slug in on_site or slug in jobs or slug in self._failed_uploads:
+                    continue
                 try:
-                    uploaded[slug] = future.result()
-                except GateRefusedError as error:
-                    self._failed_uploads[slug] = error
-                except CmsBridgeError as error:
-                    # It may have arrived before the failure (a timeout): uploading it again now
-                    # could duplicate it. Its request fails this pass; the next one finds it by slug.
-                    self._failed_uploads[slug] = error
-        return uploaded
+                    # From the store, after re-hashing: the approved bytes, never the inbox's
+                    # (or a smaller copy of a picture, scanned in its turn).
+                    source = self._upload_source(info, ctx.request, ref.path)
+                except (CmsBridgeError, OSError) as error:
+                    self._failed_uploads[slug] = error if isinstance(error, CmsBridgeError) \
+                        else AttachmentError(_reason(error))
+                    continue
+                jobs[slug] = UploadItem(path=source, filename=info.name, title=_title_of(ctx.request, ref.path),
+                                        mime_type=info.media_type, slug=slug)
+        return jobs
 
     def _post_input(self, ctx: _Context, on_site: dict[str, Media]) -> PostInput:
         request, want = ctx.request, ctx.desired
@@ -558,19 +619,28 @@ class Reconciler:
     def _upload(self, info: AttachmentInfo, title: str | None, request: PublicationRequest, path: str,
                 slug: str) -> Media:
         # From the store, after re-hashing: the approved bytes, never the inbox's.
-        self.gate.verified(info, request, path)
-        return self.cms.upload_media(info.path, filename=info.name, title=title, mime_type=info.media_type,
+        source = self._upload_source(info, request, path)
+        return self.cms.upload_media(source, filename=info.name, title=title, mime_type=info.media_type,
                                      slug=slug)
+
+    def _upload_source(self, info: AttachmentInfo, request: PublicationRequest, path: str) -> Path:
+        if self.settings.max_image_pixels and self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="cms-bridge-upload-"))
+        return self.gate.upload_copy(info, request, path, max_pixels=self.settings.max_image_pixels,
+                                     folder=self._workdir or info.path.parent)
 
     def _media_on_site(self, contexts: list[_Context]) -> dict[str, Media]:
         """Uploads not in the ledger but already on the site (a crash came between): one lookup."""
-        slugs = []
+        forms: dict[str, str] = {}  # every slug an upload can have → the bridge's slug for it
         for ctx in contexts:
             known = self.ledger.media_for(ctx.request.request_id)
             for info in ctx.infos.values():
                 if info.sha256 not in known:
-                    slugs.append(_media_slug(ctx.request, info))
-        return self.cms.find_media(slugs) if slugs else {}
+                    slug = _media_slug(ctx.request, info)
+                    forms.update((form, slug) for form in upload_slugs(slug, info.name))
+        found = self.cms.find_media(list(forms)) if forms else {}
+        # An upload whose multicall naming was cut short still carries the name WordPress gave it.
+        return {forms[form]: media for form, media in sorted(found.items(), key=lambda kv: kv[0] == forms[kv[0]])}
 
     def _set_visible(self, action: Action, ctx: _Context) -> None:
         assert ctx.post is not None

@@ -17,6 +17,7 @@ from cms_bridge.wordpress.models import (
     Post,
     PostInput,
     new_category_slug,
+    UploadItem,
     split_category_path,
 )
 
@@ -108,6 +109,21 @@ class AdapterBase:
 
     def update_post(self, post_id: int, post: PostInput) -> Post:
         raise NotImplementedError
+
+    def upload_media(self, path: Path, *, filename: str | None = None, title: str | None = None,
+                     mime_type: str | None = None, slug: str | None = None) -> Media:
+        raise NotImplementedError
+
+    def upload_media_many(self, items: Sequence[UploadItem]) -> list[Media | SiteError]:
+        """See :meth:`Cms.upload_media_many`; one request per file here (the adapters batch)."""
+        results: list[Media | SiteError] = []
+        for item in items:
+            try:
+                results.append(self.upload_media(item.path, filename=item.filename, title=item.title,
+                                                 mime_type=item.mime_type, slug=item.slug))
+            except SiteError as error:
+                results.append(error)
+        return results
 
     def _slug_taken(self, key: str) -> ConflictError:
         return ConflictError(f"the slug {key!r} is already used by another post on the site",

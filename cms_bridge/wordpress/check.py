@@ -48,6 +48,8 @@ class CheckReport(BaseModel):
     timezone: str | None = None
     batch_limit: int | None = None
     upload_types: dict[str, bool] | None = None
+    #: Whether uploads can go 25 to a request through XML-RPC ``system.multicall``.
+    multicall: bool | None = None
     findings: list[CheckItem]
 
 
@@ -77,6 +79,7 @@ def run_check(config: Config, http: HttpClient | None = None, *, probe_uploads: 
         timezone=probe.timezone,
         batch_limit=probe.batch_limit,
         upload_types=probe.upload_types,
+        multicall=probe.multicall,
         findings=probe.findings,
     )
 
@@ -96,6 +99,7 @@ class _Probe:
         self.timezone: str | None = None
         self.batch_limit: int | None = None
         self.upload_types: dict[str, bool] | None = None
+        self.multicall: bool | None = None
 
     def ok(self, name: str, detail: str) -> None:
         self.findings.append(CheckItem(name=name, status="ok", detail=detail))
@@ -224,6 +228,20 @@ class _Probe:
         if not self.timezone and values.get("time_zone") is not None:
             # XML-RPC knows only the current offset, not the zone's name.
             self.timezone = f"UTC{float(values['time_zone']):+g}"
+        self.check_multicall(client)
+
+    def check_multicall(self, client: XmlRpcClient) -> None:
+        # The same probe sync makes with [site] multicall = "auto": a multicall of one cheap call.
+        try:
+            answer = client.multicall([GetOptions(["software_version"])], retry=False)
+            self.multicall = not isinstance(answer[0], SiteError)
+        except SiteError:
+            self.multicall = False
+        if self.multicall:
+            self.ok("uploads in multicalls", f"system.multicall works: up to {self.site.multicall_files} files "
+                    "a request ([site] multicall = \"on\" skips sync's probe)")
+        else:
+            self.info("uploads in multicalls", "system.multicall refused: uploads go one file a request")
 
     def explain_authentication(self) -> None:
         if self.rest_auth or self.rest_root is None or self.site.api == "xmlrpc":

@@ -28,14 +28,17 @@ What the site holds can be read directly (:attr:`FakeCms.posts`, :attr:`FakeCms.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import mimetypes
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 from cms_bridge.errors import ConflictError, NotFoundError, SiteError
@@ -51,6 +54,7 @@ from cms_bridge.wordpress.models import (
     PostQuery,
     PostStatus,
     SiteInfo,
+    UploadItem,
     key_from_slug,
     url_forms,
     name_key,
@@ -132,6 +136,18 @@ class _Fault:
     when: Callable[..., bool] | None = None
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    @functools.wraps(method)
+    def run(self: FakeCms, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_F, run)
+
+
 @dataclass
 class FakeCms:
     """An in-memory WordPress site.
@@ -158,6 +174,11 @@ class FakeCms:
     media: dict[int, StoredMedia] = field(default_factory=dict)
     #: Requests a real site would have received, by operation ("find_by_keys", "batch", ...).
     requests: dict[str, int] = field(default_factory=dict)
+    #: Files sent to the media library, failed ones included, whichever request carried them.
+    files_sent: int = 0
+    #: The reconciler sends uploads and post batches from several threads, as to a real site;
+    #: one at a time here, so ids and counters stay consistent.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     #: The size of each batch request write_posts/change_categories sent.
     batch_sizes: list[int] = field(default_factory=list)
     _next_id: int = 1
@@ -319,6 +340,7 @@ class FakeCms:
         self._set_status(stored, post.status, slug=post.key)
         return self._post(stored)
 
+    @_locked
     def write_posts(self, items: Sequence[tuple[int | None, PostInput]]) -> list[Post | SiteError]:
         """See :meth:`Cms.write_posts`: batches of :attr:`batch_limit`, failures in place."""
         results: list[Post | SiteError] = []
@@ -402,6 +424,7 @@ class FakeCms:
                      mime_type: str | None = None, slug: str | None = None) -> Media:
         """See :meth:`Cms.upload_media`: the slug is kept (``-2`` when taken)."""
         self._count("upload_media")
+        self.files_sent += 1
         self._check_fault("upload_media", path, slug)
         return self._store_media(Path(path).read_bytes(), filename or Path(path).name, title=title,
                                  mime_type=mime_type, slug=slug)
@@ -411,6 +434,11 @@ class FakeCms:
         name = _safe_filename(filename)
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+        if ext.lower() in REFUSED_TYPES:
+            # As WordPress: a type outside its allowed list is refused (without unfiltered_upload).
+            raise SiteError("Sorry, you are not allowed to upload this file type.", method="POST",
+                            url=f"{self.base_url}/wp-json/wp/v2/media", status=500,
+                            code="rest_upload_sideload_error")
         now = self._now().astimezone(_zone(self.timezone))
         folder = folder or f"{now:%Y/%m}"
         # wp_unique_filename: unique within the folder the file goes to.
@@ -430,6 +458,27 @@ class FakeCms:
                              modified=self._now())
         self.media[media_id] = stored
         return _media(stored)
+
+    @_locked
+    def upload_media_many(self, items: Sequence[UploadItem]) -> list[Media | SiteError]:
+        """See :meth:`Cms.upload_media_many`: counted as the REST adapter's multicalls are
+        (``upload_multicall`` per 25 files, ``name_uploads`` per 100 uploaded; a single file is one
+        ``upload_media``), each item's fault in its place."""
+        results: list[Media | SiteError] = []
+        before = self.requests.get("upload_media", 0)
+        for item in items:
+            try:
+                results.append(self.upload_media(item.path, filename=item.filename, title=item.title,
+                                                 mime_type=item.mime_type, slug=item.slug))
+            except SiteError as error:
+                results.append(error)
+        if len(items) < 2:
+            return results  # one file: one plain upload, as the REST adapter sends it
+        self.requests["upload_media"] = before
+        self._count("upload_multicall", -(-len(items) // 25))
+        if uploaded := sum(isinstance(r, Media) for r in results):
+            self._count("name_uploads", -(-uploaded // 100))
+        return results
 
     def delete_media(self, media_id: int) -> None:
         """See :meth:`Cms.delete_media`: gone from the library and from :meth:`public_file`."""
@@ -796,6 +845,10 @@ def _unique(slug: str, used: set[str]) -> str:
     while f"{slug}-{n}" in used:
         n += 1
     return f"{slug}-{n}"
+
+
+#: Extensions WordPress refuses to upload (not in its allowed list).
+REFUSED_TYPES = frozenset({"exe", "php", "phtml", "sh", "bat", "com", "dll"})
 
 
 def _safe_filename(name: str) -> str:

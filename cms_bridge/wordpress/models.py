@@ -13,6 +13,7 @@ from datetime import datetime
 from collections.abc import Iterable, Mapping, Set as AbstractSet
 from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit
+from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -373,6 +374,26 @@ def url_forms(url: str) -> tuple[str, ...]:
     forms = {url, unquote(url), quote(unquote(url), safe=":/%"), path, unquote(path)}
     return tuple(sorted(f for f in forms if f))
 
+
+class UploadItem(_Model):
+    """One file for :meth:`~cms_bridge.wordpress.protocol.Cms.upload_media_many`.
+
+    The arguments :meth:`~cms_bridge.wordpress.protocol.Cms.upload_media` takes, as one value.
+    """
+
+    path: Path
+    filename: str | None = None
+    title: str | None = None
+    mime_type: str | None = None
+    slug: str | None = None
+
+
+def upload_slugs(slug: str, filename: str) -> tuple[str, ...]:
+    """The slugs an upload made under *slug* can have: *slug* itself and, for a multicall upload
+    whose title and slug were not yet set, the one WordPress derives from its file name
+    (``pr-7-0123abcd.pdf`` → ``pr-7-0123abcd-pdf``)."""
+    ext = Path(filename).suffix.lower().lstrip(".")
+    return (slug, f"{slug}-{ext}") if ext else (slug,)
 
 
 class Category(_Model):

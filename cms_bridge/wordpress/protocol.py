@@ -25,6 +25,7 @@ from cms_bridge.wordpress.models import (
     PostQuery,
     PostStatus,
     SiteInfo,
+    UploadItem,
 )
 
 
@@ -73,6 +74,15 @@ class Cms(Protocol):
         """Upload a file to the media library (streamed where the API allows).
 
         A *slug* makes the upload findable by :meth:`find_media` after a crash.
+        """
+        ...
+
+    def upload_media_many(self, items: Sequence[UploadItem]) -> list[Media | SiteError]:
+        """Upload many files, batched where the site allows (XML-RPC ``system.multicall``).
+
+        Each item's outcome is returned in its place: one refused file neither fails nor repeats
+        the others. A failed item may still have reached the site (a timeout); it is not retried
+        here, and is found by its slug (or :func:`~cms_bridge.wordpress.models.upload_slugs`) later.
         """
         ...
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections.abc
 import types
 import xmlrpc.client
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import wordpress_xmlrpc
@@ -119,6 +120,45 @@ class XmlRpcClient(wordpress_xmlrpc.Client):  # type: ignore[misc]  # the librar
         except wordpress_xmlrpc.exceptions.XmlrpcDisabledError as exc:
             raise ApiUnavailableError(str(exc), method="XML-RPC " + method.method_name, url=self.url,
                                       status=405, secrets=self._http.secrets) from None
+
+
+    def multicall(self, methods: Sequence[Any], *, retry: bool = True) -> list[Any]:
+        """Run many method objects in one ``system.multicall`` request.
+
+        Args:
+            methods: ``wordpress_xmlrpc.methods`` instances.
+            retry: False when any of them creates something.
+
+        Returns:
+            Each method's processed result in its place, or the :class:`SiteError` its fault
+            maps to: one failed call does not fail the others (WordPress runs them in order).
+
+        Raises:
+            SiteError: when the request as a whole fails (then none, some or all of the calls
+                may have run).
+        """
+        if not methods:
+            return []
+        self._transport.retry = retry
+        calls = [{"methodName": m.method_name, "params": list(m.get_args(self))} for m in methods]
+        try:
+            raw = self.server.system.multicall(calls)
+        except xmlrpc.client.Fault as fault:
+            raise fault_to_error(fault, "system.multicall", self.url, self._http.secrets) from None
+        if not isinstance(raw, list) or len(raw) != len(methods):
+            raise InvalidResponseError("system.multicall answered a different number of results",
+                                       method="POST", url=self.url)
+        results: list[Any] = []
+        for method, item in zip(methods, raw, strict=True):
+            if isinstance(item, dict) and "faultCode" in item:
+                failed = xmlrpc.client.Fault(item["faultCode"], item.get("faultString", ""))
+                results.append(fault_to_error(failed, method.method_name, self.url, self._http.secrets))
+            elif isinstance(item, list) and len(item) == 1:
+                results.append(method.process_result(item[0]))
+            else:
+                results.append(InvalidResponseError(f"unexpected multicall result for {method.method_name}",
+                                                    method="POST", url=self.url))
+        return results
 
 
 def fault_to_error(fault: xmlrpc.client.Fault, method_name: str, url: str, secrets: tuple[str, ...]) -> SiteError:

@@ -172,7 +172,9 @@ def test_second_pass_changes_nothing_and_costs_one_lookup(bridge: Bridge, inbox:
     first = run(bridge, NOW, site)
     assert sorted(kinds(first)) == [("pp0", "create"), ("pp1", "create"), ("pp2", "create")]
     assert site.batch_sizes == [3]  # the three posts in one batch
-    assert site.requests["upload_media"] == 3
+    # The three files in one upload multicall, named in one more; no upload one by one.
+    assert (site.requests["upload_multicall"], site.requests["name_uploads"]) == (1, 1)
+    assert site.requests.get("upload_media", 0) == 0 and len(site.media) == 3
     before = dict(site.requests)
     assert kinds(run(bridge, NOW, site)) == []
     assert {k: v - before.get(k, 0) for k, v in site.requests.items() if v != before.get(k, 0)} == {"find_by_keys": 1}
@@ -198,7 +200,7 @@ def test_amendment_stays_off_the_site_until_approved_then_uploads_only_the_chang
         ("remove_files", "take superseded file(s) off their public address: doc.pdf")]
     post = site.get_post(post_of(site, "pr-amd").id, with_content=True)
     assert post.title == "ประกาศ amd (แก้ไข)"
-    assert site.requests["upload_media"] == 3  # only the changed PDF was uploaded again
+    assert site.files_sent == 3  # only the changed PDF was uploaded again
     # The superseded file is no longer served; the post links the new one and the annex.
     assert site.public_file(old_doc.url) is None and len(site.media) == 2
     assert old_doc.url not in post.content
@@ -339,7 +341,7 @@ def test_parallel_uploads_a_failure_is_not_uploaded_again_in_the_same_pass(bridg
     site.fail("upload_media", when=lambda path, slug: path.read_bytes() == failing)
     report = run(bridge, NOW, site)
     assert [a.kind for a in report.failed] == ["create"]
-    assert site.requests["upload_media"] == 4 and len(site.media) == 3
+    assert site.files_sent == 4 and len(site.media) == 3
     assert "pr-par" not in site.find_by_keys(["pr-par"])
     report = run(bridge, NOW, site)
     assert kinds(report) == [("par", "create")] and not report.failed
@@ -546,3 +548,40 @@ def test_a_groups_posts_carry_the_author_the_office_maps(config: Config, tmp_pat
     failed = {a.request_id: a.error for a in report.failed}
     assert set(failed) == {"ict1", "ict2"} and "'nobody-here' is not a user of the site" in failed["ict1"]
     assert site.requests["find_user_id"] == 2
+
+
+@pytest.mark.parametrize("count", [1, 24, 25, 26, 60])
+def test_uploads_go_in_ceil_n_over_25_requests(bridge: Bridge, inbox: Path, site: FakeCms, count: int) -> None:
+    for n in range(count):
+        write_request(inbox, f"mc{n}", pdf_text=f"Document {n}")
+    report = run(bridge, NOW, site)
+    assert not report.failed and len(site.media) == count and site.files_sent == count
+    # One group per batch of 25 posts: its files in one multicall (a lone file in a plain
+    # upload), then one multicall naming them, while the next group uploads.
+    groups = [min(25, count - start) for start in range(0, count, 25)]
+    assert site.requests.get("upload_multicall", 0) + site.requests.get("upload_media", 0) == -(-count // 25)
+    assert site.requests.get("upload_media", 0) == sum(1 for g in groups if g == 1)
+    assert site.requests.get("name_uploads", 0) == sum(1 for g in groups if g > 1)
+    assert sorted(site.batch_sizes) == sorted(groups)  # groups overlap: in any order
+
+
+def test_a_batch_that_fails_whole_fails_its_group_only_and_the_next_pass_converges(
+        bridge: Bridge, inbox: Path, site: FakeCms, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(30):
+        write_request(inbox, f"bf{n}", pdf_text=f"Document {n}")
+    real = site.write_posts
+    calls = []
+
+    def first_times_out(items):  # type: ignore[no-untyped-def]
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise SiteError("no answer within 1 s", method="POST", url=site.base_url + "/wp-json/batch/v1")
+        return real(items)
+
+    monkeypatch.setattr(site, "write_posts", first_times_out)
+    report = run(bridge, NOW, site)  # the pass is not cut short: the other group is written
+    assert sorted(calls) == [5, 25] and len(report.failed) == calls[0]
+    assert len(site.posts) == 30 - calls[0]
+    again = run(bridge, NOW, site)
+    assert not again.failed and len(site.posts) == 30 and len(site.media) == 30  # no upload repeated
+    assert not run(bridge, NOW, site).actions
