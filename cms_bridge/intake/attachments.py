@@ -129,40 +129,42 @@ def resolve_attachment(base_dir: Path | str, relative: str) -> Path:
     base = Path(base_dir).resolve()
     target = (base / PurePosixPath(relative)).resolve()
     if not target.is_relative_to(base):
-        raise AttachmentError(f"{relative}: resolves to {target}, outside the request folder {base}")
+        raise AttachmentError(say("attachment.outside", name=relative, target=target, base=base))
     if kind := special_file_kind(target):
         raise AttachmentError(_special_message(relative, kind))
     return target
 
 
-def sniff_type(path: Path | str) -> str | None:
+def sniff_type(path: Path | str, *, name: str | None = None) -> str | None:
     """Return the type of *path* told by its content, or ``None`` when no known type matches.
 
     Args:
         path: an existing, readable file.
+        name: the name to give in messages (default: the path's own).
 
     Raises:
         AttachmentError: the file cannot be read.
     """
     path = Path(path)
+    name = name or path.name
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise AttachmentError(f"{path.name}: cannot be read: {exc.strerror or exc}") from None
+        raise AttachmentError(say("attachment.unreadable", name=name, error=exc.strerror or str(exc))) from None
     for magic, file_type in _MAGIC:
         if head.startswith(magic):
-            return _office_type(path) if file_type == "zip" else file_type
+            return _office_type(path, name) if file_type == "zip" else file_type
     return None
 
 
-def _office_type(path: Path) -> str:
+def _office_type(path: Path, name: str) -> str:
     try:
         # ZipFile reads only the central directory at the end of the file, not the members.
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise AttachmentError(f"{path.name}: starts like a zip archive but cannot be opened: {exc}") from None
+        raise AttachmentError(say("attachment.bad_zip", name=name, error=str(exc))) from None
     return next((office for part, office in _OFFICE_PARTS if part in names), "zip")
 
 
@@ -185,16 +187,16 @@ def stat_attachment(path: Path, *, name: str | None = None, max_bytes: int = DEF
         info = os.stat(path)
     except OSError as exc:
         raise AttachmentError(say("attachment.missing", name=name, path=path) if isinstance(exc, FileNotFoundError)
-                              else f"{name}: cannot be read: {exc.strerror or exc}") from None
+                              else say("attachment.unreadable", name=name, error=exc.strerror or str(exc))) from None
     if kind := next((kind for test, kind in _SPECIAL_KINDS if test(info.st_mode)), None):
         raise AttachmentError(_special_message(name, kind))
     if not stat.S_ISREG(info.st_mode):
-        raise AttachmentError(f"{name}: not a regular file")
+        raise AttachmentError(say("attachment.not_regular", name=name))
     if info.st_size == 0:
         raise AttachmentError(say("attachment.empty", name=name))
     if info.st_size > max_bytes:
-        raise AttachmentError(f"{name}: {_megabytes(info.st_size)} is larger than the limit of "
-                              f"{_megabytes(max_bytes)}")
+        raise AttachmentError(say("attachment.too_large", name=name, size=_megabytes(info.st_size),
+                                  limit=_megabytes(max_bytes)))
     return info
 
 
@@ -225,30 +227,27 @@ def inspect_attachment(
     name = name or path.name
     allowed = frozenset(allowed_types)
     if unknown := allowed - set(MEDIA_TYPES):
-        raise UsageError(f"unknown attachment type(s) {', '.join(sorted(unknown))}; known: {_listing(MEDIA_TYPES)}")
+        raise UsageError(say("attachment.unknown_types", types=", ".join(sorted(unknown)),
+                             known=_listing(MEDIA_TYPES)))
     size = stat_attachment(path, name=name, max_bytes=max_bytes).st_size
 
     extension = PurePosixPath(name).suffix.lower().lstrip(".")
     expected = EXTENSIONS.get(extension)
     if expected is None:
-        raise AttachmentError(
-            f"{name}: extension {'.' + extension if extension else '(none)'} is not an attachment type; "
-            f"accepted: {_listing(allowed)}"
-        )
+        raise AttachmentError(say("attachment.bad_extension", name=name, extension="." + extension,
+                                  accepted=_listing(allowed)) if extension
+                              else say("attachment.no_extension", name=name, accepted=_listing(allowed)))
     if expected not in allowed:
-        raise AttachmentError(f"{name}: {expected} files are not accepted here; accepted: {_listing(allowed)}")
-    try:
-        actual = sniff_type(path)
-    except AttachmentError as exc:
-        raise AttachmentError(str(exc).replace(path.name, name, 1)) from None
+        raise AttachmentError(say("attachment.not_accepted", name=name, expected=expected, accepted=_listing(allowed)))
+    actual = sniff_type(path, name=name)
     if actual is None:
-        raise AttachmentError(f"{name}: the content is not {expected}{_legacy_office_hint(path)}")
+        raise AttachmentError(say("attachment.content_not", name=name, expected=expected, hint=_legacy_office_hint(path)))
     if actual != expected:
-        raise AttachmentError(f"{name}: the extension says {expected} but the content is {actual}")
+        raise AttachmentError(say("attachment.content_other", name=name, expected=expected, actual=actual))
 
     sha256, counted = _digest(path)
     if counted != size:
-        raise AttachmentError(f"{name}: the file changed while it was read ({size} then {counted} bytes)")
+        raise AttachmentError(say("attachment.changed", name=name, size=size, counted=counted))
     return AttachmentInfo(
         path=path,
         name=name,
@@ -279,26 +278,26 @@ def _pdf_pages(path: Path, name: str) -> int:
             # Owner-password-only PDFs (print/copy restrictions) open for anyone; only a user
             # password keeps the public out, and then the file is useless on a public site.
             if reader.is_encrypted and not reader.decrypt(""):
-                raise AttachmentError(f"{name}: the PDF is password-protected; publish an unprotected copy")
+                raise AttachmentError(say("attachment.pdf_password", name=name))
             pages = len(reader.pages)
     except AttachmentError:
         raise
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise AttachmentError(f"{name}: the PDF is corrupt or unreadable: {exc}") from None
+        raise AttachmentError(say("attachment.pdf_corrupt", name=name, error=str(exc))) from None
     if pages == 0:
-        raise AttachmentError(f"{name}: the PDF has no pages")
+        raise AttachmentError(say("attachment.pdf_no_pages", name=name))
     return pages
 
 
 def _legacy_office_hint(path: Path) -> str:
     with path.open("rb") as fh:
         if fh.read(len(_OLE2)) == _OLE2:
-            return " (it is an old Office .doc/.xls/.ppt file: save it as .docx/.xlsx/.pptx)"
+            return say("attachment.legacy_office")
     return ""
 
 
 def _special_message(name: str, kind: str) -> str:
-    return f"{name}: is {kind}, not a file; it was not opened (attach a regular file)"
+    return say("attachment.special", name=name, kind=kind)
 
 
 def _listing(types: Iterable[str]) -> str:
@@ -306,4 +305,4 @@ def _listing(types: Iterable[str]) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB" if size >= 100 * 1024 else f"{size} bytes"
+    return say("attachment.mb", mb=f"{size / (1024 * 1024):.1f}") if size >= 100 * 1024 else say("attachment.bytes", n=size)

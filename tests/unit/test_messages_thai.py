@@ -152,3 +152,61 @@ def test_a_sentence_is_found_again_after_it_became_plain_text() -> None:
     assert i18n.reason(plain, "th") == "x.toml: window: ช่วงวันที่สิ้นสุด 1 ต.ค. 2569 ก่อนวันเริ่ม 10 ต.ค. 2569"
     assert i18n.reason(plain, "en") == plain
     assert i18n.reason("something the catalogue never said", "th") == "something the catalogue never said"
+
+
+def _encrypted_pdf() -> bytes:
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.encrypt("a-made-up-password")
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_attachment_problems_are_thai_under_lang_th_and_english_otherwise(
+        tmp_path: Path, office: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "files"
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    for rid, name, content in (("2570-type-001", "doc.pdf", png),  # the content is another type
+                               ("2570-ext-001", "doc.exe", b"MZ" + b"\0" * 64),  # not an attachment type
+                               ("2570-big-001", "doc.pdf", b"%PDF-1.4\n" + b"\0" * (1024 * 1024 * 3 // 2)),
+                               ("2570-pdf-001", "doc.pdf", b"%PDF-1.4\nnot really a PDF\n"),
+                               ("2570-lock-001", "doc.pdf", _encrypted_pdf()),
+                               ("2570-old-001", "doc.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)):
+        (folder / rid).mkdir(parents=True)
+        (folder / rid / name).write_bytes(content)
+        (folder / rid / "request.toml").write_text(request_toml(rid, attachments=(name,)), encoding="utf-8")
+    config = Path(str(office["config"]))
+    config.write_text(config.read_text(encoding="utf-8").replace("[sync]", "max_attachment_mb = 1\n[sync]"),
+                      encoding="utf-8")
+    assert main(["--config", str(config), "--lang", "th", "validate", str(folder)]) == 1
+    thai = capsys.readouterr().out.splitlines()
+
+    def line(rid: str) -> str:
+        found = [x for x in thai if rid in x and "ข้อผิดพลาด" in x]
+        assert len(found) == 1, (rid, thai)
+        return found[0]
+
+    assert "doc.pdf: นามสกุลระบุว่าเป็น pdf แต่เนื้อไฟล์เป็น png" in line("2570-type-001")
+    assert "doc.exe: นามสกุล .exe ไม่ใช่ชนิดไฟล์แนบ ชนิดที่รับ: docx, jpg" in line("2570-ext-001")
+    assert "doc.pdf: ไฟล์ขนาด 1.5 MB ใหญ่เกินขนาดสูงสุด 1.0 MB" in line("2570-big-001")
+    assert "doc.pdf: ไฟล์ PDF เสียหายหรืออ่านไม่ได้" in line("2570-pdf-001")
+    assert "doc.pdf: ไฟล์ PDF ตั้งรหัสผ่านไว้ ให้ใช้ฉบับที่ไม่มีรหัสผ่าน" in line("2570-lock-001")
+    assert "doc.docx: เนื้อไฟล์ไม่ใช่ docx (เป็นไฟล์ Office รุ่นเก่า" in line("2570-old-001")
+    # pypdf's own reason for a corrupt PDF stays as pypdf gives it; everything else is Thai.
+    assert [x for x in thai if ENGLISH.search(x) and "2570-pdf-001" not in x] == []
+
+    assert main(["--config", str(config), "--lang", "en", "validate", str(folder)]) == 1
+    english = capsys.readouterr().out
+    assert "doc.pdf: the extension says pdf but the content is png" in english
+    assert "doc.exe: extension .exe is not an attachment type; accepted: docx, jpg" in english
+    assert "doc.pdf: 1.5 MB is larger than the limit of 1.0 MB" in english
+    assert "doc.pdf: the PDF is corrupt or unreadable: " in english
+    assert "doc.pdf: the PDF is password-protected; publish an unprotected copy" in english
+    assert "doc.docx: the content is not docx (it is an old Office .doc/.xls/.ppt file" in english
+    reasons = [x.split(": error: ", 1)[1] for x in english.splitlines() if ": error: " in x]
+    assert len(reasons) == 6 and not [r for r in reasons if re.search(r"[\u0e00-\u0e7f]", r)], reasons
