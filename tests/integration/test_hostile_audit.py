@@ -1,0 +1,142 @@
+"""Hostile review of `audit fix` and rollback on the real WordPress: a big photographed page.
+
+WordPress keeps a picture over 2560 pixels wide as two files: the original (``original_image``)
+and a ``-scaled`` copy it serves as the attachment's address, plus the smaller sizes. Posts show
+one of the smaller sizes, as the editor inserts it. The made-up number's check digit holds.
+Tests marked ``xfail(strict=True, reason="BREAK: ...")`` show a hole; the others what held.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import pytest
+import requests
+
+from cms_bridge.audit import Audit, fix
+from cms_bridge.config import Config
+from cms_bridge.ledger.store import Ledger
+from cms_bridge.samples import text_pdf
+from cms_bridge.wordpress import RestAdapter
+from cms_bridge.wordpress.http import HttpClient
+
+from .messy_site import query
+from .test_audit import Site, drawn, made_up_id
+
+BIG_ID = made_up_id("410020077711")
+
+
+def big_photo() -> bytes:
+    # A page photographed at 12 megapixels, as a phone does: wider than WordPress's 2560 limit.
+    picture = drawn(["ใบสมัครสอบ", f"เลขประจำตัวประชาชน {BIG_ID}"], size=(2800, 700))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def status_of(post_id: int) -> str:
+    [row] = query(f"SELECT JSON_OBJECT('s', post_status) FROM wp_posts WHERE ID = {post_id}")
+    return str(row["s"])
+
+
+def answers(url: str) -> int:
+    return requests.get(url, timeout=30).status_code
+
+
+def seeded(config: Config, tmp: Path) -> tuple[Audit, dict, bytes, int, int]:
+    """The big photo uploaded to a post, and another post showing its 1024-wide copy."""
+    site = Site(config)
+    parent = site.entry("ประกาศรับสมัคร")
+    data = big_photo()
+    made = site.upload("ใบสมัคร.jpg", data, tmp, parent=parent)
+    sizes = made["media_details"]["sizes"]
+    medium = next(s["source_url"] for name, s in sizes.items() if name in ("large", "medium_large", "medium"))
+    shows = site.entry("ภาพกิจกรรม", f'<p><img src="{medium}" /></p>')
+    audit = Audit(RestAdapter(HttpClient(config)), Ledger(tmp / "ledger.sqlite3"))
+    return audit, made, data, parent, shows
+
+
+def original_url(made: dict) -> str:
+    return made["source_url"].rsplit("/", 1)[0] + "/" + made["media_details"]["original_image"]
+
+
+def test_fix_takes_the_original_the_scaled_copy_and_every_size_off_the_site(clean_site: Config,
+                                                                            tmp_path: Path) -> None:
+    audit, made, data, parent, _ = seeded(clean_site, tmp_path)
+    assert made["source_url"].endswith("-scaled.jpg") and answers(original_url(made)) == 200
+    result = audit.scan()
+    [row] = result.rows
+    assert row.verdict == "found"
+    fix.apply_fix(audit, fix.plan_fix(audit, all_found=True, rows=result.rows))
+    urls = [made["source_url"], original_url(made), *(s["source_url"] for s in made["media_details"]["sizes"].values())]
+    assert {u: answers(u) for u in urls} == {u: 404 for u in urls}
+    assert query(f"SELECT JSON_OBJECT('n', COUNT(*)) FROM wp_posts WHERE ID = {made['id']}") == [{"n": 0}]
+    assert status_of(parent) == "draft"
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: a picture over 2560 px: the fix keeps only the '-scaled' copy "
+                   "WordPress serves; the original it also deletes is lost, and a rollback brings back the copy")
+def test_rollback_brings_back_the_original_of_a_big_picture(clean_site: Config, tmp_path: Path) -> None:
+    audit, made, data, _, _ = seeded(clean_site, tmp_path)
+    run_id, _ = fix.apply_fix(audit, fix.plan_fix(audit, all_found=True))
+    lines, _ = fix.rollback_fix(audit, run_id)
+    [back] = query("SELECT JSON_OBJECT('guid', guid, 'id', ID) FROM wp_posts WHERE post_type = 'attachment'")
+    served = {requests.get(u, timeout=30).content for u in (back["guid"], original_url(made))}
+    assert data in served  # the bytes the office uploaded, whole
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: a post that shows a smaller copy of the picture (as the editor "
+                   "inserts it, '-1024x256.jpg') is not found as linking it: the fix leaves it published")
+def test_a_post_showing_a_smaller_copy_is_found_and_taken_down(clean_site: Config, tmp_path: Path) -> None:
+    audit, made, _, parent, shows = seeded(clean_site, tmp_path)
+    [row] = audit.scan().rows
+    assert {e.id for e in row.linking} == {parent, shows}
+
+
+def pdf_with_id(config: Config, tmp: Path, name: str, parent: int | None = None) -> dict:
+    return Site(config).upload(name, text_pdf([f"Candidates {BIG_ID}"]), tmp, parent=parent)
+
+
+def rest_audit(config: Config, tmp: Path) -> Audit:
+    return Audit(RestAdapter(HttpClient(config)), Ledger(tmp / "ledger.sqlite3"))
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: a post linking a Thai-named file by its percent-encoded address (as "
+                   "pasted from a browser) is not found: the search is by the decoded name; the post stays published")
+def test_a_post_linking_a_thai_name_percent_encoded_is_found(clean_site: Config, tmp_path: Path) -> None:
+    made = pdf_with_id(clean_site, tmp_path, "รายชื่อผู้สมัคร.pdf")
+    encoded = quote(unquote(made["source_url"]), safe=":/")
+    assert "%E0%B8" in encoded
+    post = Site(clean_site).entry("ผลการคัดเลือก", f'<p><a href="{encoded}">รายชื่อ</a></p>')
+    audit = rest_audit(clean_site, tmp_path)
+    fix.apply_fix(audit, fix.plan_fix(audit, all_found=True))
+    assert status_of(post) == "draft"
+
+
+def test_a_post_linking_a_thai_name_as_written_is_found_and_private_and_trashed_left(clean_site: Config,
+                                                                                     tmp_path: Path) -> None:
+    made = pdf_with_id(clean_site, tmp_path, "รายชื่อผู้สมัคร.pdf")
+    link = f'<p><a href="{unquote(made["source_url"])}">รายชื่อ</a></p>'
+    site = Site(clean_site)
+    shown, private = site.entry("ผลการคัดเลือก", link), site.entry("ภายใน", link, status="private")
+    trashed = site.entry("เก่า", link)
+    site.rest._call("DELETE", f"/wp/v2/posts/{trashed}")  # to the trash
+    audit = rest_audit(clean_site, tmp_path)
+    run_id, _ = fix.apply_fix(audit, fix.plan_fix(audit, all_found=True))
+    assert [status_of(p) for p in (shown, private, trashed)] == ["draft", "private", "trash"]
+    assert answers(made["source_url"]) == 404
+    fix.rollback_fix(audit, run_id)
+    assert [status_of(p) for p in (shown, private, trashed)] == ["publish", "private", "trash"]
+
+
+@pytest.mark.xfail(strict=True, reason="BREAK: a post whose featured image is the file (featured_media) is not "
+                   "found as linking it: not listed, not taken down, and after the fix it shows a broken image")
+def test_a_post_featuring_the_file_is_found(clean_site: Config, tmp_path: Path) -> None:
+    site = Site(clean_site)
+    photo = site.upload("บัตร.jpg", big_photo(), tmp_path)
+    post = site.entry("ข่าวกิจกรรม", "<p>ภาพประกอบ</p>")
+    site.rest._call("POST", f"/wp/v2/posts/{post}", json={"featured_media": photo["id"]})
+    [row] = rest_audit(clean_site, tmp_path).scan().rows
+    assert row.verdict == "found" and post in {e.id for e in row.linking}
