@@ -152,25 +152,43 @@ def linked_by_a_post_titled_with_an_id(lib: FakeCms) -> tuple[int, int]:
     return post.id, media.id
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a linking post's title is printed unmasked: a post titled with a "
-                   "person's ID number shows it whole in the audit's text, JSON and workbook")
-def test_the_reports_mask_a_linking_posts_title(lib: FakeCms, ledger: Ledger, tmp_path: Path) -> None:
+@pytest.mark.xfail(strict=True, reason="BREAK: the committee's workbook (--xlsx, a file, not masked like the "
+                   "terminal) holds a linking post's title unmasked: a post titled with an ID number shows it whole")
+def test_the_workbook_masks_a_linking_posts_title(lib: FakeCms, ledger: Ledger, tmp_path: Path) -> None:
     linked_by_a_post_titled_with_an_id(lib)
     result = Audit(lib, ledger).scan()
     report.write_xlsx(result, tmp_path / "a.xlsx")
     cells = " ".join(str(c.value) for sheet in load_workbook(tmp_path / "a.xlsx")
                      for row in sheet.iter_rows() for c in row if c.value is not None)
-    assert not holds_whole_id("\n".join(report.text_lines(result)))
-    assert not holds_whole_id(report.write_json(result))
-    assert not holds_whole_id(cells)
+    assert "ประกาศผล" in cells and not holds_whole_id(cells)
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: `audit plan` and rollback conflicts print a linking post's title "
-                   "unmasked (a whole ID number on the terminal and in logs)")
-def test_the_plan_masks_a_linking_posts_title(lib: FakeCms, ledger: Ledger) -> None:
+@pytest.mark.xfail(strict=True, reason="BREAK: the Python API's report.text_lines/write_json and fix.describe return "
+                   "a linking post's title unmasked (only the CLI's output stream masks it): a caller logging them leaks")
+def test_the_api_masks_a_linking_posts_title(lib: FakeCms, ledger: Ledger) -> None:
     _, media_id = linked_by_a_post_titled_with_an_id(lib)
     audit = Audit(lib, ledger)
-    assert not holds_whole_id("\n".join(fix.describe(fix.plan_fix(audit, files=[media_id]))))
+    result = audit.scan()
+    assert not holds_whole_id("\n".join(fix.describe(fix.plan_fix(audit, files=[media_id], rows=result.rows))))
+    assert not holds_whole_id("\n".join(report.text_lines(result)) + report.write_json(result))
+
+
+def test_the_command_masks_a_linking_posts_title_on_the_terminal(lib: FakeCms, tmp_path: Path, monkeypatch,
+                                                                 capsys) -> None:
+    from cms_bridge.cli import main
+
+    _, media_id = linked_by_a_post_titled_with_an_id(lib)
+    config = tmp_path / "cms-bridge.toml"
+    config.write_text('[site]\nurl = "https://www.example-office.go.th"\nusername = "bridge"\n\n'
+                      f'[sync]\nledger = "{tmp_path / "ledger.sqlite3"}"\n', encoding="utf-8")
+    monkeypatch.setenv("CMS_BRIDGE_SITE_APP_PASSWORD", "abcd EFGH 1234 ijkl MNOP 5678")
+    monkeypatch.setattr("cms_bridge.bridge.connect", lambda config: lib)
+    outputs = []
+    for args in (["audit"], ["audit", "--json"], ["audit", "plan", "--file", str(media_id)]):
+        main(["--config", str(config), *args])
+        outputs.append(capsys.readouterr())
+    text = "\n".join(o.out + o.err for o in outputs)
+    assert "ประกาศผล" in text and not holds_whole_id(text)
 
 
 @pytest.mark.xfail(strict=True, reason="BREAK: the ledger keeps a file's address and name whole (audit_scans.url, "
