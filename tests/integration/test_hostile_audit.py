@@ -9,6 +9,7 @@ Tests marked ``xfail(strict=True, reason="BREAK: ...")`` show a hole; the others
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -18,12 +19,15 @@ import requests
 from cms_bridge.audit import Audit, fix
 from cms_bridge.config import Config
 from cms_bridge.ledger.store import Ledger
-from cms_bridge.samples import text_pdf
+from cms_bridge.samples import request_toml, text_pdf
 from cms_bridge.wordpress import RestAdapter
 from cms_bridge.wordpress.http import HttpClient
 
 from .messy_site import query
 from .test_audit import Site, drawn, made_up_id
+from .test_sync import BKK, bridge, days_from_today, inbox, kinds, run
+
+__all__ = ["bridge", "inbox"]  # fixtures used by name below
 
 BIG_ID = made_up_id("410020077711")
 
@@ -140,3 +144,46 @@ def test_a_post_featuring_the_file_is_found(clean_site: Config, tmp_path: Path) 
     site.rest._call("POST", f"/wp/v2/posts/{post}", json={"featured_media": photo["id"]})
     [row] = rest_audit(clean_site, tmp_path).scan().rows
     assert row.verdict == "found" and post in {e.id for e in row.linking}
+
+
+# -- nothing on the site before the window opens: every place a visitor looks ----------------
+
+
+def visitor_sees(base: str, word: str) -> dict[str, bool]:
+    """Whether *word* shows in the places a visitor (or a search engine) reads. The search page
+    repeats what was searched for, so it is compared with a search for a word no post has."""
+    pages = {
+        "feed": f"{base}/?feed=rss2",
+        "rest search": f"{base}/?rest_route=/wp/v2/search&search={word}",
+        "rest media": f"{base}/?rest_route=/wp/v2/media&search={word}",
+        "sitemap": f"{base}/?sitemap=posts&sitemap-subtype=post&paged=1",
+    }
+    seen = {name: word in requests.get(url, timeout=30).text for name, url in pages.items()}
+    echo = requests.get(f"{base}/?s=qqqnothingqqq", timeout=30).text.count("qqqnothingqqq")
+    seen["search"] = requests.get(f"{base}/?s={word}", timeout=30).text.count(word) > echo
+    return seen
+
+
+def test_a_scheduled_request_is_in_no_feed_search_or_sitemap_until_it_opens(bridge, inbox: Path,
+                                                                           clean_site: Config) -> None:
+    start, end = days_from_today(20), days_from_today(40)
+    folder = inbox / "quiet-1"
+    folder.mkdir(parents=True)
+    (folder / "doc.pdf").write_bytes(text_pdf(["results zebraquietword"]))
+    window = f'kind = "range"\nstart = "{start.date()}"\nend = "{end.date()}"'
+    (folder / "request.toml").write_text(request_toml("quiet-1", group="finance", title="ประกาศ zebraquietword",
+                                                      window=window), encoding="utf-8")
+    assert kinds(run(bridge, datetime.now(BKK))) == [("quiet-1", "wait")]
+    # An amendment approved before the opening (a new title) changes only the ledger.
+    (folder / "request.toml").write_text(request_toml("quiet-1", group="finance", title="ประกาศ zebraquietword ฉบับแก้",
+                                                      window=window), encoding="utf-8")
+    run(bridge, datetime.now(BKK))
+    base = clean_site.require_site().url.rstrip("/")
+    assert visitor_sees(base, "zebraquietword") == dict.fromkeys(
+        ("feed", "search", "rest search", "rest media", "sitemap"), False)
+    assert query("SELECT JSON_OBJECT('n', COUNT(*)) FROM wp_posts WHERE post_title LIKE '%zebraquietword%'"
+                 " OR post_type = 'attachment'") == [{"n": 0}]
+    # At the opening it shows where a visitor looks (so the checks above would have seen it).
+    run(bridge, start)
+    seen = visitor_sees(base, "zebraquietword")
+    assert seen["feed"] and seen["search"] and seen["rest search"]
