@@ -204,3 +204,41 @@ def test_rollback_after_the_files_post_was_deleted_still_brings_the_file_back(cl
     fix.rollback_fix(audit, run_id)
     assert answers(made["source_url"]) == 200
     assert query("SELECT JSON_OBJECT('n', COUNT(*)) FROM wp_posts WHERE post_type = 'attachment'") == [{"n": 1}]
+
+
+def test_kill_9_at_every_request_of_audit_fix_then_rerun_converges_and_rolls_back(site_config: Config,
+                                                                                 tmp_path: Path) -> None:
+    # One file with a number, uploaded to a post and linked by a page; `audit fix` killed with
+    # SIGKILL after each of its requests in turn, then run again: always both entries drafted,
+    # the file gone from its address and kept, and the rollback gives the site back as it was.
+    from .conftest import run_script
+    from .test_audit import cli, site_state, write_config
+
+    for kill_at in range(1, 40):
+        assert run_script("reset").returncode == 0
+        work = tmp_path / f"k{kill_at}"
+        work.mkdir()
+        site = Site(site_config)
+        parent = site.entry("ประกาศรายชื่อ")
+        made = pdf_with_id(site_config, work, "candidates.pdf", parent=parent)
+        page = site.entry("หน้ารายชื่อ", f'<p><a href="{made["source_url"]}">x</a></p>', kind="pages")
+        config = write_config(site_config, work)
+        before = site_state()
+        assert cli(config, "audit").returncode == 1
+        killed = cli(config, "audit", "fix", "--all-found", kill_at=kill_at)
+        if killed.returncode != -9:
+            assert killed.returncode == 0 and kill_at > 5, killed.stderr  # the run had fewer requests
+            break
+        rerun = cli(config, "audit", "fix", "--all-found")
+        assert rerun.returncode == 0, (kill_at, rerun.stderr)
+        assert [status_of(parent), status_of(page)] == ["draft", "draft"], kill_at
+        assert answers(made["source_url"]) == 404
+        [run] = fix.FixJournal(Ledger(work / "ledger.sqlite3")).runs()
+        rolled = cli(config, "audit", "rollback", run.run_id)
+        assert rolled.returncode == 0, (kill_at, rolled.stderr)
+        after = site_state()
+        assert after["entries"] == before["entries"], kill_at
+        assert [(f["title"], f["parent"], f["file"]) for f in after["files"]] == \
+            [(f["title"], f["parent"], f["file"]) for f in before["files"]], kill_at
+    else:
+        pytest.fail("audit fix was still being killed after 39 requests")
