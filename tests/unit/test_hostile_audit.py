@@ -515,8 +515,6 @@ def drawn_pdf(lines: list[str], stamp: str | None = None) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a scanned page carrying any text layer (a scanner app's footer, a "
-                   "document system's receipt stamp) is not read by OCR: the ID number in the picture escapes, 'clean'")
 def test_a_scanned_page_with_a_stamped_line_of_text_is_still_read(lib: FakeCms, ledger: Ledger) -> None:
     media = lib.add_media("คำสั่ง.pdf", drawn_pdf(["รายชื่อกรรมการ", f"เลขประจำตัว {GROUPED(ID_A)}"],
                                                 stamp="Received 2569/0412 - page 1 of 1"))
