@@ -21,7 +21,7 @@ from cms_bridge.audit.store import ScanRecord, ScanStatus, ScanStore
 from cms_bridge.errors import AttachmentError, NotFoundError
 from cms_bridge.intake.attachments import MEDIA_TYPES
 from cms_bridge.intake.extract import TEXT_EXTENSIONS
-from cms_bridge.intake.idguard import Finding, mask_id_numbers, scan_file
+from cms_bridge.intake.idguard import Finding, mask_id_numbers, scan_file, scan_text
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.wordpress.models import LibraryItem, Linker
 from cms_bridge.wordpress.protocol import Cms
@@ -181,6 +181,11 @@ class Audit:
                     progress(done, len(todo))
         for item in items:
             record, read_now = records[item.id]
+            own = own_text_findings(item)
+            if own:
+                # Scanned on every run (no download needed): an edit to a caption need not
+                # change the file. Kept out of the ledger's record, which describes the bytes.
+                record = record.model_copy(update={"findings": (*own, *record.findings)})
             row = AuditRow(item=item, record=record, read_now=read_now)
             if linking and row.verdict != "clean":
                 row = AuditRow(item=item, record=record, read_now=read_now,
@@ -242,6 +247,20 @@ class Audit:
             return record(size=size, sha256=digest, findings=findings)
         finally:
             path.unlink(missing_ok=True)
+
+
+#: The attachment's own text, shown by ``/wp/v2/media`` and its attachment page.
+_OWN_TEXT = (("title", "title"), ("caption", "caption"), ("alt_text", "alt text"), ("description", "description"))
+
+
+def own_text_findings(item: LibraryItem) -> tuple[Finding, ...]:
+    """What the attachment's title, caption, alt text and description hold (masked findings)."""
+    found: list[Finding] = []
+    for attribute, part in _OWN_TEXT:
+        text = getattr(item, attribute)
+        if text:
+            found.extend(scan_text(text, item.filename, part=part))
+    return tuple(found)
 
 
 def is_read(item: LibraryItem) -> bool:

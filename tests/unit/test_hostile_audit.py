@@ -97,8 +97,6 @@ def test_an_old_office_file_is_at_least_flagged_for_a_person(lib: FakeCms, ledge
     assert verdicts(Audit(lib, ledger).scan()).get(name) in ("found", "unread")
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: an ID number in an attachment's title, caption, alt text or "
-                   "description (shown by /wp/v2/media and the attachment page) is never scanned")
 def test_an_id_in_the_attachments_own_text_is_reported(lib: FakeCms, ledger: Ledger) -> None:
     media = lib.add_media("photo.pdf", text_pdf(["Activity"]))
     lib.media[media.id].caption = f"นายสมมุติ ทดลอง {GROUPED(ID_A)}"
