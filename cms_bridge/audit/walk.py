@@ -189,7 +189,7 @@ class Audit:
             row = AuditRow(item=item, record=record, read_now=read_now)
             if linking and row.verdict != "clean":
                 row = AuditRow(item=item, record=record, read_now=read_now,
-                               linking=tuple(self.cms.find_linking(item)))
+                               linking=tuple(masked_linker(e) for e in self.cms.find_linking(item)))
             result.rows.append(row)
         result.requests = _requests(self.cms) - start_requests
         return result
@@ -261,6 +261,13 @@ def own_text_findings(item: LibraryItem) -> tuple[Finding, ...]:
         if text:
             found.extend(scan_text(text, item.filename, part=part))
     return tuple(found)
+
+
+def masked_linker(entry: Linker) -> Linker:
+    """*entry* with its title and address masked: a post titled with a person's ID number shows
+    it whole, and every output and plan of the audit (the fix journal too) takes its linkers
+    from here. Only the status is ever written back to the site, never the title."""
+    return entry.model_copy(update={"title": mask_id_numbers(entry.title), "link": mask_id_numbers(entry.link)})
 
 
 def is_read(item: LibraryItem) -> bool:

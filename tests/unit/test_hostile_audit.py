@@ -144,8 +144,6 @@ def linked_by_a_post_titled_with_an_id(lib: FakeCms) -> tuple[int, int]:
     return post.id, media.id
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: the committee's workbook (--xlsx, a file, not masked like the "
-                   "terminal) holds a linking post's title unmasked: a post titled with an ID number shows it whole")
 def test_the_workbook_masks_a_linking_posts_title(lib: FakeCms, ledger: Ledger, tmp_path: Path) -> None:
     linked_by_a_post_titled_with_an_id(lib)
     result = Audit(lib, ledger).scan()
@@ -155,8 +153,6 @@ def test_the_workbook_masks_a_linking_posts_title(lib: FakeCms, ledger: Ledger, 
     assert "ประกาศผล" in cells and not holds_whole_id(cells)
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: the Python API's report.text_lines/write_json and fix.describe return "
-                   "a linking post's title unmasked (only the CLI's output stream masks it): a caller logging them leaks")
 def test_the_api_masks_a_linking_posts_title(lib: FakeCms, ledger: Ledger) -> None:
     _, media_id = linked_by_a_post_titled_with_an_id(lib)
     audit = Audit(lib, ledger)
