@@ -151,6 +151,7 @@ class Audit:
                 (what was read so far is kept: run again to resume).
         """
         start_requests = _requests(self.cms)
+        self.store.forget_whole_addresses()
         result = AuditResult()
         items: list[LibraryItem] = []
         for item in self.cms.list_media():

@@ -189,6 +189,15 @@ def test_the_ledger_never_holds_a_whole_number(lib: FakeCms, ledger: Ledger) -> 
     assert not holds_whole_id("\n".join(ledger.connection.iterdump()))
 
 
+def test_the_scan_records_never_hold_a_whole_number_and_still_resume(lib: FakeCms, ledger: Ledger) -> None:
+    lib.add_media(f"ใบสมัคร-{ID_A}.pdf", text_pdf([f"x {ID_A}"]))
+    Audit(lib, ledger).scan()
+    rows = [" ".join(map(str, tuple(r))) for r in ledger.connection.execute("SELECT * FROM audit_scans")]
+    assert rows and not holds_whole_id("\n".join(rows))
+    again = Audit(lib, ledger).scan()  # keyed by the address's digest: nothing is read again
+    assert again.downloads == 0 and again.remembered == 1 and again.rows[0].verdict == "found"
+
+
 def test_every_printed_name_and_address_of_a_file_named_by_a_number_is_masked(lib: FakeCms, ledger: Ledger,
                                                                              tmp_path: Path) -> None:
     # The file's own name and address are masked everywhere the command writes them, masked
