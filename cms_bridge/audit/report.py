@@ -1,6 +1,7 @@
 """The audit's report: text for a terminal (English or Thai), JSON, and the committee's XLSX.
 
-Every value comes from masked findings and masked names: no output holds a whole ID number. The
+Every value comes from masked findings and masked names (files' and linking posts' titles):
+no output holds a whole ID number, whether a caller prints it or logs it. The
 XLSX has one row per finding (and one per file that could not be read), Thai headers, a column
 for the committee's decision, and every cell stored as text (a file name such as ``=cmd|...``
 never becomes a formula).
@@ -53,8 +54,8 @@ def _where(finding: Finding) -> str:
 
 
 def _linking(row: AuditRow) -> str:
-    return "; ".join(f"{e.type} #{e.id} ({e.status}{', parent' if e.how == 'parent' else ''}) {e.title}"
-                     for e in row.linking)
+    return "; ".join(f"{e.type} #{e.id} ({e.status}{', parent' if e.how == 'parent' else ''}) "
+                     f"{mask_id_numbers(e.title)}" for e in row.linking)
 
 
 def text_lines(result: AuditResult, lang: Lang = "en", *, all_files: bool = False) -> list[str]:
@@ -83,7 +84,8 @@ def text_lines(result: AuditResult, lang: Lang = "en", *, all_files: bool = Fals
         for entry in row.linking:
             how = " parent" if entry.how == "parent" else ""
             by = ("ลิงก์จาก" if lang == "th" else "linked by")
-            lines.append(f"  {by} {entry.type} #{entry.id} [{entry.status}{how}] {entry.title} {entry.link}")
+            lines.append(f"  {by} {entry.type} #{entry.id} [{entry.status}{how}] {mask_id_numbers(entry.title)} "
+                         f"{mask_id_numbers(entry.link)}")
     counts = summary(result)
     if lang == "th":
         lines.append(f"ไฟล์ {counts['files']} ไฟล์: พบเลขประจำตัวประชาชน {counts['found']}, อาจเป็น {counts['possible']}, "
@@ -120,7 +122,8 @@ def as_json(result: AuditResult) -> dict[str, Any]:
             "mime_type": row.item.mime_type, "size": row.record.size, "sha256": row.record.sha256,
             "verdict": row.verdict, "status": row.record.status, "note": row.record.note, "read_now": row.read_now,
             "findings": [f.model_dump(mode="json") for f in row.record.findings],
-            "linking": [e.model_dump(mode="json") for e in row.linking],
+            "linking": [{**e.model_dump(mode="json"), "title": mask_id_numbers(e.title),
+                         "link": mask_id_numbers(e.link)} for e in row.linking],
         })
     return {"summary": summary(result), "downloads": result.downloads, "remembered": result.remembered,
             "requests": result.requests, "other_types": result.other_types, "files": files}

@@ -4,11 +4,14 @@ A file is read again only when something says it may have changed: its address, 
 modification time differ from the last read, or the scanner is newer than the one that read
 it. Every record is committed as soon as its file is scanned, so a run cut off anywhere
 resumes where it stopped. Findings are kept masked (as :class:`~cms_bridge.intake.idguard.Finding`
-serialises them): the ledger never holds a whole ID number.
+serialises them), and a file is keyed by the sha256 of its address (column ``url`` holds
+``sha256:<hex>``), never the address itself: a file named after a person's ID number is not in
+the ledger whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Literal
@@ -63,10 +66,10 @@ class ScanStore:
 
     def get(self, url: str) -> ScanRecord | None:
         """The last record for *url*, if any."""
-        row = self.ledger.connection.execute("SELECT * FROM audit_scans WHERE url = ?", (url,)).fetchone()
+        row = self.ledger.connection.execute("SELECT * FROM audit_scans WHERE url = ?", (url_key(url),)).fetchone()
         if row is None:
             return None
-        return ScanRecord(url=row["url"], media_id=row["media_id"], size=row["size"],
+        return ScanRecord(url=url, media_id=row["media_id"], size=row["size"],
                           modified=datetime.fromisoformat(row["modified"]) if row["modified"] else None,
                           sha256=row["sha256"], scanner_version=row["scanner_version"], status=row["status"],
                           note=row["note"], findings=tuple(Finding.model_validate(f) for f in json.loads(row["findings"])))
@@ -92,6 +95,11 @@ class ScanStore:
             return None
         return record
 
+    def forget_whole_addresses(self) -> None:
+        """Drop records an older cms-bridge keyed by the whole address (read again on this run)."""
+        with self.ledger.transaction():
+            self.ledger.connection.execute("DELETE FROM audit_scans WHERE url NOT LIKE 'sha256:%'")
+
     def save(self, record: ScanRecord) -> None:
         """Write *record* (replacing the one for its address) and commit it at once."""
         findings = json.dumps([f.model_dump(mode="json") for f in record.findings], ensure_ascii=False)
@@ -99,5 +107,10 @@ class ScanStore:
             self.ledger.connection.execute(
                 "INSERT OR REPLACE INTO audit_scans (url, media_id, size, modified, sha256, scanner_version, status,"
                 " note, findings, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.url, record.media_id, record.size, record.modified.isoformat() if record.modified else None,
+                (url_key(record.url), record.media_id, record.size, record.modified.isoformat() if record.modified else None,
                  record.sha256, record.scanner_version, record.status, record.note, findings, self.ledger.now_text()))
+
+
+def url_key(url: str) -> str:
+    """What ``audit_scans`` keys a file by: the sha256 of its address, never the address."""
+    return "sha256:" + hashlib.sha256(url.encode("utf-8")).hexdigest()

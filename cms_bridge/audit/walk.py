@@ -15,19 +15,38 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cms_bridge.audit.store import ScanRecord, ScanStatus, ScanStore
 from cms_bridge.errors import AttachmentError, NotFoundError
 from cms_bridge.intake.attachments import MEDIA_TYPES
-from cms_bridge.intake.idguard import Finding, mask_id_numbers, scan_file
+from cms_bridge.intake.extract import TEXT_EXTENSIONS
+from cms_bridge.intake.idguard import Finding, mask_id_numbers, scan_file, scan_text
 from cms_bridge.ledger.store import Ledger
 from cms_bridge.wordpress.models import LibraryItem, Linker
 from cms_bridge.wordpress.protocol import Cms
 
 #: The media types the audit reads: those intake accepts (``image/jpg`` is what some uploaders
-#: record for JPEG). Video, audio and the rest are counted, not read.
-ACCEPTED_MIME: frozenset[str] = frozenset({*MEDIA_TYPES.values(), "image/jpg"})
+#: record for JPEG), any ``text/`` type (a CSV list, a page saved as text), the old Office types
+#: (reported for a person, not read) and the generic types a plugin or an FTP import records.
+#: Files of other types are read too when their name ends like a document (see
+#: :data:`READ_EXTENSIONS`): what a file is is told by its bytes, not by the type recorded.
+#: Video, audio and the rest are counted, not read.
+ACCEPTED_MIME: frozenset[str] = frozenset({
+    *MEDIA_TYPES.values(), "image/jpg",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/octet-stream", "binary/octet-stream", "application/x-download", "application/force-download",
+    "application/download", "application/unknown", "application/csv", "application/vnd.ms-word", "",
+})
+#: File name endings read whatever type the site recorded.
+READ_EXTENSIONS: frozenset[str] = frozenset({
+    ".pdf", ".docx", ".xlsx", ".pptx", ".zip", ".rar", ".jpg", ".jpeg", ".png", ".doc", ".xls", ".ppt",
+    *TEXT_EXTENSIONS,
+})
+#: What an old Office file (OLE2 compound document) starts with.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLD_OFFICE_NOTE = ("(an old Office file (.doc, .xls, .ppt): its text is not read here; open it and check it by "
+                   "hand, or save it as .docx/.xlsx/.pptx)")
 #: Files larger than this are not downloaded past the cap, and are reported "too large, not read".
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_WORKERS = 4
@@ -132,10 +151,11 @@ class Audit:
                 (what was read so far is kept: run again to resume).
         """
         start_requests = _requests(self.cms)
+        self.store.forget_whole_addresses()
         result = AuditResult()
         items: list[LibraryItem] = []
         for item in self.cms.list_media():
-            if item.mime_type in ACCEPTED_MIME:
+            if is_read(item):
                 items.append(item)
             else:
                 result.other_types[item.mime_type] = result.other_types.get(item.mime_type, 0) + 1
@@ -162,10 +182,15 @@ class Audit:
                     progress(done, len(todo))
         for item in items:
             record, read_now = records[item.id]
+            own = own_text_findings(item)
+            if own:
+                # Scanned on every run (no download needed): an edit to a caption need not
+                # change the file. Kept out of the ledger's record, which describes the bytes.
+                record = record.model_copy(update={"findings": (*own, *record.findings)})
             row = AuditRow(item=item, record=record, read_now=read_now)
             if linking and row.verdict != "clean":
                 row = AuditRow(item=item, record=record, read_now=read_now,
-                               linking=tuple(self.cms.find_linking(item)))
+                               linking=tuple(masked_linker(e) for e in self.cms.find_linking(item)))
             result.rows.append(row)
         result.requests = _requests(self.cms) - start_requests
         return result
@@ -213,6 +238,9 @@ class Audit:
                 # The same bytes at another address (a copy uploaded twice): not scanned again.
                 return record(size=size, sha256=digest,
                               findings=tuple(f.model_copy(update={"source": item.filename}) for f in known))
+            if _is_old_office(path):
+                return record(size=size, sha256=digest,
+                              findings=(Finding(kind="not_scanned", source=item.filename, note=OLD_OFFICE_NOTE),))
             try:
                 findings = tuple(scan_file(path, source=item.filename))
             except AttachmentError as exc:
@@ -220,6 +248,39 @@ class Audit:
             return record(size=size, sha256=digest, findings=findings)
         finally:
             path.unlink(missing_ok=True)
+
+
+#: The attachment's own text, shown by ``/wp/v2/media`` and its attachment page.
+_OWN_TEXT = (("title", "title"), ("caption", "caption"), ("alt_text", "alt text"), ("description", "description"))
+
+
+def own_text_findings(item: LibraryItem) -> tuple[Finding, ...]:
+    """What the attachment's title, caption, alt text and description hold (masked findings)."""
+    found: list[Finding] = []
+    for attribute, part in _OWN_TEXT:
+        text = getattr(item, attribute)
+        if text:
+            found.extend(scan_text(text, item.filename, part=part))
+    return tuple(found)
+
+
+def masked_linker(entry: Linker) -> Linker:
+    """*entry* with its title and address masked: a post titled with a person's ID number shows
+    it whole, and every output and plan of the audit (the fix journal too) takes its linkers
+    from here. Only the status is ever written back to the site, never the title."""
+    return entry.model_copy(update={"title": mask_id_numbers(entry.title), "link": mask_id_numbers(entry.link)})
+
+
+def is_read(item: LibraryItem) -> bool:
+    """True for a library item the audit downloads and reads (see :data:`ACCEPTED_MIME`)."""
+    mime = item.mime_type.split(";", 1)[0].strip().lower()
+    return (mime in ACCEPTED_MIME or mime.startswith("text/")
+            or PurePosixPath(item.filename).suffix.lower() in READ_EXTENSIONS)
+
+
+def _is_old_office(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(len(_OLE2)) == _OLE2
 
 
 def _take(queue: Iterator[LibraryItem], n: int) -> Iterable[LibraryItem]:

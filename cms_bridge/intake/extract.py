@@ -36,6 +36,10 @@ from cms_bridge.thaidate import to_arabic_digits
 __all__ = ["LIMITS", "TEXT_EXTENSIONS", "Budget", "Limits", "Piece", "Unread", "extract", "sniff_bytes"]
 
 TEXT_EXTENSIONS = frozenset({".txt", ".csv", ".tsv", ".md", ".html", ".htm"})
+#: A page with a picture and fewer non-space characters of text than this is read by OCR too:
+#: a scanned page with a stamped line (a footer, a receipt number) hides its content from the
+#: text layer.
+SHORT_TEXT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -230,22 +234,61 @@ def _pdf(stream: IO[bytes], budget: Budget, depth: int) -> Iterator[Item]:
     yield from pdf.metadata()
     widgets: list[tuple[int, Any]] = []
     scanned: list[int] = []
+    stamped: set[int] = set()
     for number, page in enumerate(reader.pages, 1):
         budget.take_object()
         text = page.extract_text() or ""
         if text.strip():
             yield Piece(number, None, text)
+            # A scan with a line of text stamped on it (a scanner app's footer, a document
+            # system's receipt number) has a text layer, but what it shows is the picture.
+            if len("".join(text.split())) < SHORT_TEXT_CHARS and _has_picture(page):
+                scanned.append(number)
+                stamped.add(number)
         else:
             scanned.append(number)
         yield from pdf.annotations(number, page, widgets)
-    yield from _scanned_pages(stream, scanned, budget)
+    yield from _scanned_pages(stream, scanned, budget, stamped)
     yield from pdf.form_fields(widgets)
     yield from pdf.bookmarks()
     yield from pdf.embedded_files()
 
 
-def _scanned_pages(stream: IO[bytes], numbers: list[int], budget: Budget) -> Iterator[Item]:
-    """Pages with no text layer (scans), read by OCR where it is installed, within the caps."""
+def _has_picture(page: Any) -> bool:
+    """True when the page draws a picture (an image XObject, directly or in a form on it)."""
+    try:
+        resources = _resolve(page.get("/Resources"))
+        todo: list[Any] = [_resolve(resources.get("/XObject")) if resources is not None else None]
+        for _ in range(8):  # forms inside forms: a few levels are enough, never a loop
+            found: list[Any] = []
+            for xobjects in todo:
+                if not hasattr(xobjects, "values"):
+                    continue
+                for ref in xobjects.values():
+                    obj = _resolve(ref)
+                    subtype = obj.get("/Subtype") if hasattr(obj, "get") else None
+                    if subtype == "/Image":
+                        return True
+                    if subtype == "/Form":
+                        inner = _resolve(obj.get("/Resources"))
+                        if inner is not None:
+                            found.append(_resolve(inner.get("/XObject")))
+            if not found:
+                return False
+            todo = found
+    except Exception:  # noqa: BLE001 - a malformed resource tree: treat the page as a scan
+        return True
+    return False
+
+
+def _resolve(value: Any) -> Any:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _scanned_pages(stream: IO[bytes], numbers: list[int], budget: Budget,
+                   stamped: set[int] | frozenset[int] = frozenset()) -> Iterator[Item]:
+    """Pages read by OCR where it is installed, within the caps: those with no text layer
+    (scans), and the *stamped* ones (a picture under a few words of text)."""
     if not numbers:
         return
     if not ocr.available():
@@ -260,6 +303,8 @@ def _scanned_pages(stream: IO[bytes], numbers: list[int], budget: Budget) -> Ite
         for number, result in ocr.read_pdf_pages(stream, allowed):
             if isinstance(result, ocr.OcrError):
                 yield Unread(number, None, f"(no text layer, and OCR could not read it: {result}; check it by hand)")
+            elif not result and number in stamped:
+                continue  # its text layer was read: a picture with no text on it is a picture
             elif not result:
                 # A scanned page is a document page: no text read from it at all more likely
                 # means a faint or skewed scan than a blank page.

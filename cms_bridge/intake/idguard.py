@@ -52,7 +52,8 @@ __all__ = [
 # 2: every part that can carry text (cms_bridge.intake.extract), caps, pictures reported.
 # 3: pictures and scanned pages read by OCR (cms_bridge.intake.ocr); near misses reported;
 #    IDs grouped with minus signs, middle dots, bullets, commas, bars or colons.
-SCANNER_VERSION = 3
+# 4: a page with a picture and only a little text (a stamped scan) is read by OCR too.
+SCANNER_VERSION = 4
 
 FindingKind = Literal["id_number", "possible_id_number", "phone", "email", "not_scanned"]
 

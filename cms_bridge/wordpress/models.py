@@ -348,8 +348,12 @@ class LibraryItem(_Model):
 
     @property
     def filename(self) -> str:
-        """The file's name as its URL ends (percent-decoded)."""
-        return unquote(urlsplit(self.url).path.rsplit("/", 1)[-1])
+        """The file's name as its URL ends (percent-decoded), never a path: an address ending
+        ``..%2F..%2Fx.docx`` (a plugin's or a hand-edited record) names ``x.docx``, so a name
+        joined to a folder (a masked copy's) stays in that folder."""
+        name = unquote(urlsplit(self.url).path.rsplit("/", 1)[-1])
+        name = re.split(r"[/\\]", name)[-1].replace("\x00", "")
+        return name if name not in ("", ".", "..") else f"file-{self.id}"
 
 
 class Linker(_Model):
