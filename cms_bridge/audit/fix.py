@@ -20,6 +20,7 @@ plan says so for each such file before anything changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tempfile
@@ -207,6 +208,13 @@ class FixJournal:
             self.ledger.append_event(f"audit.{change.kind}_{state}", actor=actor,
                                      after={"run_id": run_id, "seq": change.seq, "target": change.target})
 
+    def note(self, run_id: str, change: FixChange, after: dict[str, Any]) -> None:
+        """Record *after* for a change still in progress (what the file store kept before a delete)."""
+        change.after = after
+        with self.ledger.transaction():
+            self.ledger.connection.execute('UPDATE audit_fix_changes SET "after" = ? WHERE run_id = ? AND seq = ?',
+                                           (json.dumps(after, ensure_ascii=False), run_id, change.seq))
+
     def finish(self, run_id: str, status: Literal["done", "rolled_back"], actor: str) -> None:
         """Close a run."""
         with self.ledger.transaction():
@@ -251,7 +259,8 @@ def apply_fix(audit: Audit, plan: FixPlan | None, *, masked_dir: Path | None = N
                 now = audit.cms.set_entry_status(Linker(**change.before), to_status)
                 change.after = {"status": now.status}
             else:
-                change.after = _remove_file(audit, change, masked_dir, copies)
+                change.after = _remove_file(audit, change, masked_dir, copies,
+                                            functools.partial(journal.note, run_id, change))
             journal.mark(run_id, change, "done", audit.actor)
         if progress is not None:
             progress(done, len(changes))
@@ -259,7 +268,26 @@ def apply_fix(audit: Audit, plan: FixPlan | None, *, masked_dir: Path | None = N
     return run_id, copies
 
 
-def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copies: list[str]) -> dict[str, Any]:
+def _keep_original(audit: Audit, item: LibraryItem, kept_before: str | None) -> str | None:
+    """Keep the original of a picture WordPress scaled down (deleted with the attachment, and the
+    only copy at full size) in the file store; its sha256, None when there is none."""
+    if not item.original_url:
+        return None
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
+        path = Path(folder) / "original"
+        try:
+            audit.cms.download(item.original_url, path, max_bytes=1 << 40)
+        except NotFoundError:
+            if kept_before and audit.ledger.files.has(kept_before):
+                return kept_before  # removed by a run cut off after the delete
+            raise AuditError(f"#{item.id} {mask_id_numbers(item.filename)}: its original "
+                             f"{mask_id_numbers(item.original_url)} is not served and the file store has no copy; "
+                             "it cannot be kept") from None
+        return audit.ledger.files.put(path).sha256
+
+
+def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copies: list[str],
+                 note: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     item = LibraryItem(**change.before["item"])
     expected = change.before.get("sha256")
     name = mask_id_numbers(item.filename)
@@ -284,10 +312,14 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
         target = masked_dir / f"{item.id}-{mask_id_numbers(item.filename)}"
         copies.append(f"#{item.id} {name}: {masked_copy(stored, target, name)[1]}" if kind else
                       f"#{item.id} {name}: no masked copy (unknown type)")
+    original = _keep_original(audit, item, change.after.get("kept_original"))
+    kept = {"kept": sha256, **({"kept_original": original} if original else {})}
+    note(kept)  # journaled before the delete: a rerun cut off after it still knows the original's copy
     audit.cms.delete_media(item.id)
     still = []
+    gone = [item.url, *item.sub_urls, *([item.original_url] if item.original_url else [])]
     with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
-        for url in (item.url, *item.sub_urls):
+        for url in gone:
             try:
                 audit.cms.download(url, Path(folder) / "check", max_bytes=1)
                 still.append(url)
@@ -296,7 +328,7 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
     if still:
         raise AuditError(f"#{item.id} {name} is still served at {len(still)} address(es) after its removal "
                          "(a cache or a copy outside WordPress): remove it on the server")
-    return {"kept": sha256, "gone": [item.url, *item.sub_urls], "removed_at": datetime.now(timezone.utc).isoformat()}
+    return {**kept, "gone": gone, "removed_at": datetime.now(timezone.utc).isoformat()}
 
 
 def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
@@ -336,7 +368,12 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
     for done, change in enumerate(reversed(changes), start=1):
         if change.kind == "remove_file":
             item = LibraryItem(**change.before["item"])
-            back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept"]), item)
+            if change.after.get("kept_original") and item.original_url:
+                # The original, not the '-scaled' copy: WordPress scales it down again on upload.
+                back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept_original"]),
+                                               item.model_copy(update={"url": item.original_url}))
+            else:
+                back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept"]), item)
             change.after = {**change.after, "restored_id": back.id, "restored_url": back.url}
             name = mask_id_numbers(item.filename)
             lines.append(f"file #{item.id} {name}: back at its address as #{back.id}" if back.url == item.url else

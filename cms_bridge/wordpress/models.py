@@ -250,6 +250,8 @@ class LibraryItem(_Model):
         title: its title; caption, alt_text and description as stored (kept to restore it).
         slug: its slug.
         sub_urls: addresses of the smaller copies WordPress made (thumbnails, PDF previews).
+        original_url: for a picture WordPress scaled down (over 2560 px), the address of the
+            original it keeps beside the ``-scaled`` copy it serves as *url*; else None.
     """
 
     id: int
@@ -264,6 +266,7 @@ class LibraryItem(_Model):
     description: str = ""
     slug: str = ""
     sub_urls: tuple[str, ...] = ()
+    original_url: str | None = None
 
     @property
     def filename(self) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, unquote, urljoin
 
 from cms_bridge.errors import (
     ConflictError,
@@ -322,7 +322,7 @@ class RestAdapter(AdapterBase):
                               parent=item.get("post") or None, title=stored_text(_raw(item.get("title"))),
                               caption=_raw(item.get("caption")), alt_text=str(item.get("alt_text") or ""),
                               description=_raw(item.get("description")), slug=item.get("slug", ""),
-                              sub_urls=subs)
+                              sub_urls=subs, original_url=_original_url(item["source_url"], details))
 
     def find_linking(self, item: LibraryItem) -> list[Linker]:
         """See :meth:`Cms.find_linking`. A search of posts and of pages by the file's name (two
@@ -471,6 +471,16 @@ class RestAdapter(AdapterBase):
             content=_raw(item["content"]) if "content" in item else None,
             comments_open=item["comment_status"] == "open" if "comment_status" in item else None,
         )
+
+
+def _original_url(url: str, details: Mapping[str, Any]) -> str | None:
+    # WordPress 5.3+ keeps a big picture's original beside the '-scaled' copy it serves, in the
+    # same folder, naming it in media_details.original_image.
+    original = details.get("original_image")
+    if not isinstance(original, str) or not original or "/" in original:
+        return None
+    folder, name = url.rsplit("/", 1)
+    return folder + "/" + (quote(original) if unquote(name) != name else original)  # as the site writes names
 
 
 def _media(item: Mapping[str, Any]) -> Media:

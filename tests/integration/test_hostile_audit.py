@@ -83,8 +83,6 @@ def test_fix_takes_the_original_the_scaled_copy_and_every_size_off_the_site(clea
     assert status_of(parent) == "draft"
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a picture over 2560 px: the fix keeps only the '-scaled' copy "
-                   "WordPress serves; the original it also deletes is lost, and a rollback brings back the copy")
 def test_rollback_brings_back_the_original_of_a_big_picture(clean_site: Config, tmp_path: Path) -> None:
     audit, made, data, _, _ = seeded(clean_site, tmp_path)
     run_id, _ = fix.apply_fix(audit, fix.plan_fix(audit, all_found=True))
