@@ -257,7 +257,7 @@ def apply_fix(audit: Audit, plan: FixPlan | None, *, masked_dir: Path | None = N
         if change.state == "planned":
             if change.kind == "entry_status":
                 now = audit.cms.set_entry_status(Linker(**change.before), to_status)
-                change.after = {"status": now.status}
+                change.after = {"status": now.status, "content_sha256": now.content_sha256}
             else:
                 change.after = _remove_file(audit, change, masked_dir, copies,
                                             functools.partial(journal.note, run_id, change))
@@ -331,13 +331,26 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
     return {**kept, "gone": gone, "removed_at": datetime.now(timezone.utc).isoformat()}
 
 
+def _changed_since(now: Linker | None, change: FixChange, to_status: str) -> str | None:
+    """Why a post the fix hid is no longer as the fix left it (a person's work since); else None."""
+    if now is None:
+        return "no longer links the file"
+    if now.status != change.after.get("status", to_status):
+        return f"now {now.status}, changed since the fix"
+    left = change.after.get("content_sha256")
+    if left and now.content_sha256 and now.content_sha256 != left:
+        # Still hidden but rewritten (an unfinished draft): publishing it would publish the edit.
+        return "its content was edited since the fix"
+    return None
+
+
 def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
                  progress: Progress | None = None) -> tuple[list[str], list[str]]:
     """Undo a fix run's done changes, last first.
 
     A post or page is set back only while it is as the fix left it: one a person has edited
-    since (another status, or no longer linking the file) is a conflict, left as it is unless
-    *force*. Its status is read from the same searches the audit makes (no extra interface).
+    since (another status, other content, or no longer linking the file) is a conflict, left as
+    it is unless *force*. Its status is read from the same searches the audit makes (no extra interface).
 
     Args:
         audit: the audit.
@@ -355,14 +368,14 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
     journal = FixJournal(audit.ledger)
     to_status = journal.get(run_id).to_status
     changes = [c for c in journal.changes(run_id) if c.state == "done"]
-    current: dict[tuple[str, int], str] = {}
+    current: dict[tuple[str, int], Linker] = {}
     if not force:
         # Content and parent links are found by the file's old address, whether or not it is
         # back yet; every entry the fix changed linked at least one of its files.
         for change in journal.changes(run_id):
             if change.kind == "remove_file":
                 for entry in audit.cms.find_linking(LibraryItem(**change.before["item"])):
-                    current[(entry.type, entry.id)] = entry.status
+                    current[(entry.type, entry.id)] = entry
     lines: list[str] = []
     conflicts: list[str] = []
     for done, change in enumerate(reversed(changes), start=1):
@@ -382,11 +395,9 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
             journal.mark(run_id, change, "undone", audit.actor)
         else:
             entry = Linker(**change.before)
-            now = current.get((entry.type, entry.id))
-            if not force and now != change.after.get("status", to_status):
-                conflicts.append(f"{entry.type} #{entry.id} {entry.title}: "
-                                 + (f"now {now}, changed since the fix" if now else "no longer links the file")
-                                 + f"; left as it is (it was {entry.status})")
+            why = None if force else _changed_since(current.get((entry.type, entry.id)), change, to_status)
+            if why:
+                conflicts.append(f"{entry.type} #{entry.id} {entry.title}: {why}; left as it is (it was {entry.status})")
                 continue
             audit.cms.set_entry_status(entry, entry.status)
             lines.append(f"{entry.type} #{entry.id}: {entry.status} again")

@@ -45,6 +45,7 @@ from cms_bridge.wordpress.models import (
     CategoryChange,
     LibraryItem,
     Linker,
+    content_digest,
     Media,
     Post,
     PostInput,
@@ -471,7 +472,7 @@ class FakeCms:
     def _linker(self, stored: StoredPost, how: str) -> Linker:
         return Linker(id=stored.id, type="page" if stored.post_type == "page" else "post",
                       title=plain_text(stored.title), status=stored.status, link=f"{self.base_url}/?p={stored.id}",
-                      how="parent" if how == "parent" else "content")
+                      how="parent" if how == "parent" else "content", content_sha256=content_digest(stored.content))
 
     def set_entry_status(self, entry: Linker, status: PostStatus) -> Linker:
         """See :meth:`Cms.set_entry_status`."""

@@ -6,6 +6,7 @@ names are plain text (HTML entities decoded, NFC); post content is HTML.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -275,7 +276,12 @@ class LibraryItem(_Model):
 
 
 class Linker(_Model):
-    """A post or page that links a file (its parent, or its content names the file's address)."""
+    """A post or page that links a file (its parent, or its content names the file's address).
+
+    Attributes:
+        content_sha256: the sha256 of its raw content as read (None when not read): a rollback
+            tells a post a person edited since the fix by it, whatever its status.
+    """
 
     id: int
     type: Literal["post", "page"] = "post"
@@ -283,6 +289,16 @@ class Linker(_Model):
     status: PostStatus
     link: str = ""
     how: Literal["parent", "content"] = "content"
+    content_sha256: str | None = None
+
+
+def content_digest(content: str) -> str:
+    """The sha256 of a post's raw content (NFC, as stored), for :attr:`Linker.content_sha256`.
+
+    Args:
+        content: the raw content.
+    """
+    return hashlib.sha256(unicodedata.normalize("NFC", content).encode()).hexdigest()
 
 
 def url_forms(url: str) -> tuple[str, ...]:

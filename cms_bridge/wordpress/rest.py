@@ -30,6 +30,7 @@ from cms_bridge.wordpress.models import (
     Category,
     LibraryItem,
     Linker,
+    content_digest,
     Media,
     Post,
     PostInput,
@@ -340,7 +341,7 @@ class RestAdapter(AdapterBase):
             for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
                 try:
                     raw = self._call("GET", f"{route}/{item.parent}", params={"context": "edit",
-                                     "_fields": "id,title,status,link"})
+                                     "_fields": "id,title,status,link,content"})
                 except NotFoundError:
                     continue
                 if raw.get("status") != "trash":
@@ -355,7 +356,7 @@ class RestAdapter(AdapterBase):
         """See :meth:`Cms.set_entry_status`. One request."""
         route = "/wp/v2/posts" if entry.type == "post" else "/wp/v2/pages"
         raw = self._call("POST", f"{route}/{entry.id}", json={"status": status},
-                         params={"context": "edit", "_fields": "id,title,status,link"})
+                         params={"context": "edit", "_fields": "id,title,status,link,content"})
         return _linker(raw, entry.type, entry.how)
 
     def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
@@ -491,7 +492,8 @@ def _media(item: Mapping[str, Any]) -> Media:
 
 def _linker(raw: Mapping[str, Any], kind: str, how: str) -> Linker:
     return Linker(id=raw["id"], type="page" if kind == "page" else "post", title=plain_text(_raw(raw.get("title"))),
-                  status=raw["status"], link=str(raw.get("link", "")), how="parent" if how == "parent" else "content")
+                  status=raw["status"], link=str(raw.get("link", "")), how="parent" if how == "parent" else "content",
+                  content_sha256=content_digest(_raw(raw["content"])) if "content" in raw else None)
 
 
 def _category(item: Mapping[str, Any]) -> Category:

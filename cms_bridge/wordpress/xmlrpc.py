@@ -42,6 +42,7 @@ from cms_bridge.wordpress.models import (
     CategoryTree,
     LibraryItem,
     Linker,
+    content_digest,
     Media,
     Post,
     PostInput,
@@ -257,7 +258,8 @@ class XmlRpcAdapter(AdapterBase):
                 offset += PAGE
         if item.parent:
             try:
-                raw = self._call(GetPost(item.parent, ["post_id", "post_title", "post_status", "link", "post_type"],
+                raw = self._call(GetPost(item.parent, ["post_id", "post_title", "post_status", "link", "post_type",
+                                                       "post_content"],
                                          results_class=dict))
             except NotFoundError:
                 raw = None
@@ -268,7 +270,8 @@ class XmlRpcAdapter(AdapterBase):
     def set_entry_status(self, entry: Linker, status: PostStatus) -> Linker:
         """See :meth:`Cms.set_entry_status`. Two requests (the change, then a read)."""
         self._call(EditPost(entry.id, {"post_status": status}))
-        raw = self._call(GetPost(entry.id, ["post_id", "post_title", "post_status", "link"], results_class=dict))
+        raw = self._call(GetPost(entry.id, ["post_id", "post_title", "post_status", "link", "post_content"],
+                                 results_class=dict))
         return _entry(raw, entry.type, entry.how)
 
     def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
@@ -396,7 +399,8 @@ def _library_item(item: Mapping[str, Any]) -> LibraryItem:
 def _entry(raw: Mapping[str, Any], kind: str, how: str) -> Linker:
     return Linker(id=int(raw["post_id"]), type="page" if kind == "page" else "post",
                   title=plain_text(str(raw.get("post_title", ""))), status=raw["post_status"],
-                  link=str(raw.get("link", "")), how="parent" if how == "parent" else "content")
+                  link=str(raw.get("link", "")), how="parent" if how == "parent" else "content",
+                  content_sha256=content_digest(str(raw["post_content"])) if "post_content" in raw else None)
 
 
 def _post(item: Mapping[str, Any]) -> Post:
