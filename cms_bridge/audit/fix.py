@@ -331,6 +331,26 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
     return {**kept, "gone": gone, "removed_at": datetime.now(timezone.utc).isoformat()}
 
 
+def _uploaded_before(audit: Audit, upload: LibraryItem, sha256: str) -> LibraryItem | None:
+    """The attachment an earlier, cut-off rollback uploaded from the kept file *sha256*, if the
+    site has it: one of the same type whose bytes (its original, for a scaled picture) hash so."""
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-rollback-") as folder:
+        for candidate in audit.cms.list_media():
+            if candidate.mime_type != upload.mime_type or candidate.id == upload.id:
+                continue
+            url = candidate.original_url or candidate.url
+            path = Path(folder) / "candidate"
+            try:
+                audit.cms.download(url, path, max_bytes=1 << 40)
+            except NotFoundError:
+                continue
+            with path.open("rb") as stream:
+                same = hashlib.file_digest(stream, "sha256").hexdigest() == sha256
+            if same:
+                return candidate
+    return None
+
+
 def _changed_since(now: Linker | None, change: FixChange, to_status: str) -> str | None:
     """Why a post the fix hid is no longer as the fix left it (a person's work since); else None."""
     if now is None:
@@ -383,10 +403,17 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
             item = LibraryItem(**change.before["item"])
             if change.after.get("kept_original") and item.original_url:
                 # The original, not the '-scaled' copy: WordPress scales it down again on upload.
-                back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept_original"]),
-                                               item.model_copy(update={"url": item.original_url}))
+                source, upload = change.after["kept_original"], item.model_copy(update={"url": item.original_url})
             else:
-                back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept"]), item)
+                source, upload = change.after["kept"], item
+            path = audit.ledger.files.verified(source)
+            found = _uploaded_before(audit, upload, source) if change.after.get("restoring") == source else None
+            if found is None:
+                # Journaled before the upload: a rollback cut off after it reached the site finds
+                # that copy on the rerun instead of uploading a second one.
+                journal.note(run_id, change, {**change.after, "restoring": source})
+                found = audit.cms.restore_media(path, upload)
+            back = found
             change.after = {**change.after, "restored_id": back.id, "restored_url": back.url}
             name = mask_id_numbers(item.filename)
             lines.append(f"file #{item.id} {name}: back at its address as #{back.id}" if back.url == item.url else

@@ -245,8 +245,6 @@ def test_kill_9_at_every_request_of_audit_fix_then_rerun_converges_and_rolls_bac
         pytest.fail("audit fix was still being killed after 39 requests")
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: `audit rollback` killed right after its upload reached WordPress, "
-                   "then run again, uploads the file a second time: two attachments, the second at a '-1' address")
 def test_kill_9_after_the_rollbacks_upload_then_rerun_leaves_one_file(clean_site: Config, tmp_path: Path) -> None:
     from .test_audit import cli, write_config
 

@@ -333,8 +333,6 @@ def test_a_file_linked_by_many_entries_is_taken_down_and_back_exactly(lib: FakeC
     assert back.data == data and back.parent == ids["parent"]
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a rollback cut off between the re-upload and its journal mark "
-                   "uploads the file again on the rerun: two copies, the second at a '-1' address")
 def test_a_rollback_cut_off_after_its_upload_resumes_without_a_second_copy(lib: FakeCms, ledger: Ledger,
                                                                           monkeypatch) -> None:
     ids = library_with_a_shared_file(lib)
