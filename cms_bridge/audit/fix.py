@@ -416,6 +416,9 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
             back = found
             change.after = {**change.after, "restored_id": back.id, "restored_url": back.url}
             name = mask_id_numbers(item.filename)
+            if item.parent and back.parent != item.parent:
+                lines.append(f"file #{item.id} {name}: its post #{item.parent} is gone (deleted since the fix), "
+                             "so it is back unattached")
             lines.append(f"file #{item.id} {name}: back at its address as #{back.id}" if back.url == item.url else
                          f"file #{item.id} {name}: back as #{back.id} at a NEW address {mask_id_numbers(back.url)} "
                          f"(was {mask_id_numbers(item.url)})")

@@ -489,7 +489,9 @@ class FakeCms:
         made = self._store_media(Path(path).read_bytes(), item.filename, title=item.title, mime_type=item.mime_type,
                                  slug=item.slug or None)
         stored = self.media[made.id]
-        stored.parent, stored.caption = item.parent, item.caption
+        # As WordPress: a file whose post was deleted since comes back unattached.
+        stored.parent = item.parent if item.parent in self.posts else None
+        stored.caption = item.caption
         stored.alt_text, stored.description = item.alt_text, item.description
         return _library_item(stored)
 

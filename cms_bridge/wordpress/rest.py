@@ -20,6 +20,7 @@ from cms_bridge.errors import (
     ConflictError,
     InvalidResponseError,
     NotFoundError,
+    PermissionDeniedError,
     SiteError,
     UsageError,
 )
@@ -359,8 +360,23 @@ class RestAdapter(AdapterBase):
                          params={"context": "edit", "_fields": "id,title,status,link,content"})
         return _linker(raw, entry.type, entry.how)
 
+    def _upload(self, path: Path, name: str, mime_type: str, params: dict[str, Any]) -> Any:
+        with MultipartFile(path, field="file", filename=name or "upload", content_type=mime_type) as body:
+            return self._call("POST", "/wp/v2/media", data=body, params=params, retry=False,
+                              headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
+
+    def _entry_exists(self, entry_id: int) -> bool:
+        for route in ("/wp/v2/posts", "/wp/v2/pages"):
+            try:
+                self._call("GET", f"{route}/{entry_id}", params={"context": "edit", "_fields": "id"})
+                return True
+            except NotFoundError:
+                continue
+        return False
+
     def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
-        """See :meth:`Cms.restore_media`. One streamed upload carrying every field, then one read."""
+        """See :meth:`Cms.restore_media`. One streamed upload carrying every field, then one read;
+        unattached (two more reads, one more upload) when the post it was uploaded to is gone."""
         safe = "".join(ch for ch in item.filename if ch.isprintable() and ch not in '";/\\')
         params: dict[str, Any] = {"_fields": "id", "title": item.title, "caption": item.caption,
                                   "alt_text": item.alt_text, "description": item.description}
@@ -368,9 +384,15 @@ class RestAdapter(AdapterBase):
             params["slug"] = item.slug
         if item.parent:
             params["post"] = item.parent
-        with MultipartFile(path, field="file", filename=safe or "upload", content_type=item.mime_type) as body:
-            made = self._call("POST", "/wp/v2/media", data=body, params=params, retry=False,
-                              headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
+        try:
+            made = self._upload(path, safe, item.mime_type, params)
+        except PermissionDeniedError:
+            # WordPress answers 403 ("not allowed to upload media to this post") when the parent
+            # was deleted since: nothing was made, so the file goes back unattached instead.
+            if not item.parent or self._entry_exists(item.parent):
+                raise
+            params.pop("post")
+            made = self._upload(path, safe, item.mime_type, params)
         for restored in self._pages("/wp/v2/media", {"include": made["id"], "context": "edit",
                                                       "_fields": _LIBRARY_FIELDS}):
             details = restored.get("media_details") or {}

@@ -33,7 +33,7 @@ from wordpress_xmlrpc.methods.taxonomies import (
     NewTerm,
 )
 
-from cms_bridge.errors import NotFoundError, SiteError, UsageError
+from cms_bridge.errors import NotFoundError, PermissionDeniedError, SiteError, UsageError
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import (
@@ -274,13 +274,27 @@ class XmlRpcAdapter(AdapterBase):
                                  results_class=dict))
         return _entry(raw, entry.type, entry.how)
 
+    def _entry_exists(self, entry_id: int) -> bool:
+        try:
+            self._call(GetPost(entry_id, ["post_id"], results_class=dict))
+        except NotFoundError:
+            return False
+        return True
+
     def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
         """See :meth:`Cms.restore_media`. The upload (base64, in memory), one edit for the
         title, caption, description and slug, one read. The alt text cannot be written over
         XML-RPC (a protected field) and is lost."""
         data = {"name": item.filename, "type": item.mime_type, "bits": xmlrpc.client.Binary(path.read_bytes()),
                 "overwrite": False, **({"post_id": item.parent} if item.parent else {})}
-        made = self._call(UploadFile(data), retry=False)
+        try:
+            made = self._call(UploadFile(data), retry=False)
+        except PermissionDeniedError:
+            # Refused when the post it was uploaded to was deleted since: back unattached instead.
+            if not item.parent or self._entry_exists(item.parent):
+                raise
+            data.pop("post_id")
+            made = self._call(UploadFile(data), retry=False)
         media_id = int(made["id"])
         changes = {"post_title": item.title, "post_excerpt": item.caption, "post_content": item.description,
                    **({"post_name": item.slug} if item.slug else {})}

@@ -190,9 +190,6 @@ def test_a_scheduled_request_is_in_no_feed_search_or_sitemap_until_it_opens(brid
     assert seen["feed"] and seen["search"] and seen["rest search"]
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: when the post a file was uploaded to is deleted after the fix, the "
-                   "rollback fails on every try (403 'not allowed to upload media to this post', hinting at roles): "
-                   "the file cannot be put back")
 def test_rollback_after_the_files_post_was_deleted_still_brings_the_file_back(clean_site: Config,
                                                                              tmp_path: Path) -> None:
     # Between fix and rollback an editor deletes (not trashes) the post the file was uploaded to.
