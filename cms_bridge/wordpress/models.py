@@ -288,7 +288,7 @@ class Linker(_Model):
     title: str = ""
     status: PostStatus
     link: str = ""
-    how: Literal["parent", "content"] = "content"
+    how: Literal["parent", "content", "featured"] = "content"
     content_sha256: str | None = None
 
 
@@ -299,6 +299,36 @@ def content_digest(content: str) -> str:
         content: the raw content.
     """
     return hashlib.sha256(unicodedata.normalize("NFC", content).encode()).hexdigest()
+
+
+def linker_how(how: str) -> Literal["parent", "content", "featured"]:
+    """*how* as :attr:`Linker.how` has it (anything unknown is ``content``)."""
+    return "parent" if how == "parent" else "featured" if how == "featured" else "content"
+
+
+def linking_forms(item: LibraryItem) -> tuple[str, ...]:
+    """Every way a post's content may name *item*: each of its addresses (the file, its smaller
+    copies as the editor inserts them, the original of a scaled picture) in each of
+    :func:`url_forms`.
+
+    Args:
+        item: the library item.
+    """
+    urls = (item.url, *item.sub_urls, *([item.original_url] if item.original_url else []))
+    return tuple(sorted({form for url in urls for form in url_forms(url)}))
+
+
+def search_terms(item: LibraryItem) -> tuple[str, ...]:
+    """What to search posts for to find those naming *item* in any of :func:`linking_forms`: the
+    file's name without its extension and WordPress's ``-scaled`` suffix (shared by the smaller
+    copies' names), decoded and percent-encoded.
+
+    Args:
+        item: the library item.
+    """
+    stem = item.filename.rsplit(".", 1)[0] if "." in item.filename else item.filename
+    stem = stem.removesuffix("-scaled") or item.filename
+    return tuple(dict.fromkeys((stem, quote(stem))))
 
 
 def url_forms(url: str) -> tuple[str, ...]:

@@ -41,7 +41,9 @@ from cms_bridge.wordpress.models import (
     key_from_slug,
     plain_text,
     stored_text,
-    url_forms,
+    linker_how,
+    linking_forms,
+    search_terms,
 )
 from cms_bridge.wordpress.protocol import site_zone
 
@@ -68,6 +70,7 @@ class RestAdapter(AdapterBase):
         self.http = http
         self._root = rest_root
         self._info: SiteInfo | None = None
+        self._featured: dict[int, list[tuple[str, int]]] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -314,6 +317,7 @@ class RestAdapter(AdapterBase):
     def list_media(self) -> Iterator[LibraryItem]:
         """See :meth:`Cms.list_media`. ``ceil(items / 100)`` requests."""
         params = {"context": "edit", "_fields": _LIBRARY_FIELDS, "orderby": "id", "order": "asc"}
+        self._featured = None  # read again for this walk
         for item in self._pages("/wp/v2/media", params):
             details = item.get("media_details") or {}
             sizes = details.get("sizes") or {}
@@ -326,18 +330,45 @@ class RestAdapter(AdapterBase):
                               description=_raw(item.get("description")), slug=item.get("slug", ""),
                               sub_urls=subs, original_url=_original_url(item["source_url"], details))
 
+    def _featuring(self) -> dict[int, list[tuple[str, int]]]:
+        # Which posts and pages feature which file: the REST API cannot filter by
+        # featured_media, so every entry's is read once (ids only) and kept until the library
+        # is walked again.
+        if self._featured is None:
+            featured: dict[int, list[tuple[str, int]]] = {}
+            for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
+                for raw in self._pages(route, {"status": _LIVE_STATUSES, "context": "edit",
+                                               "_fields": "id,featured_media"}):
+                    if raw.get("featured_media"):
+                        featured.setdefault(int(raw["featured_media"]), []).append((kind, int(raw["id"])))
+            self._featured = featured
+        return self._featured
+
     def find_linking(self, item: LibraryItem) -> list[Linker]:
-        """See :meth:`Cms.find_linking`. A search of posts and of pages by the file's name (two
-        requests a file, more only past 100 matches), plus one for its parent."""
+        """See :meth:`Cms.find_linking`. Searches of posts and of pages by the file's name (two
+        to four requests a file, more only past 100 matches), one for its parent, one for each
+        entry featuring it; and, once until the library is walked again, a read of which
+        entries feature which file (``ceil(entries / 100)`` requests)."""
         found: dict[tuple[str, int], Linker] = {}
-        forms = url_forms(item.url)
+        forms = linking_forms(item)
         for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
-            params = {"search": item.filename, "status": _LIVE_STATUSES, "context": "edit",
-                      "_fields": "id,title,status,link,content"}
-            for raw in self._pages(route, params):
-                content = _raw(raw.get("content"))
-                if any(form in content for form in forms):
-                    found[(kind, raw["id"])] = _linker(raw, kind, "content")
+            for term in search_terms(item):
+                params = {"search": term, "status": _LIVE_STATUSES, "context": "edit",
+                          "_fields": "id,title,status,link,content"}
+                for raw in self._pages(route, params):
+                    content = _raw(raw.get("content"))
+                    if any(form in content for form in forms):
+                        found[(kind, raw["id"])] = _linker(raw, kind, "content")
+        for kind, entry_id in self._featuring().get(item.id, ()):
+            if (kind, entry_id) not in found:
+                route = "/wp/v2/posts" if kind == "post" else "/wp/v2/pages"
+                try:
+                    raw = self._call("GET", f"{route}/{entry_id}", params={"context": "edit",
+                                     "_fields": "id,title,status,link,content"})
+                except NotFoundError:
+                    continue
+                if raw.get("status") != "trash":
+                    found[(kind, raw["id"])] = _linker(raw, kind, "featured")
         if item.parent and not any(key[1] == item.parent for key in found):
             for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
                 try:
@@ -514,7 +545,7 @@ def _media(item: Mapping[str, Any]) -> Media:
 
 def _linker(raw: Mapping[str, Any], kind: str, how: str) -> Linker:
     return Linker(id=raw["id"], type="page" if kind == "page" else "post", title=plain_text(_raw(raw.get("title"))),
-                  status=raw["status"], link=str(raw.get("link", "")), how="parent" if how == "parent" else "content",
+                  status=raw["status"], link=str(raw.get("link", "")), how=linker_how(how),
                   content_sha256=content_digest(_raw(raw["content"])) if "content" in raw else None)
 
 

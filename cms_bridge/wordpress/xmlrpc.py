@@ -52,7 +52,9 @@ from cms_bridge.wordpress.models import (
     key_from_slug,
     plain_text,
     stored_text,
-    url_forms,
+    linker_how,
+    linking_forms,
+    search_terms,
 )
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 
@@ -239,23 +241,25 @@ class XmlRpcAdapter(AdapterBase):
             offset += PAGE
 
     def find_linking(self, item: LibraryItem) -> list[Linker]:
-        """See :meth:`Cms.find_linking`. A search of posts and of pages by the file's name, and
-        one read of its parent."""
-        forms = url_forms(item.url)
+        """See :meth:`Cms.find_linking`. Searches of posts and of pages by the file's name
+        (decoded and percent-encoded), and one read of its parent. A featured image is not found
+        over XML-RPC (no search by ``post_thumbnail``)."""
+        forms = linking_forms(item)
         found: dict[int, Linker] = {}
         for kind in ("post", "page"):
-            offset = 0
-            while True:
-                batch = self._call(GetPosts({"post_type": kind, "s": item.filename, "number": PAGE, "offset": offset,
-                                             "post_status": ["publish", "future", "draft", "pending", "private"]},
-                                            ["post_id", "post_title", "post_status", "link", "post_content"],
-                                            results_class=dict)) or []
-                for raw in batch:
-                    if any(form in str(raw.get("post_content", "")) for form in forms):
-                        found[int(raw["post_id"])] = _entry(raw, kind, "content")
-                if len(batch) < PAGE:
-                    break
-                offset += PAGE
+            for term in search_terms(item):
+                offset = 0
+                while True:
+                    batch = self._call(GetPosts({"post_type": kind, "s": term, "number": PAGE, "offset": offset,
+                                                 "post_status": ["publish", "future", "draft", "pending", "private"]},
+                                                ["post_id", "post_title", "post_status", "link", "post_content"],
+                                                results_class=dict)) or []
+                    for raw in batch:
+                        if any(form in str(raw.get("post_content", "")) for form in forms):
+                            found[int(raw["post_id"])] = _entry(raw, kind, "content")
+                    if len(batch) < PAGE:
+                        break
+                    offset += PAGE
         if item.parent:
             try:
                 raw = self._call(GetPost(item.parent, ["post_id", "post_title", "post_status", "link", "post_type",
@@ -413,7 +417,7 @@ def _library_item(item: Mapping[str, Any]) -> LibraryItem:
 def _entry(raw: Mapping[str, Any], kind: str, how: str) -> Linker:
     return Linker(id=int(raw["post_id"]), type="page" if kind == "page" else "post",
                   title=plain_text(str(raw.get("post_title", ""))), status=raw["post_status"],
-                  link=str(raw.get("link", "")), how="parent" if how == "parent" else "content",
+                  link=str(raw.get("link", "")), how=linker_how(how),
                   content_sha256=content_digest(str(raw["post_content"])) if "post_content" in raw else None)
 
 

@@ -92,8 +92,6 @@ def test_rollback_brings_back_the_original_of_a_big_picture(clean_site: Config, 
     assert data in served  # the bytes the office uploaded, whole
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a post that shows a smaller copy of the picture (as the editor "
-                   "inserts it, '-1024x256.jpg') is not found as linking it: the fix leaves it published")
 def test_a_post_showing_a_smaller_copy_is_found_and_taken_down(clean_site: Config, tmp_path: Path) -> None:
     audit, made, _, parent, shows = seeded(clean_site, tmp_path)
     [row] = audit.scan().rows
@@ -108,8 +106,6 @@ def rest_audit(config: Config, tmp: Path) -> Audit:
     return Audit(RestAdapter(HttpClient(config)), Ledger(tmp / "ledger.sqlite3"))
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a post linking a Thai-named file by its percent-encoded address (as "
-                   "pasted from a browser) is not found: the search is by the decoded name; the post stays published")
 def test_a_post_linking_a_thai_name_percent_encoded_is_found(clean_site: Config, tmp_path: Path) -> None:
     made = pdf_with_id(clean_site, tmp_path, "รายชื่อผู้สมัคร.pdf")
     encoded = quote(unquote(made["source_url"]), safe=":/")
@@ -136,8 +132,6 @@ def test_a_post_linking_a_thai_name_as_written_is_found_and_private_and_trashed_
     assert [status_of(p) for p in (shown, private, trashed)] == ["publish", "private", "trash"]
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a post whose featured image is the file (featured_media) is not "
-                   "found as linking it: not listed, not taken down, and after the fix it shows a broken image")
 def test_a_post_featuring_the_file_is_found(clean_site: Config, tmp_path: Path) -> None:
     site = Site(clean_site)
     photo = site.upload("บัตร.jpg", big_photo(), tmp_path)
