@@ -280,10 +280,24 @@ def _keep_original(audit: Audit, item: LibraryItem, kept_before: str | None) -> 
         except NotFoundError:
             if kept_before and audit.ledger.files.has(kept_before):
                 return kept_before  # removed by a run cut off after the delete
-            raise AuditError(f"#{item.id} {mask_id_numbers(item.filename)}: its original "
-                             f"{mask_id_numbers(item.original_url)} is not served and the file store has no copy; "
-                             "it cannot be kept") from None
+            return None  # already gone from the server: deleting the attachment loses nothing more
         return audit.ledger.files.put(path).sha256
+
+
+def _keep_largest_copy(audit: Audit, item: LibraryItem) -> tuple[str, str] | None:
+    """Keep the largest smaller copy still served in the file store: its sha256 and address."""
+    best: tuple[int, str, str] | None = None
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
+        for url in item.sub_urls:
+            path = Path(folder) / "copy"
+            try:
+                size = audit.cms.download(url, path, max_bytes=1 << 40)
+            except NotFoundError:
+                continue
+            size = path.stat().st_size if size is None else size
+            if best is None or size > best[0]:
+                best = (size, audit.ledger.files.put(path).sha256, url)
+    return (best[1], best[2]) if best else None
 
 
 def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copies: list[str],
@@ -292,6 +306,7 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
     expected = change.before.get("sha256")
     name = mask_id_numbers(item.filename)
     store = audit.ledger.files
+    partial: dict[str, Any] = {k: v for k, v in change.after.items() if k == "kept_copy"}
     with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
         path = Path(folder) / "file"
         try:
@@ -304,8 +319,17 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
                 raise AuditError(f"#{item.id} {name} changed since it was audited; run `cms-bridge audit` again")
         elif expected and store.has(expected):
             sha256 = expected
+        elif change.after.get("kept") and store.has(change.after["kept"]):
+            sha256 = change.after["kept"]  # kept by a run cut off after the delete
         else:
-            raise AuditError(f"#{item.id} {name} is not served and the file store has no copy; it cannot be kept")
+            # The full-size file is gone from the server (a space-saving plugin) but its smaller
+            # copies may still be served, ID number readable: the largest is kept, and all go.
+            smaller = _keep_largest_copy(audit, item)
+            if smaller is None:
+                raise AuditError(f"#{item.id} {name} is not served and the file store has no copy; "
+                                 "it cannot be kept")
+            sha256, from_copy = smaller
+            partial = {"kept_copy": from_copy}
     if masked_dir is not None:
         stored = store.verified(sha256)
         kind = sniff_type(stored)
@@ -313,7 +337,7 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
         copies.append(f"#{item.id} {name}: {masked_copy(stored, target, name)[1]}" if kind else
                       f"#{item.id} {name}: no masked copy (unknown type)")
     original = _keep_original(audit, item, change.after.get("kept_original"))
-    kept = {"kept": sha256, **({"kept_original": original} if original else {})}
+    kept = {"kept": sha256, **({"kept_original": original} if original else {}), **partial}
     note(kept)  # journaled before the delete: a rerun cut off after it still knows the original's copy
     audit.cms.delete_media(item.id)
     still = []
@@ -416,6 +440,9 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
             back = found
             change.after = {**change.after, "restored_id": back.id, "restored_url": back.url}
             name = mask_id_numbers(item.filename)
+            if change.after.get("kept_copy"):
+                lines.append(f"file #{item.id} {name}: only its largest smaller copy was left on the server "
+                             "when it was removed; that copy is what came back")
             if item.parent and back.parent != item.parent:
                 lines.append(f"file #{item.id} {name}: its post #{item.parent} is gone (deleted since the fix), "
                              "so it is back unattached")

@@ -259,9 +259,6 @@ def test_kill_9_after_the_rollbacks_upload_then_rerun_leaves_one_file(clean_site
 UPLOADS = ROOT / ".local" / "wordpress" / "wp-content" / "uploads"
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a picture whose full-size files are gone from the server (a space-"
-                   "saving plugin) but whose smaller copies are still served is reported 'not fully read' and "
-                   "`audit fix` refuses it ('no copy'): the smaller copies, ID number readable, stay public")
 def test_smaller_copies_left_alone_on_the_server_can_still_be_taken_down(clean_site: Config, tmp_path: Path) -> None:
     site = Site(clean_site)
     made = site.upload("บัตร.jpg", big_photo(), tmp_path)
