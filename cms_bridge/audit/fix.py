@@ -20,6 +20,7 @@ plan says so for each such file before anything changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tempfile
@@ -207,6 +208,13 @@ class FixJournal:
             self.ledger.append_event(f"audit.{change.kind}_{state}", actor=actor,
                                      after={"run_id": run_id, "seq": change.seq, "target": change.target})
 
+    def note(self, run_id: str, change: FixChange, after: dict[str, Any]) -> None:
+        """Record *after* for a change still in progress (what the file store kept before a delete)."""
+        change.after = after
+        with self.ledger.transaction():
+            self.ledger.connection.execute('UPDATE audit_fix_changes SET "after" = ? WHERE run_id = ? AND seq = ?',
+                                           (json.dumps(after, ensure_ascii=False), run_id, change.seq))
+
     def finish(self, run_id: str, status: Literal["done", "rolled_back"], actor: str) -> None:
         """Close a run."""
         with self.ledger.transaction():
@@ -249,9 +257,10 @@ def apply_fix(audit: Audit, plan: FixPlan | None, *, masked_dir: Path | None = N
         if change.state == "planned":
             if change.kind == "entry_status":
                 now = audit.cms.set_entry_status(Linker(**change.before), to_status)
-                change.after = {"status": now.status}
+                change.after = {"status": now.status, "content_sha256": now.content_sha256}
             else:
-                change.after = _remove_file(audit, change, masked_dir, copies)
+                change.after = _remove_file(audit, change, masked_dir, copies,
+                                            functools.partial(journal.note, run_id, change))
             journal.mark(run_id, change, "done", audit.actor)
         if progress is not None:
             progress(done, len(changes))
@@ -259,11 +268,45 @@ def apply_fix(audit: Audit, plan: FixPlan | None, *, masked_dir: Path | None = N
     return run_id, copies
 
 
-def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copies: list[str]) -> dict[str, Any]:
+def _keep_original(audit: Audit, item: LibraryItem, kept_before: str | None) -> str | None:
+    """Keep the original of a picture WordPress scaled down (deleted with the attachment, and the
+    only copy at full size) in the file store; its sha256, None when there is none."""
+    if not item.original_url:
+        return None
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
+        path = Path(folder) / "original"
+        try:
+            audit.cms.download(item.original_url, path, max_bytes=1 << 40)
+        except NotFoundError:
+            if kept_before and audit.ledger.files.has(kept_before):
+                return kept_before  # removed by a run cut off after the delete
+            return None  # already gone from the server: deleting the attachment loses nothing more
+        return audit.ledger.files.put(path).sha256
+
+
+def _keep_largest_copy(audit: Audit, item: LibraryItem) -> tuple[str, str] | None:
+    """Keep the largest smaller copy still served in the file store: its sha256 and address."""
+    best: tuple[int, str, str] | None = None
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
+        for url in item.sub_urls:
+            path = Path(folder) / "copy"
+            try:
+                size = audit.cms.download(url, path, max_bytes=1 << 40)
+            except NotFoundError:
+                continue
+            size = path.stat().st_size if size is None else size
+            if best is None or size > best[0]:
+                best = (size, audit.ledger.files.put(path).sha256, url)
+    return (best[1], best[2]) if best else None
+
+
+def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copies: list[str],
+                 note: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     item = LibraryItem(**change.before["item"])
     expected = change.before.get("sha256")
     name = mask_id_numbers(item.filename)
     store = audit.ledger.files
+    partial: dict[str, Any] = {k: v for k, v in change.after.items() if k == "kept_copy"}
     with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
         path = Path(folder) / "file"
         try:
@@ -276,18 +319,31 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
                 raise AuditError(f"#{item.id} {name} changed since it was audited; run `cms-bridge audit` again")
         elif expected and store.has(expected):
             sha256 = expected
+        elif change.after.get("kept") and store.has(change.after["kept"]):
+            sha256 = change.after["kept"]  # kept by a run cut off after the delete
         else:
-            raise AuditError(f"#{item.id} {name} is not served and the file store has no copy; it cannot be kept")
+            # The full-size file is gone from the server (a space-saving plugin) but its smaller
+            # copies may still be served, ID number readable: the largest is kept, and all go.
+            smaller = _keep_largest_copy(audit, item)
+            if smaller is None:
+                raise AuditError(f"#{item.id} {name} is not served and the file store has no copy; "
+                                 "it cannot be kept")
+            sha256, from_copy = smaller
+            partial = {"kept_copy": from_copy}
     if masked_dir is not None:
         stored = store.verified(sha256)
         kind = sniff_type(stored)
         target = masked_dir / f"{item.id}-{mask_id_numbers(item.filename)}"
         copies.append(f"#{item.id} {name}: {masked_copy(stored, target, name)[1]}" if kind else
                       f"#{item.id} {name}: no masked copy (unknown type)")
+    original = _keep_original(audit, item, change.after.get("kept_original"))
+    kept = {"kept": sha256, **({"kept_original": original} if original else {}), **partial}
+    note(kept)  # journaled before the delete: a rerun cut off after it still knows the original's copy
     audit.cms.delete_media(item.id)
     still = []
+    gone = [item.url, *item.sub_urls, *([item.original_url] if item.original_url else [])]
     with tempfile.TemporaryDirectory(prefix="cms-bridge-fix-") as folder:
-        for url in (item.url, *item.sub_urls):
+        for url in gone:
             try:
                 audit.cms.download(url, Path(folder) / "check", max_bytes=1)
                 still.append(url)
@@ -296,7 +352,40 @@ def _remove_file(audit: Audit, change: FixChange, masked_dir: Path | None, copie
     if still:
         raise AuditError(f"#{item.id} {name} is still served at {len(still)} address(es) after its removal "
                          "(a cache or a copy outside WordPress): remove it on the server")
-    return {"kept": sha256, "gone": [item.url, *item.sub_urls], "removed_at": datetime.now(timezone.utc).isoformat()}
+    return {**kept, "gone": gone, "removed_at": datetime.now(timezone.utc).isoformat()}
+
+
+def _uploaded_before(audit: Audit, upload: LibraryItem, sha256: str) -> LibraryItem | None:
+    """The attachment an earlier, cut-off rollback uploaded from the kept file *sha256*, if the
+    site has it: one of the same type whose bytes (its original, for a scaled picture) hash so."""
+    with tempfile.TemporaryDirectory(prefix="cms-bridge-rollback-") as folder:
+        for candidate in audit.cms.list_media():
+            if candidate.mime_type != upload.mime_type or candidate.id == upload.id:
+                continue
+            url = candidate.original_url or candidate.url
+            path = Path(folder) / "candidate"
+            try:
+                audit.cms.download(url, path, max_bytes=1 << 40)
+            except NotFoundError:
+                continue
+            with path.open("rb") as stream:
+                same = hashlib.file_digest(stream, "sha256").hexdigest() == sha256
+            if same:
+                return candidate
+    return None
+
+
+def _changed_since(now: Linker | None, change: FixChange, to_status: str) -> str | None:
+    """Why a post the fix hid is no longer as the fix left it (a person's work since); else None."""
+    if now is None:
+        return "no longer links the file"
+    if now.status != change.after.get("status", to_status):
+        return f"now {now.status}, changed since the fix"
+    left = change.after.get("content_sha256")
+    if left and now.content_sha256 and now.content_sha256 != left:
+        # Still hidden but rewritten (an unfinished draft): publishing it would publish the edit.
+        return "its content was edited since the fix"
+    return None
 
 
 def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
@@ -304,8 +393,8 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
     """Undo a fix run's done changes, last first.
 
     A post or page is set back only while it is as the fix left it: one a person has edited
-    since (another status, or no longer linking the file) is a conflict, left as it is unless
-    *force*. Its status is read from the same searches the audit makes (no extra interface).
+    since (another status, other content, or no longer linking the file) is a conflict, left as
+    it is unless *force*. Its status is read from the same searches the audit makes (no extra interface).
 
     Args:
         audit: the audit.
@@ -323,33 +412,49 @@ def rollback_fix(audit: Audit, run_id: str, *, force: bool = False,
     journal = FixJournal(audit.ledger)
     to_status = journal.get(run_id).to_status
     changes = [c for c in journal.changes(run_id) if c.state == "done"]
-    current: dict[tuple[str, int], str] = {}
+    current: dict[tuple[str, int], Linker] = {}
     if not force:
         # Content and parent links are found by the file's old address, whether or not it is
         # back yet; every entry the fix changed linked at least one of its files.
         for change in journal.changes(run_id):
             if change.kind == "remove_file":
                 for entry in audit.cms.find_linking(LibraryItem(**change.before["item"])):
-                    current[(entry.type, entry.id)] = entry.status
+                    current[(entry.type, entry.id)] = entry
     lines: list[str] = []
     conflicts: list[str] = []
     for done, change in enumerate(reversed(changes), start=1):
         if change.kind == "remove_file":
             item = LibraryItem(**change.before["item"])
-            back = audit.cms.restore_media(audit.ledger.files.verified(change.after["kept"]), item)
+            if change.after.get("kept_original") and item.original_url:
+                # The original, not the '-scaled' copy: WordPress scales it down again on upload.
+                source, upload = change.after["kept_original"], item.model_copy(update={"url": item.original_url})
+            else:
+                source, upload = change.after["kept"], item
+            path = audit.ledger.files.verified(source)
+            found = _uploaded_before(audit, upload, source) if change.after.get("restoring") == source else None
+            if found is None:
+                # Journaled before the upload: a rollback cut off after it reached the site finds
+                # that copy on the rerun instead of uploading a second one.
+                journal.note(run_id, change, {**change.after, "restoring": source})
+                found = audit.cms.restore_media(path, upload)
+            back = found
             change.after = {**change.after, "restored_id": back.id, "restored_url": back.url}
             name = mask_id_numbers(item.filename)
+            if change.after.get("kept_copy"):
+                lines.append(f"file #{item.id} {name}: only its largest smaller copy was left on the server "
+                             "when it was removed; that copy is what came back")
+            if item.parent and back.parent != item.parent:
+                lines.append(f"file #{item.id} {name}: its post #{item.parent} is gone (deleted since the fix), "
+                             "so it is back unattached")
             lines.append(f"file #{item.id} {name}: back at its address as #{back.id}" if back.url == item.url else
                          f"file #{item.id} {name}: back as #{back.id} at a NEW address {mask_id_numbers(back.url)} "
                          f"(was {mask_id_numbers(item.url)})")
             journal.mark(run_id, change, "undone", audit.actor)
         else:
             entry = Linker(**change.before)
-            now = current.get((entry.type, entry.id))
-            if not force and now != change.after.get("status", to_status):
-                conflicts.append(f"{entry.type} #{entry.id} {entry.title}: "
-                                 + (f"now {now}, changed since the fix" if now else "no longer links the file")
-                                 + f"; left as it is (it was {entry.status})")
+            why = None if force else _changed_since(current.get((entry.type, entry.id)), change, to_status)
+            if why:
+                conflicts.append(f"{entry.type} #{entry.id} {entry.title}: {why}; left as it is (it was {entry.status})")
                 continue
             audit.cms.set_entry_status(entry, entry.status)
             lines.append(f"{entry.type} #{entry.id}: {entry.status} again")

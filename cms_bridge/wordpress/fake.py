@@ -48,6 +48,7 @@ from cms_bridge.wordpress.models import (
     CategoryChange,
     LibraryItem,
     Linker,
+    content_digest,
     Media,
     Post,
     PostInput,
@@ -56,7 +57,8 @@ from cms_bridge.wordpress.models import (
     SiteInfo,
     UploadItem,
     key_from_slug,
-    url_forms,
+    linker_how,
+    linking_forms,
     name_key,
     plain_text,
     stored_text,
@@ -509,11 +511,13 @@ class FakeCms:
     def find_linking(self, item: LibraryItem) -> list[Linker]:
         """See :meth:`Cms.find_linking`: two searches (posts, pages) and one read of the parent."""
         self._count("find_linking", 3 if item.parent else 2)
-        forms = url_forms(item.url)
+        forms = linking_forms(item)
         found: dict[int, Linker] = {}
         for stored in sorted(self.posts.values(), key=lambda p: p.id):
             if stored.status != "trash" and any(form in stored.content for form in forms):
                 found[stored.id] = self._linker(stored, "content")
+            elif stored.status != "trash" and stored.featured_media == item.id:
+                found[stored.id] = self._linker(stored, "featured")
         if item.parent and item.parent in self.posts and self.posts[item.parent].status != "trash":
             found[item.parent] = self._linker(self.posts[item.parent], "parent")
         return sorted(found.values(), key=lambda e: (e.type, e.id))
@@ -521,7 +525,7 @@ class FakeCms:
     def _linker(self, stored: StoredPost, how: str) -> Linker:
         return Linker(id=stored.id, type="page" if stored.post_type == "page" else "post",
                       title=plain_text(stored.title), status=stored.status, link=f"{self.base_url}/?p={stored.id}",
-                      how="parent" if how == "parent" else "content")
+                      how=linker_how(how), content_sha256=content_digest(stored.content))
 
     def set_entry_status(self, entry: Linker, status: PostStatus) -> Linker:
         """See :meth:`Cms.set_entry_status`."""
@@ -538,7 +542,9 @@ class FakeCms:
         made = self._store_media(Path(path).read_bytes(), item.filename, title=item.title, mime_type=item.mime_type,
                                  slug=item.slug or None)
         stored = self.media[made.id]
-        stored.parent, stored.caption = item.parent, item.caption
+        # As WordPress: a file whose post was deleted since comes back unattached.
+        stored.parent = item.parent if item.parent in self.posts else None
+        stored.caption = item.caption
         stored.alt_text, stored.description = item.alt_text, item.description
         return _library_item(stored)
 

@@ -6,6 +6,7 @@ names are plain text (HTML entities decoded, NFC); post content is HTML.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -331,6 +332,8 @@ class LibraryItem(_Model):
         title: its title; caption, alt_text and description as stored (kept to restore it).
         slug: its slug.
         sub_urls: addresses of the smaller copies WordPress made (thumbnails, PDF previews).
+        original_url: for a picture WordPress scaled down (over 2560 px), the address of the
+            original it keeps beside the ``-scaled`` copy it serves as *url*; else None.
     """
 
     id: int
@@ -345,6 +348,7 @@ class LibraryItem(_Model):
     description: str = ""
     slug: str = ""
     sub_urls: tuple[str, ...] = ()
+    original_url: str | None = None
 
     @property
     def filename(self) -> str:
@@ -357,14 +361,59 @@ class LibraryItem(_Model):
 
 
 class Linker(_Model):
-    """A post or page that links a file (its parent, or its content names the file's address)."""
+    """A post or page that links a file (its parent, or its content names the file's address).
+
+    Attributes:
+        content_sha256: the sha256 of its raw content as read (None when not read): a rollback
+            tells a post a person edited since the fix by it, whatever its status.
+    """
 
     id: int
     type: Literal["post", "page"] = "post"
     title: str = ""
     status: PostStatus
     link: str = ""
-    how: Literal["parent", "content"] = "content"
+    how: Literal["parent", "content", "featured"] = "content"
+    content_sha256: str | None = None
+
+
+def content_digest(content: str) -> str:
+    """The sha256 of a post's raw content (NFC, as stored), for :attr:`Linker.content_sha256`.
+
+    Args:
+        content: the raw content.
+    """
+    return hashlib.sha256(unicodedata.normalize("NFC", content).encode()).hexdigest()
+
+
+def linker_how(how: str) -> Literal["parent", "content", "featured"]:
+    """*how* as :attr:`Linker.how` has it (anything unknown is ``content``)."""
+    return "parent" if how == "parent" else "featured" if how == "featured" else "content"
+
+
+def linking_forms(item: LibraryItem) -> tuple[str, ...]:
+    """Every way a post's content may name *item*: each of its addresses (the file, its smaller
+    copies as the editor inserts them, the original of a scaled picture) in each of
+    :func:`url_forms`.
+
+    Args:
+        item: the library item.
+    """
+    urls = (item.url, *item.sub_urls, *([item.original_url] if item.original_url else []))
+    return tuple(sorted({form for url in urls for form in url_forms(url)}))
+
+
+def search_terms(item: LibraryItem) -> tuple[str, ...]:
+    """What to search posts for to find those naming *item* in any of :func:`linking_forms`: the
+    file's name without its extension and WordPress's ``-scaled`` suffix (shared by the smaller
+    copies' names), decoded and percent-encoded.
+
+    Args:
+        item: the library item.
+    """
+    stem = item.filename.rsplit(".", 1)[0] if "." in item.filename else item.filename
+    stem = stem.removesuffix("-scaled") or item.filename
+    return tuple(dict.fromkeys((stem, quote(stem))))
 
 
 def url_forms(url: str) -> tuple[str, ...]:

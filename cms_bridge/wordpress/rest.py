@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, unquote, urljoin
 
 from wordpress_xmlrpc.methods.options import GetOptions
 
@@ -22,6 +22,7 @@ from cms_bridge.errors import (
     ConflictError,
     InvalidResponseError,
     NotFoundError,
+    PermissionDeniedError,
     SiteError,
     UsageError,
 )
@@ -32,6 +33,7 @@ from cms_bridge.wordpress.models import (
     Category,
     LibraryItem,
     Linker,
+    content_digest,
     Media,
     Post,
     PostInput,
@@ -42,7 +44,9 @@ from cms_bridge.wordpress.models import (
     key_from_slug,
     plain_text,
     stored_text,
-    url_forms,
+    linker_how,
+    linking_forms,
+    search_terms,
 )
 from cms_bridge.wordpress.protocol import site_zone
 from cms_bridge.wordpress.xmlrpc import upload_many
@@ -72,6 +76,7 @@ class RestAdapter(AdapterBase):
         self._root = rest_root
         self._info: SiteInfo | None = None
         self._multicall: bool | None = None
+        self._featured: dict[int, list[tuple[str, int]]] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -351,6 +356,7 @@ class RestAdapter(AdapterBase):
     def list_media(self) -> Iterator[LibraryItem]:
         """See :meth:`Cms.list_media`. ``ceil(items / 100)`` requests."""
         params = {"context": "edit", "_fields": _LIBRARY_FIELDS, "orderby": "id", "order": "asc"}
+        self._featured = None  # read again for this walk
         for item in self._pages("/wp/v2/media", params):
             details = item.get("media_details") or {}
             sizes = details.get("sizes") or {}
@@ -361,25 +367,52 @@ class RestAdapter(AdapterBase):
                               parent=item.get("post") or None, title=stored_text(_raw(item.get("title"))),
                               caption=_raw(item.get("caption")), alt_text=str(item.get("alt_text") or ""),
                               description=_raw(item.get("description")), slug=item.get("slug", ""),
-                              sub_urls=subs)
+                              sub_urls=subs, original_url=_original_url(item["source_url"], details))
+
+    def _featuring(self) -> dict[int, list[tuple[str, int]]]:
+        # Which posts and pages feature which file: the REST API cannot filter by
+        # featured_media, so every entry's is read once (ids only) and kept until the library
+        # is walked again.
+        if self._featured is None:
+            featured: dict[int, list[tuple[str, int]]] = {}
+            for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
+                for raw in self._pages(route, {"status": _LIVE_STATUSES, "context": "edit",
+                                               "_fields": "id,featured_media"}):
+                    if raw.get("featured_media"):
+                        featured.setdefault(int(raw["featured_media"]), []).append((kind, int(raw["id"])))
+            self._featured = featured
+        return self._featured
 
     def find_linking(self, item: LibraryItem) -> list[Linker]:
-        """See :meth:`Cms.find_linking`. A search of posts and of pages by the file's name (two
-        requests a file, more only past 100 matches), plus one for its parent."""
+        """See :meth:`Cms.find_linking`. Searches of posts and of pages by the file's name (two
+        to four requests a file, more only past 100 matches), one for its parent, one for each
+        entry featuring it; and, once until the library is walked again, a read of which
+        entries feature which file (``ceil(entries / 100)`` requests)."""
         found: dict[tuple[str, int], Linker] = {}
-        forms = url_forms(item.url)
+        forms = linking_forms(item)
         for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
-            params = {"search": item.filename, "status": _LIVE_STATUSES, "context": "edit",
-                      "_fields": "id,title,status,link,content"}
-            for raw in self._pages(route, params):
-                content = _raw(raw.get("content"))
-                if any(form in content for form in forms):
-                    found[(kind, raw["id"])] = _linker(raw, kind, "content")
+            for term in search_terms(item):
+                params = {"search": term, "status": _LIVE_STATUSES, "context": "edit",
+                          "_fields": "id,title,status,link,content"}
+                for raw in self._pages(route, params):
+                    content = _raw(raw.get("content"))
+                    if any(form in content for form in forms):
+                        found[(kind, raw["id"])] = _linker(raw, kind, "content")
+        for kind, entry_id in self._featuring().get(item.id, ()):
+            if (kind, entry_id) not in found:
+                route = "/wp/v2/posts" if kind == "post" else "/wp/v2/pages"
+                try:
+                    raw = self._call("GET", f"{route}/{entry_id}", params={"context": "edit",
+                                     "_fields": "id,title,status,link,content"})
+                except NotFoundError:
+                    continue
+                if raw.get("status") != "trash":
+                    found[(kind, raw["id"])] = _linker(raw, kind, "featured")
         if item.parent and not any(key[1] == item.parent for key in found):
             for kind, route in (("post", "/wp/v2/posts"), ("page", "/wp/v2/pages")):
                 try:
                     raw = self._call("GET", f"{route}/{item.parent}", params={"context": "edit",
-                                     "_fields": "id,title,status,link"})
+                                     "_fields": "id,title,status,link,content"})
                 except NotFoundError:
                     continue
                 if raw.get("status") != "trash":
@@ -394,11 +427,26 @@ class RestAdapter(AdapterBase):
         """See :meth:`Cms.set_entry_status`. One request."""
         route = "/wp/v2/posts" if entry.type == "post" else "/wp/v2/pages"
         raw = self._call("POST", f"{route}/{entry.id}", json={"status": status},
-                         params={"context": "edit", "_fields": "id,title,status,link"})
+                         params={"context": "edit", "_fields": "id,title,status,link,content"})
         return _linker(raw, entry.type, entry.how)
 
+    def _upload(self, path: Path, name: str, mime_type: str, params: dict[str, Any]) -> Any:
+        with MultipartFile(path, field="file", filename=name or "upload", content_type=mime_type) as body:
+            return self._call("POST", "/wp/v2/media", data=body, params=params, retry=False,
+                              headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
+
+    def _entry_exists(self, entry_id: int) -> bool:
+        for route in ("/wp/v2/posts", "/wp/v2/pages"):
+            try:
+                self._call("GET", f"{route}/{entry_id}", params={"context": "edit", "_fields": "id"})
+                return True
+            except NotFoundError:
+                continue
+        return False
+
     def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
-        """See :meth:`Cms.restore_media`. One streamed upload carrying every field, then one read."""
+        """See :meth:`Cms.restore_media`. One streamed upload carrying every field, then one read;
+        unattached (two more reads, one more upload) when the post it was uploaded to is gone."""
         safe = "".join(ch for ch in item.filename if ch.isprintable() and ch not in '";/\\')
         params: dict[str, Any] = {"_fields": "id", "title": item.title, "caption": item.caption,
                                   "alt_text": item.alt_text, "description": item.description}
@@ -406,9 +454,15 @@ class RestAdapter(AdapterBase):
             params["slug"] = item.slug
         if item.parent:
             params["post"] = item.parent
-        with MultipartFile(path, field="file", filename=safe or "upload", content_type=item.mime_type) as body:
-            made = self._call("POST", "/wp/v2/media", data=body, params=params, retry=False,
-                              headers={"Content-Type": body.content_type, "Content-Length": str(len(body))})
+        try:
+            made = self._upload(path, safe, item.mime_type, params)
+        except PermissionDeniedError:
+            # WordPress answers 403 ("not allowed to upload media to this post") when the parent
+            # was deleted since: nothing was made, so the file goes back unattached instead.
+            if not item.parent or self._entry_exists(item.parent):
+                raise
+            params.pop("post")
+            made = self._upload(path, safe, item.mime_type, params)
         for restored in self._pages("/wp/v2/media", {"include": made["id"], "context": "edit",
                                                       "_fields": _LIBRARY_FIELDS}):
             details = restored.get("media_details") or {}
@@ -512,6 +566,16 @@ class RestAdapter(AdapterBase):
         )
 
 
+def _original_url(url: str, details: Mapping[str, Any]) -> str | None:
+    # WordPress 5.3+ keeps a big picture's original beside the '-scaled' copy it serves, in the
+    # same folder, naming it in media_details.original_image.
+    original = details.get("original_image")
+    if not isinstance(original, str) or not original or "/" in original:
+        return None
+    folder, name = url.rsplit("/", 1)
+    return folder + "/" + (quote(original) if unquote(name) != name else original)  # as the site writes names
+
+
 def _media(item: Mapping[str, Any]) -> Media:
     details = item.get("media_details") or {}
     return Media(id=item["id"], url=item["source_url"], mime_type=item["mime_type"], size=details.get("filesize"),
@@ -520,7 +584,8 @@ def _media(item: Mapping[str, Any]) -> Media:
 
 def _linker(raw: Mapping[str, Any], kind: str, how: str) -> Linker:
     return Linker(id=raw["id"], type="page" if kind == "page" else "post", title=plain_text(_raw(raw.get("title"))),
-                  status=raw["status"], link=str(raw.get("link", "")), how="parent" if how == "parent" else "content")
+                  status=raw["status"], link=str(raw.get("link", "")), how=linker_how(how),
+                  content_sha256=content_digest(_raw(raw["content"])) if "content" in raw else None)
 
 
 def _category(item: Mapping[str, Any]) -> Category:

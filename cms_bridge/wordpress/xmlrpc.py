@@ -35,7 +35,7 @@ from wordpress_xmlrpc.methods.taxonomies import (
     NewTerm,
 )
 
-from cms_bridge.errors import NotFoundError, SiteError, UsageError
+from cms_bridge.errors import NotFoundError, PermissionDeniedError, SiteError, UsageError
 from cms_bridge.wordpress.base import AdapterBase
 from cms_bridge.wordpress.http import HttpClient
 from cms_bridge.wordpress.models import (
@@ -44,6 +44,7 @@ from cms_bridge.wordpress.models import (
     CategoryTree,
     LibraryItem,
     Linker,
+    content_digest,
     Media,
     Post,
     PostInput,
@@ -55,7 +56,9 @@ from cms_bridge.wordpress.models import (
     upload_slugs,
     plain_text,
     stored_text,
-    url_forms,
+    linker_how,
+    linking_forms,
+    search_terms,
 )
 from cms_bridge.wordpress.xmlrpc_compat import XmlRpcClient
 
@@ -296,26 +299,29 @@ class XmlRpcAdapter(AdapterBase):
             offset += PAGE
 
     def find_linking(self, item: LibraryItem) -> list[Linker]:
-        """See :meth:`Cms.find_linking`. A search of posts and of pages by the file's name, and
-        one read of its parent."""
-        forms = url_forms(item.url)
+        """See :meth:`Cms.find_linking`. Searches of posts and of pages by the file's name
+        (decoded and percent-encoded), and one read of its parent. A featured image is not found
+        over XML-RPC (no search by ``post_thumbnail``)."""
+        forms = linking_forms(item)
         found: dict[int, Linker] = {}
         for kind in ("post", "page"):
-            offset = 0
-            while True:
-                batch = self._call(GetPosts({"post_type": kind, "s": item.filename, "number": PAGE, "offset": offset,
-                                             "post_status": ["publish", "future", "draft", "pending", "private"]},
-                                            ["post_id", "post_title", "post_status", "link", "post_content"],
-                                            results_class=dict)) or []
-                for raw in batch:
-                    if any(form in str(raw.get("post_content", "")) for form in forms):
-                        found[int(raw["post_id"])] = _entry(raw, kind, "content")
-                if len(batch) < PAGE:
-                    break
-                offset += PAGE
+            for term in search_terms(item):
+                offset = 0
+                while True:
+                    batch = self._call(GetPosts({"post_type": kind, "s": term, "number": PAGE, "offset": offset,
+                                                 "post_status": ["publish", "future", "draft", "pending", "private"]},
+                                                ["post_id", "post_title", "post_status", "link", "post_content"],
+                                                results_class=dict)) or []
+                    for raw in batch:
+                        if any(form in str(raw.get("post_content", "")) for form in forms):
+                            found[int(raw["post_id"])] = _entry(raw, kind, "content")
+                    if len(batch) < PAGE:
+                        break
+                    offset += PAGE
         if item.parent:
             try:
-                raw = self._call(GetPost(item.parent, ["post_id", "post_title", "post_status", "link", "post_type"],
+                raw = self._call(GetPost(item.parent, ["post_id", "post_title", "post_status", "link", "post_type",
+                                                       "post_content"],
                                          results_class=dict))
             except NotFoundError:
                 raw = None
@@ -326,8 +332,16 @@ class XmlRpcAdapter(AdapterBase):
     def set_entry_status(self, entry: Linker, status: PostStatus) -> Linker:
         """See :meth:`Cms.set_entry_status`. Two requests (the change, then a read)."""
         self._call(EditPost(entry.id, {"post_status": status}))
-        raw = self._call(GetPost(entry.id, ["post_id", "post_title", "post_status", "link"], results_class=dict))
+        raw = self._call(GetPost(entry.id, ["post_id", "post_title", "post_status", "link", "post_content"],
+                                 results_class=dict))
         return _entry(raw, entry.type, entry.how)
+
+    def _entry_exists(self, entry_id: int) -> bool:
+        try:
+            self._call(GetPost(entry_id, ["post_id"], results_class=dict))
+        except NotFoundError:
+            return False
+        return True
 
     def restore_media(self, path: Path, item: LibraryItem) -> LibraryItem:
         """See :meth:`Cms.restore_media`. The upload (base64, in memory), one edit for the
@@ -335,7 +349,14 @@ class XmlRpcAdapter(AdapterBase):
         XML-RPC (a protected field) and is lost."""
         data = {"name": item.filename, "type": item.mime_type, "bits": xmlrpc.client.Binary(path.read_bytes()),
                 "overwrite": False, **({"post_id": item.parent} if item.parent else {})}
-        made = self._call(UploadFile(data), retry=False)
+        try:
+            made = self._call(UploadFile(data), retry=False)
+        except PermissionDeniedError:
+            # Refused when the post it was uploaded to was deleted since: back unattached instead.
+            if not item.parent or self._entry_exists(item.parent):
+                raise
+            data.pop("post_id")
+            made = self._call(UploadFile(data), retry=False)
         media_id = int(made["id"])
         changes = {"post_title": item.title, "post_excerpt": item.caption, "post_content": item.description,
                    **({"post_name": item.slug} if item.slug else {})}
@@ -583,7 +604,8 @@ def _library_item(item: Mapping[str, Any]) -> LibraryItem:
 def _entry(raw: Mapping[str, Any], kind: str, how: str) -> Linker:
     return Linker(id=int(raw["post_id"]), type="page" if kind == "page" else "post",
                   title=plain_text(str(raw.get("post_title", ""))), status=raw["post_status"],
-                  link=str(raw.get("link", "")), how="parent" if how == "parent" else "content")
+                  link=str(raw.get("link", "")), how=linker_how(how),
+                  content_sha256=content_digest(str(raw["post_content"])) if "post_content" in raw else None)
 
 
 def _post(item: Mapping[str, Any]) -> Post:

@@ -330,8 +330,6 @@ def test_a_file_linked_by_many_entries_is_taken_down_and_back_exactly(lib: FakeC
     assert back.data == data and back.parent == ids["parent"]
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a rollback cut off between the re-upload and its journal mark "
-                   "uploads the file again on the rerun: two copies, the second at a '-1' address")
 def test_a_rollback_cut_off_after_its_upload_resumes_without_a_second_copy(lib: FakeCms, ledger: Ledger,
                                                                           monkeypatch) -> None:
     ids = library_with_a_shared_file(lib)
@@ -379,8 +377,6 @@ def test_a_fix_cut_off_after_the_delete_resumes_from_the_kept_bytes(lib: FakeCms
     assert back.data == data
 
 
-@pytest.mark.xfail(strict=True, reason="BREAK: a draft a person rewrote after the fix (still draft, still linking "
-                   "the file) is published by the rollback with the unfinished edit: only status is compared")
 def test_rollback_does_not_publish_a_draft_edited_since_the_fix(lib: FakeCms, ledger: Ledger) -> None:
     ids = library_with_a_shared_file(lib)
     audit = Audit(lib, ledger)
