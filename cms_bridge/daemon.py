@@ -28,6 +28,11 @@ log = logging.getLogger("cms_bridge.daemon")
 
 #: Longest single wait, so a clock change or a stop request is noticed within a minute.
 MAX_WAIT = timedelta(seconds=60)
+#: After a pass that failed (the site down, one write refused), the next try comes this soon,
+#: doubling while passes keep failing, never later than the interval: a request whose opening
+#: fell on a failed pass is published minutes late, not an interval late, and a site that is
+#: down is not hammered.
+RETRY_FIRST = timedelta(minutes=1)
 #: How intake says a request is blocked for an unacknowledged national ID number: the field of
 #: the problem, and words of its message (a malformed acknowledgement table is merely invalid).
 #: Intake problems that hold a valid request back (an unacknowledged ID number, a file nobody
@@ -113,6 +118,9 @@ class Daemon:
         self.next_boundary: datetime | None = None
         #: The next time a scheduled request opens: the daemon's pass then publishes it.
         self.next_opening: datetime | None = None
+        #: When a failed pass is tried again (None after a pass that did all it planned).
+        self.next_retry: datetime | None = None
+        self._retry_delay: timedelta | None = None
         self.passes = 0
         self.failures = 0
 
@@ -155,6 +163,13 @@ class Daemon:
             self.next_boundary, self.next_opening = self._next_changes(now)
         outcome["next_boundary"] = self.next_boundary.isoformat() if self.next_boundary else None
         outcome["next_opening"] = self.next_opening.isoformat() if self.next_opening else None
+        if report is None or report.failed:
+            delay = RETRY_FIRST if self._retry_delay is None else self._retry_delay * 2
+            self._retry_delay = min(delay, self.interval)
+            self.next_retry = now + self._retry_delay
+        else:
+            self._retry_delay = self.next_retry = None
+        outcome["next_retry"] = self.next_retry.isoformat() if self.next_retry else None
         self._beat(outcome)
 
     def run(self, *, install_signal_handlers: bool = True) -> None:
@@ -205,16 +220,16 @@ class Daemon:
         log.info("daemon stopped after %d pass(es), %d failed", self.passes, self.failures)
 
     def tick(self) -> None:
-        """Run what is due now: a boundary pass, or the periodic one (one pass serves both)."""
+        """Run what is due now: a boundary pass, a retry of a failed one, or the periodic one (one
+        pass serves all)."""
         now = self.clock()
-        if (self.next_boundary is not None and now >= self.next_boundary) or \
-                (self.next_periodic is not None and now >= self.next_periodic):
+        if any(due is not None and now >= due for due in (self.next_boundary, self.next_periodic, self.next_retry)):
             self.run_pass()
 
     def _seconds_to_wait(self) -> float:
         waits = [MAX_WAIT.total_seconds()]
         now = self.clock()
-        for due in (self.next_periodic, self.next_boundary):
+        for due in (self.next_periodic, self.next_boundary, self.next_retry):
             if due is not None:
                 waits.append((due - now).total_seconds())
         return max(0.0, min(waits))

@@ -61,12 +61,27 @@ def test_failures_do_not_stop_the_loop_and_boundaries_wake_it(tmp_path: Path) ->
     heartbeat = tmp_path / "heartbeat"
     daemon = Daemon(bridge, interval_minutes=15, heartbeat=heartbeat, clock=clock, wait=wait)
     daemon.run(install_signal_handlers=False)
-    # The pass at start fails; the loop goes on and wakes exactly at the window boundary.
-    assert bridge.calls == [T0, boundary]
+    # The pass at start fails; the loop goes on, tries again a minute later (RETRY_FIRST), and
+    # wakes exactly at the window boundary.
+    assert bridge.calls == [T0, T0 + timedelta(minutes=1), boundary]
     assert waits[:8] == [60.0] * 7 + [30.0]  # never more than a minute, then just up to the boundary
-    assert daemon.failures == 1 and daemon.passes == 2
+    assert daemon.failures == 1 and daemon.passes == 3
     beat = json.loads(heartbeat.read_text(encoding="utf-8"))
-    assert beat["pass"] == 2 and beat["ok"] is True and beat["at"] == boundary.isoformat()
+    assert beat["pass"] == 3 and beat["ok"] is True and beat["at"] == boundary.isoformat()
+    assert beat["next_retry"] is None
+
+
+def test_failed_passes_are_retried_sooner_than_the_interval_backing_off_to_it() -> None:
+    clock = Clock()
+    bridge = FakeBridge(failures=set(range(1, 10)), boundary=None)
+
+    def wait(seconds: float) -> bool:
+        clock.now += timedelta(seconds=seconds)
+        return len(bridge.calls) >= 6
+
+    Daemon(bridge, interval_minutes=15, heartbeat=None, clock=clock, wait=wait).run(install_signal_handlers=False)
+    gaps = [(b - a) / timedelta(minutes=1) for a, b in zip(bridge.calls, bridge.calls[1:], strict=False)]
+    assert gaps == [1, 2, 4, 8, 15]  # doubling while the site keeps failing, never past the interval
 
 
 def test_waits_never_exceed_a_minute_and_stop_is_prompt() -> None:
