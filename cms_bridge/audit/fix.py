@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from pydantic import BaseModel
 
@@ -163,11 +164,40 @@ class FixJournal:
                        " VALUES (?, ?, 'running', ?, ?)", (run_id, plan.to_status, actor, now))
             db.executemany('INSERT INTO audit_fix_changes (run_id, seq, kind, target, "before", "after", state)'
                            " VALUES (?, ?, ?, ?, ?, ?, 'planned')",
-                           [(run_id, c.seq, c.kind, c.target, json.dumps(c.before, ensure_ascii=False),
-                             json.dumps(c.after, ensure_ascii=False)) for c in plan.changes])
+                           [(run_id, c.seq, c.kind, c.target, self._seal(c.before), self._seal(c.after))
+                            for c in plan.changes])
             self.ledger.append_event("audit.fix_started", actor=actor,
                                      after={"run_id": run_id, "changes": len(plan.changes)})
         return run_id
+
+    def _seal(self, value: dict[str, Any]) -> str:
+        """The JSON the journal keeps of *value*: as is when it holds no ID number; else masked,
+        with the whole value kept in the file store (0600, beside the bytes of the files the run
+        took down, which hold the same numbers) under its digest. A file named after a person's
+        number can then be put back under its own name, and the ledger, which is backed up,
+        copied and read as text, never holds the number whole."""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        # Addresses and slugs are percent-encoded: a number after "%A3-" reads as 14 digits.
+        readable = unquote(text)
+        masked = mask_id_numbers(readable)
+        if masked == readable:
+            return text
+        with tempfile.TemporaryDirectory(prefix="cms-bridge-journal-") as tmp:
+            whole = Path(tmp) / "change.json"
+            whole.write_text(text, encoding="utf-8")
+            kept = self.ledger.files.put(whole).sha256
+        try:
+            shown: Any = json.loads(masked)
+        except ValueError:
+            shown = masked
+        return json.dumps({"sealed": kept, "masked": shown}, ensure_ascii=False)
+
+    def _unseal(self, text: str) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(text)
+        if set(value) == {"sealed", "masked"}:
+            whole: dict[str, Any] = json.loads(self.ledger.files.verified(value["sealed"]).read_text(encoding="utf-8"))
+            return whole
+        return value
 
     def running(self) -> FixRun | None:
         """The unfinished run, if one was cut off."""
@@ -196,7 +226,7 @@ class FixJournal:
         rows = self.ledger.connection.execute(
             'SELECT seq, kind, target, "before", "after", state FROM audit_fix_changes WHERE run_id = ? ORDER BY seq',
             (run_id,))
-        return [FixChange(seq=r[0], kind=r[1], target=r[2], before=json.loads(r[3]), after=json.loads(r[4]),
+        return [FixChange(seq=r[0], kind=r[1], target=r[2], before=self._unseal(r[3]), after=self._unseal(r[4]),
                           state=r[5]) for r in rows]
 
     def mark(self, run_id: str, change: FixChange, state: Literal["done", "undone"], actor: str) -> None:
@@ -204,7 +234,7 @@ class FixJournal:
         with self.ledger.transaction():
             self.ledger.connection.execute(
                 'UPDATE audit_fix_changes SET state = ?, "after" = ? WHERE run_id = ? AND seq = ?',
-                (state, json.dumps(change.after, ensure_ascii=False), run_id, change.seq))
+                (state, self._seal(change.after), run_id, change.seq))
             self.ledger.append_event(f"audit.{change.kind}_{state}", actor=actor,
                                      after={"run_id": run_id, "seq": change.seq, "target": change.target})
 
@@ -213,7 +243,7 @@ class FixJournal:
         change.after = after
         with self.ledger.transaction():
             self.ledger.connection.execute('UPDATE audit_fix_changes SET "after" = ? WHERE run_id = ? AND seq = ?',
-                                           (json.dumps(after, ensure_ascii=False), run_id, change.seq))
+                                           (self._seal(after), run_id, change.seq))
 
     def finish(self, run_id: str, status: Literal["done", "rolled_back"], actor: str) -> None:
         """Close a run."""
