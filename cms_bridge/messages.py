@@ -132,6 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "window.unknown_kind": ("{text!r} is not a kind of window; write {choices}",
                             "{text!r} ไม่ใช่แบบของระยะเวลาในการเผยแพร่ ให้เขียน {choices}"),
     # cms_bridge/intake/request.py: the request's own rules
+    "request.id_shape": ("request id {value!r} is not in the right form: use 3-64 lower-case letters, digits or "
+                         "hyphens, starting with a letter or digit, e.g. 2569-fin-007",
+                         "รหัสคำขอ {value!r} เขียนไม่ถูกแบบ: ให้ใช้ตัวอักษรภาษาอังกฤษตัวพิมพ์เล็ก ตัวเลข หรือขีดกลาง (-) "
+                         "ยาว 3-64 ตัว ขึ้นต้นด้วยตัวอักษรหรือตัวเลข เช่น 2569-fin-007"),
     "request.control_character": ("contains the control character U+{code}; remove it",
                                   "มีอักขระควบคุม U+{code} ให้ลบออก"),
     "request.title_too_long": (

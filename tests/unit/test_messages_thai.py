@@ -49,6 +49,7 @@ def bad(tmp_path: Path) -> Path:
                                                'channels = ["website"]': 'channels = ["website", "tv"]'})
     _request(folder, "2570-who-001", replace={'by = "นายสมมุติ ใจกว้าง"\n': ''})
     _request(folder, "2570-typo-001", replace={'by = "': 'who = "'})
+    _request(folder, "2570-id-001", replace={'request_id = "2570-id-001"': 'request_id = "Fin_007"'})
     (folder / "export.csv").write_text("รหัสคำขอ,เรื่อง\n2570-csv-001,\n", encoding="utf-8")
     return folder
 
@@ -78,6 +79,10 @@ def test_validation_problems_are_thai_under_lang_th_and_english_otherwise(
     # the request's own rules: a decision needs who and when; an unknown field
     assert "ต้องระบุผู้สั่งและวันเวลาที่สั่ง" in line("2570-who-001", "decision")
     assert "ไม่ใช่ช่องของคำขอ" in line("2570-typo-001", "decision.who")
+    # the request id: a plain sentence with an example, never the regex
+    shape = line("2570-id-001", "request_id")
+    assert "รหัสคำขอ 'Fin_007' เขียนไม่ถูกแบบ" in shape and "ตัวพิมพ์เล็ก" in shape and "2569-fin-007" in shape
+    assert "[a-z0-9]" not in shape
     # tables: the row is named, the missing title and the file count
     csv_lines = [x for x in thai if "export.csv, แถว 2" in x]
     assert any("เรื่อง (title): ข้อผิดพลาด: ต้องกรอก แต่ยังไม่ได้กรอก" in x for x in csv_lines), csv_lines
@@ -91,6 +96,8 @@ def test_validation_problems_are_thai_under_lang_th_and_english_otherwise(
     assert "unknown group 'ictt'; use one of the keys" in english
     assert "Input should be 'website', 'social' or 'board'" in english
     assert "a decision 'approved' must say who made it and when; missing: by" in english
+    assert ("request id 'Fin_007' is not in the right form: use 3-64 lower-case letters, digits or hyphens, "
+            "starting with a letter or digit, e.g. 2569-fin-007") in english
 
 
 def test_a_spreadsheet_cell_excel_made_a_number_is_explained_in_thai(tmp_path: Path, office: dict[str, object],
