@@ -217,3 +217,58 @@ def test_attachment_problems_are_thai_under_lang_th_and_english_otherwise(
     assert "doc.docx: the content is not docx (it is an old Office .doc/.xls/.ppt file" in english
     reasons = [x.split(": error: ", 1)[1] for x in english.splitlines() if ": error: " in x]
     assert len(reasons) == 6 and not [r for r in reasons if re.search(r"[\u0e00-\u0e7f]", r)], reasons
+
+
+def _config_errors(tmp_path: Path, lang: str, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """Each class of configuration problem, as `status` reports it in *lang* (exit 2, one error each)."""
+    secret = tmp_path / "app-password"
+    secret.write_text("made-up app password\n", encoding="utf-8")
+    secret.chmod(0o644)
+    site = '[site]\nurl = "https://www.example-office.go.th"\nusername = "bridge"\n'
+    configs = {
+        "fields": '[site]\nurl = "ftp://www.example-office.go.th"\nusername = "bridge"\nusernmae = "x"\n'
+                  '[intake]\nallowed_types = ["pdf", "exe"]\n[sync]\nledger = "l.sqlite3"\n',
+        "in_file": site + 'app_password = "made-up"\n[sync]\nledger = "l.sqlite3"\n',
+        "readable": site + f'app_password_file = "{secret}"\n[sync]\nledger = "l.sqlite3"\n',
+        "http": '[site]\nurl = "http://www.example-office.go.th"\nusername = "bridge"\n[sync]\nledger = "l.sqlite3"\n',
+        "toml": '[site\nurl = "x"\n',
+    }
+    said = {}
+    for name, text in configs.items():
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+        assert main(["--config", str(tmp_path / f"{name}.toml"), "--lang", lang, "status"]) == 2, name
+        out = capsys.readouterr()
+        assert out.out == "" and "Traceback" not in out.err, (name, out)
+        said[name] = out.err
+    assert main(["--config", str(tmp_path / "none.toml"), "--lang", lang, "status"]) == 2
+    said["missing"] = capsys.readouterr().err
+    return said
+
+
+def test_configuration_problems_are_thai_under_lang_th_and_english_otherwise(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    thai = _config_errors(tmp_path, "th", capsys)
+    fields = thai["fields"]
+    assert fields.startswith("cms-bridge: ข้อผิดพลาด: การตั้งค่าไม่ถูกต้อง:\n"), fields
+    assert f"{tmp_path / 'fields.toml'}: [site] url: ต้องเป็นที่อยู่เว็บที่ขึ้นต้นด้วย http:// หรือ https://" in fields
+    assert "[site] usernmae: ไม่มีการตั้งค่าชื่อนี้" in fields
+    assert "[intake] allowed_types: ไม่รู้จักชนิดไฟล์แนบ exe ชนิดที่รู้จัก:" in fields
+    assert "ห้ามเก็บ [site] app_password ไว้ในไฟล์การตั้งค่า" in thai["in_file"]
+    assert f"{tmp_path / 'app-password'}: ผู้อื่นอ่านไฟล์รหัสผ่านได้ (สิทธิ์ 0644) ให้รัน: chmod 600" in thai["readable"]
+    assert "เป็น http ธรรมดาไปยังเครื่องอื่น" in thai["http"]
+    assert f"{tmp_path / 'toml.toml'}: เขียนผิดรูปแบบ TOML: " in thai["toml"]  # tomllib's own detail follows
+    assert f"{tmp_path / 'none.toml'}: อ่านไฟล์การตั้งค่าไม่ได้: " in thai["missing"]
+    leftover = {name: err for name, err in thai.items() if name not in ("toml", "missing") and ENGLISH.search(err)}
+    assert leftover == {}
+    assert "made-up" not in "".join(thai.values())  # the secret is never said
+
+    (tmp_path / "en").mkdir()
+    english = _config_errors(tmp_path / "en", "en", capsys)
+    assert "cms-bridge: error: invalid configuration:\n" in english["fields"]
+    assert "[site] url: must be an http:// or https:// URL, got 'ftp://www.example-office.go.th'" in english["fields"]
+    assert "[site] usernmae: unknown setting (check the spelling against config.example.toml)" in english["fields"]
+    assert "[intake] allowed_types: unknown attachment type(s) exe; known:" in english["fields"]
+    assert "the password file can be read by others (mode 0644); run: chmod 600" in english["readable"]
+    assert "is plain http to another machine: the password would cross the network" in english["http"]
+    assert ": not valid TOML: " in english["toml"] and "cannot read the config file: " in english["missing"]
+    assert not [e for e in english.values() if re.search(r"[\u0e00-\u0e7f]", e)]
