@@ -178,6 +178,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "config.secret_readable": ("the password file can be read by others (mode {mode}); run: chmod 600 {path}",
                                "ผู้อื่นอ่านไฟล์รหัสผ่านได้ (สิทธิ์ {mode}) ให้รัน: chmod 600 {path}"),
     "config.secret_empty": ("the password file is empty", "ไฟล์รหัสผ่านว่างเปล่า"),
+    # cms_bridge/categories/plan.py and engine.py: a migration plan and its run
+    "migrate.unreadable": ("cannot read the plan: {error}", "อ่านแผนไม่ได้: {error}"),
+    "migrate.invalid": ("invalid plan:", "แผนไม่ถูกต้อง:"),
+    "migrate.unknown_field": ("not a field of this step (docs/migrations.md lists them)",
+                              "ไม่ใช่ช่องของขั้นนี้ (ดูรายการใน docs/migrations.md)"),
+    "migrate.title_pattern": ("title_pattern is not a valid regular expression: {error}",
+                              "title_pattern ไม่ใช่นิพจน์ปรกติ (regular expression) ที่ถูกต้อง: {error}"),
+    "migrate.fiscal_or_range": ("give either fiscal_year or after/before, not both",
+                                "ให้ระบุ fiscal_year หรือ after/before อย่างใดอย่างหนึ่ง ไม่ใช่ทั้งสองอย่าง"),
+    "migrate.after_before": ("after ({after}) must be before before ({before})",
+                             "วันที่ after ({after}) ต้องมาก่อนวันที่ before ({before})"),
+    "migrate.needs_to": ("mode = {mode} needs 'to'", "mode = {mode} ต้องระบุ 'to' (หมวดหมู่ปลายทาง)"),
+    "migrate.needs_category": ("mode = remove needs 'category' (or filter.category)",
+                               "mode = remove ต้องระบุ 'category' (หรือ filter.category)"),
+    "migrate.no_such_category": ("step {step}: the category {path!r} does not exist on the site (nor is it created "
+                                 "earlier)",
+                                 "ขั้นที่ {step}: ไม่มีหมวดหมู่ {path!r} บนเว็บไซต์ (และไม่ได้สร้างไว้ในขั้นก่อนหน้า)"),
+    "migrate.ambiguous": ("step {step}: {path!r} matches {n} categories: {labels}{hint_en}",
+                          "ขั้นที่ {step}: {path!r} ตรงกับหมวดหมู่ {n} หมวด: {labels}{hint_th}"),
+    "migrate.merge_itself": ("step {step}: cannot merge {label} into itself",
+                             "ขั้นที่ {step}: รวม {label} เข้ากับตัวเองไม่ได้"),
+    "migrate.merge_children": ("step {step}: {label} has subcategories ({children}); reparent them first",
+                               "ขั้นที่ {step}: {label} มีหมวดหมู่ย่อย ({children}) ให้ย้ายหมวดหมู่ย่อยไปไว้ที่อื่นก่อน"),
+    "migrate.delete_children": ("step {step}: {label} has subcategories ({children}) and cannot be deleted",
+                                "ขั้นที่ {step}: {label} มีหมวดหมู่ย่อย ({children}) จึงลบไม่ได้"),
+    "migrate.holds_posts": ("step {step}: {label} still holds {n} post(s) ({statuses}, e.g. {examples}); "
+                            "move them first",
+                            "ขั้นที่ {step}: {label} ยังมีโพสต์อยู่ {n} รายการ ({statuses} เช่น {examples}) "
+                            "ให้ย้ายโพสต์ออกก่อน"),
+    "migrate.post_gone": ("post #{post} {title!r} no longer exists; nothing to restore",
+                          "โพสต์ #{post} {title!r} ไม่มีแล้ว จึงไม่มีอะไรให้คืนค่า"),
+    "migrate.post_refiled": ("post #{post} {title!r} was re-filed since the run: now in {now}, the run left it "
+                             "in {left}; left as it is",
+                             "โพสต์ #{post} {title!r} ถูกย้ายหมวดหมู่หลังการรัน: ตอนนี้อยู่ใน {now} "
+                             "การรันทิ้งไว้ใน {left} จึงคงไว้ตามเดิม"),
+    # cms_bridge/cli.py: cms-bridge migrate
+    "migrate.needs_plan": ("migrate {action} needs a plan file", "migrate {action} ต้องระบุไฟล์แผน"),
+    "migrate.needs_run": ("migrate {action} needs a run id", "migrate {action} ต้องระบุรหัสการรัน (run id)"),
+    "migrate.force_rollback_only": ("--force is for `migrate rollback` only",
+                                    "--force ใช้ได้กับ `migrate rollback` เท่านั้น"),
+    "migrate.undone": ("run {run}: {n} change(s) undone", "การรัน {run}: ย้อนกลับแล้ว {n} รายการ"),
+    "migrate.conflict": ("  conflict: {conflict}", "  ขัดแย้ง: {conflict}"),
+    "migrate.conflicts_left": ("{n} conflict(s) left as they are; `cms-bridge migrate rollback {run} --force` "
+                               "undoes them anyway",
+                               "คงรายการที่ขัดแย้ง {n} รายการไว้ตามเดิม หากจะย้อนกลับด้วย ให้รัน "
+                               "`cms-bridge migrate rollback {run} --force`"),
+    "migrate.done": ("run {run}: done (undo with: cms-bridge migrate rollback {run})",
+                     "การรัน {run}: เสร็จแล้ว (ย้อนกลับได้ด้วย: cms-bridge migrate rollback {run})"),
     # cms_bridge/intake/request.py: the request's own rules
     "request.id_shape": ("request id {value!r} is not in the right form: use 3-64 lower-case letters, digits or "
                          "hyphens, starting with a letter or digit, e.g. 2569-fin-007",

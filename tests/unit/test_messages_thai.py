@@ -272,3 +272,41 @@ def test_configuration_problems_are_thai_under_lang_th_and_english_otherwise(
     assert "is plain http to another machine: the password would cross the network" in english["http"]
     assert ": not valid TOML: " in english["toml"] and "cannot read the config file: " in english["missing"]
     assert not [e for e in english.values() if re.search(r"[\u0e00-\u0e7f]", e)]
+
+
+def test_migration_plan_errors_and_refusals_are_thai_under_lang_th(
+        tmp_path: Path, office: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(office["config"])
+    plans = {
+        "missing": 'name = "t"\n[[steps]]\naction = "rename"\ncategory = "ไม่มีหมวดนี้"\nto = "x"\n',
+        "invalid": 'name = "t"\n[[steps]]\naction = "move_posts"\nmode = "add"\nwhere = "x"\n'
+                   '[steps.filter]\nfiscal_year = 2567\nafter = "1 ต.ค. 2566"\n',
+    }
+    for name, text in plans.items():
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+
+    def migrate(lang: str, *args: str) -> str:
+        assert main(["--config", config, "--lang", lang, "migrate", *args]) != 0, args
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err
+        return out.out + out.err
+
+    missing = migrate("th", "plan", str(tmp_path / "missing.toml"))
+    assert "ขั้นที่ 1: ไม่มีหมวดหมู่ 'ไม่มีหมวดนี้' บนเว็บไซต์" in missing, missing
+    invalid = migrate("th", "plan", str(tmp_path / "invalid.toml"))
+    assert f"{tmp_path / 'invalid.toml'}: แผนไม่ถูกต้อง:\n" in invalid, invalid
+    assert "step 1: where: ไม่ใช่ช่องของขั้นนี้" in invalid  # the place stays as the plan file spells it
+    assert "ให้ระบุ fiscal_year หรือ after/before อย่างใดอย่างหนึ่ง" in invalid
+    unreadable = migrate("th", "apply", str(tmp_path / "none.toml"))
+    assert f"{tmp_path / 'none.toml'}: อ่านแผนไม่ได้: " in unreadable, unreadable
+    assert "migrate plan ต้องระบุไฟล์แผน" in migrate("th", "plan")
+    assert "migrate rollback ต้องระบุรหัสการรัน" in migrate("th", "rollback")
+    assert "--force ใช้ได้กับ `migrate rollback` เท่านั้น" in migrate("th", "apply", "x.toml", "--force")
+    thai = [missing, invalid, migrate("th", "plan")]
+    assert [x for x in thai if ENGLISH.search(x)] == []
+
+    assert ("step 1: the category 'ไม่มีหมวดนี้' does not exist on the site (nor is it created earlier)"
+            in migrate("en", "plan", str(tmp_path / "missing.toml")))
+    invalid = migrate("en", "plan", str(tmp_path / "invalid.toml"))
+    assert "invalid plan:\n" in invalid and "give either fiscal_year or after/before, not both" in invalid
+    assert "migrate rollback needs a run id" in migrate("en", "rollback")
