@@ -201,6 +201,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "ขั้นที่ {step}: รวม {label} เข้ากับตัวเองไม่ได้"),
     "migrate.merge_children": ("step {step}: {label} has subcategories ({children}); reparent them first",
                                "ขั้นที่ {step}: {label} มีหมวดหมู่ย่อย ({children}) ให้ย้ายหมวดหมู่ย่อยไปไว้ที่อื่นก่อน"),
+    "migrate.name_too_long": ("step {step}: the name {level!r} in {path!r} has {n} characters; WordPress stores at "
+                              "most {max}",
+                              "ขั้นที่ {step}: ชื่อ {level!r} ใน {path!r} ยาว {n} ตัวอักษร WordPress เก็บได้ไม่เกิน {max}"),
+    "migrate.new_name_too_long": ("step {step}: the new name of {label} has {n} characters; WordPress stores at most "
+                                  "{max}",
+                                  "ขั้นที่ {step}: ชื่อใหม่ของ {label} ยาว {n} ตัวอักษร WordPress เก็บได้ไม่เกิน {max}"),
+    "migrate.rename_clash": ("step {step}: cannot rename {label} to {name!r}: {other} has that name under the same "
+                             "parent",
+                             "ขั้นที่ {step}: เปลี่ยนชื่อ {label} เป็น {name!r} ไม่ได้ เพราะ {other} "
+                             "ใช้ชื่อนี้อยู่แล้วภายใต้หมวดหมู่แม่เดียวกัน"),
     "migrate.delete_children": ("step {step}: {label} has subcategories ({children}) and cannot be deleted",
                                 "ขั้นที่ {step}: {label} มีหมวดหมู่ย่อย ({children}) จึงลบไม่ได้"),
     "migrate.holds_posts": ("step {step}: {label} still holds {n} post(s) ({statuses}, e.g. {examples}); "

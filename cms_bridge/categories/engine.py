@@ -303,8 +303,8 @@ class MigrationEngine:
                 parent = same[0]
                 continue
             if len(level) > NAME_MAX_CHARS:
-                raise PlanError(f"step {number}: the name {level!r} in {path!r} has {len(level)} characters; "
-                                f"WordPress stores at most {NAME_MAX_CHARS}")
+                raise PlanError(say("migrate.name_too_long", step=number, level=level, path=path, n=len(level),
+                                    max=NAME_MAX_CHARS))
             seq = len(sim.changes) + 1
             new = new_category_slug(level, parent, sim.terms, sim.slugs)  # the one rule, as mappings apply
             slug, asked, note = new.slug, new.ask, new.note()
@@ -323,13 +323,13 @@ class MigrationEngine:
         if name == term.name:
             return  # nothing to change: not listed, not journaled
         if len(name) > NAME_MAX_CHARS:
-            raise PlanError(f"step {number}: the new name of {sim.label(term.id)} has {len(name)} characters; "
-                            f"WordPress stores at most {NAME_MAX_CHARS}")
+            raise PlanError(say("migrate.new_name_too_long", step=number, label=sim.label(term.id), n=len(name),
+                                max=NAME_MAX_CHARS))
         clash = [t.id for t in sim.terms.values()
                  if t.parent == term.parent and t.id != term.id and name_key(t.name) == name_key(name)]
         if clash:
-            raise PlanError(f"step {number}: cannot rename {sim.label(term.id)} to {name!r}: "
-                            f"{sim.label(clash[0])} has that name under the same parent")
+            raise PlanError(say("migrate.rename_clash", step=number, label=sim.label(term.id), name=name,
+                                other=sim.label(clash[0])))
         self._warn_unwritable(sim, term, "renaming")
         label = sim.label(term.id)
         sim.add("update_term", term.id, {"name": term.name, "parent": term.parent, "path": sim.path_of(term.id)},

@@ -310,3 +310,36 @@ def test_migration_plan_errors_and_refusals_are_thai_under_lang_th(
     invalid = migrate("en", "plan", str(tmp_path / "invalid.toml"))
     assert "invalid plan:\n" in invalid and "give either fiscal_year or after/before, not both" in invalid
     assert "migrate rollback needs a run id" in migrate("en", "rollback")
+
+
+@pytest.mark.parametrize(("body", "thai", "english"), [
+    ('action = "merge"\nfrom = "ก"\ninto = "ก"', "ขั้นที่ 1: รวม 'ก' (#2) เข้ากับตัวเองไม่ได้", "into itself"),
+    ('action = "merge"\nfrom = "ก"\ninto = "ข"', "ขั้นที่ 1: 'ก' (#2) มีหมวดหมู่ย่อย ('ก / ลูก' (#3))",
+     "reparent them first"),
+    ('action = "delete_empty"\ncategories = ["ก"]', "มีหมวดหมู่ย่อย ('ก / ลูก' (#3)) จึงลบไม่ได้", "cannot be deleted"),
+    ('action = "delete_empty"\ncategories = ["ข"]', "ขั้นที่ 1: 'ข' (#4) ยังมีโพสต์อยู่ 1 รายการ (draft เช่น #",
+     "still holds 1 post(s) (draft, e.g. #"),
+    ('action = "rename"\ncategory = "ก"\nto = "ข"', "เปลี่ยนชื่อ 'ก' (#2) เป็น 'ข' ไม่ได้ เพราะ 'ข' (#4)",
+     "has that name under the same parent"),
+    ('action = "rename"\ncategory = "ก"\nto = "' + "ก" * 201 + '"', "ชื่อใหม่ของ 'ก' (#2) ยาว 201 ตัวอักษร",
+     "WordPress stores at most 200"),
+])
+def test_migration_refusals_are_thai_naming_the_step(tmp_path: Path, body: str, thai: str, english: str) -> None:
+    from cms_bridge.categories.engine import MigrationEngine
+    from cms_bridge.categories.plan import PlanError
+    from cms_bridge.ledger.store import Ledger
+    from cms_bridge.wordpress.fake import FakeCms
+
+    from .test_fake_migration import steps, write_plan
+
+    site = FakeCms()
+    site.ensure_category_path("ก / ลูก")
+    site.add_post(title="ร่าง", status="draft", categories=[site.ensure_category_path("ข").id])
+    plan, _ = write_plan(tmp_path, steps(body))
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger, pytest.raises(PlanError) as caught:
+        MigrationEngine(site, ledger).plan(plan)
+    message = str(caught.value)
+    assert message.startswith("step 1: ") and english in message
+    said = i18n.reason(message, "th")
+    assert thai in said and not ENGLISH.search(said), said
+    assert i18n.reason(message, "en") == message
