@@ -330,9 +330,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     runs           list the runs in the ledger
     """
     if args.action != "runs" and not args.target:
-        raise ConfigError(f"migrate {args.action} needs a {'run id' if args.action == 'rollback' else 'plan file'}")
+        raise ConfigError(i18n.say("migrate.needs_run" if args.action == "rollback" else "migrate.needs_plan",
+                                   action=args.action))
     if args.force and args.action != "rollback":
-        raise ConfigError("--force is for `migrate rollback` only")
+        raise ConfigError(i18n.say("migrate.force_rollback_only"))
+    lang = args.lang
     with _bridge(args) as bridge:
         if args.action == "runs":
             for run in bridge.migrate_runs():
@@ -341,19 +343,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         if args.action == "rollback":
             result = bridge.migrate_rollback(args.target, actor=args.actor, progress=_progress_bar(),
                                              force=args.force)
-            print(f"run {args.target}: {result.undone} change(s) undone")
+            print(i18n.text("migrate.undone", lang, run=args.target, n=result.undone))
             for conflict in result.conflicts:
-                print(f"  conflict: {conflict}")
+                print(i18n.text("migrate.conflict", lang, conflict=i18n.reason(conflict, lang)))
             if result.conflicts:
-                print(f"{len(result.conflicts)} conflict(s) left as they are; "
-                      f"`cms-bridge migrate rollback {args.target} --force` undoes them anyway")
+                print(i18n.text("migrate.conflicts_left", lang, n=len(result.conflicts), run=args.target))
                 return EXIT_PROBLEMS
             return EXIT_OK
         if args.action == "plan":
             _print_migration(bridge.migrate_plan(args.target))
             return EXIT_OK
         run_id = bridge.migrate_apply(args.target, actor=args.actor, progress=_progress_bar())
-        print(f"run {run_id}: done (undo with: cms-bridge migrate rollback {run_id})")
+        print(i18n.text("migrate.done", lang, run=run_id))
         return EXIT_OK
 
 

@@ -28,6 +28,7 @@ from pydantic import (
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml
 from cms_bridge.errors import ConfigError
+from cms_bridge.messages import Said, say
 
 ENV_PREFIX = "CMS_BRIDGE_"
 CONFIG_ENV = "CMS_BRIDGE_CONFIG"
@@ -66,9 +67,9 @@ class SiteConfig(_Section):
     def _url_is_http(cls, value: str) -> str:
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+            raise ValueError(say("config.url_not_http", value=value))
         if parts.username or parts.password:
-            raise ValueError("must not contain a user name or password; use username and the app password")
+            raise ValueError(say("config.url_credentials"))
         return value.strip().rstrip("/")
 
     @property
@@ -109,7 +110,7 @@ class IntakeConfig(_Section):
 
         value = tuple(t.strip().lower().lstrip(".") for t in value)
         if unknown := sorted(set(value) - set(MEDIA_TYPES)):
-            raise ValueError(f"unknown attachment type(s) {', '.join(unknown)}; known: {' '.join(MEDIA_TYPES)}")
+            raise ValueError(say("config.unknown_types", types=", ".join(unknown), known=" ".join(MEDIA_TYPES)))
         return value
 
 
@@ -153,7 +154,7 @@ def _one_line(value: object) -> object:
         return value
     text = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
-        raise ValueError("must be one line of text (no line break or control character)")
+        raise ValueError(say("config.one_line"))
     return text or None
 
 
@@ -235,11 +236,7 @@ class Config(_Section):
             ConfigError: when no site is configured.
         """
         if self.site is None:
-            raise ConfigError(
-                "no WordPress site configured: add a [site] table (url, username) or set "
-                "CMS_BRIDGE_SITE_URL and CMS_BRIDGE_SITE_USERNAME",
-                source=self.source,
-            )
+            raise ConfigError(say("config.no_site"), source=self.source)
         return self.site
 
     def app_password(self) -> str:
@@ -251,11 +248,7 @@ class Config(_Section):
         """
         password = self.require_site().app_password
         if password is None:
-            raise ConfigError(
-                "no application password: set CMS_BRIDGE_SITE_APP_PASSWORD or "
-                "[site] app_password_file (a file only you can read)",
-                source=self.source,
-            )
+            raise ConfigError(say("config.no_password"), source=self.source)
         return password.get_secret_value()
 
 
@@ -290,11 +283,7 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
         source = str(file)
         data = _read_toml(file)
         if "app_password" in data.get("site", {}):
-            raise ConfigError(
-                "[site] app_password must not be stored in the config file; use the environment "
-                "variable CMS_BRIDGE_SITE_APP_PASSWORD or app_password_file (chmod 600)",
-                source=source,
-            )
+            raise ConfigError(say("config.password_in_file"), source=source)
         _resolve_relative_paths(data, file.parent)
     origin = _apply_env(data, env)
     try:
@@ -306,8 +295,7 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: Mapping[str
         return config
     if urlsplit(site.url).scheme == "http" and not site.is_loopback and not site.allow_insecure_http:
         raise ConfigError(
-            f"[site] url {site.url} is plain http to another machine: the password would cross the "
-            "network unencrypted. Use https://, or set allow_insecure_http = true if you must",
+            say("config.plain_http", url=site.url),
             source=origin.get(("site", "url"), source),
         )
     if site.app_password is None and site.app_password_file is not None:
@@ -328,24 +316,17 @@ def read_secret_file(path: Path) -> str:
     try:
         info = path.stat()
     except OSError as exc:
-        raise ConfigError(f"cannot read the password file: {exc.strerror}", source=str(path)) from None
+        raise ConfigError(say("config.secret_unreadable", error=exc.strerror), source=str(path)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise ConfigError("the password file is not a regular file", source=str(path))
+        raise ConfigError(say("config.secret_not_regular"), source=str(path))
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise ConfigError(
-            "the password file belongs to another user; it must be owned by the user running "
-            f"cms-bridge (chown $(id -un) {path})",
-            source=str(path),
-        )
+        raise ConfigError(say("config.secret_owner", path=path), source=str(path))
     if info.st_mode & 0o077:
-        raise ConfigError(
-            f"the password file can be read by others (mode {stat.S_IMODE(info.st_mode):04o}); "
-            f"run: chmod 600 {path}",
-            source=str(path),
-        )
+        raise ConfigError(say("config.secret_readable", mode=f"{stat.S_IMODE(info.st_mode):04o}", path=path),
+                          source=str(path))
     secret = path.read_text(encoding="utf-8").strip()
     if not secret:
-        raise ConfigError("the password file is empty", source=str(path))
+        raise ConfigError(say("config.secret_empty"), source=str(path))
     return secret
 
 
@@ -362,7 +343,9 @@ def _read_toml(file: Path) -> dict[str, Any]:
     try:
         return read_toml(file)
     except TomlFileError as exc:
-        reason = exc.reason.replace("cannot read the file", "cannot read the config file")
+        reason = exc.reason
+        if isinstance(reason, Said) and reason.key == "toml.unreadable":
+            reason = say("config.unreadable", **reason.fields)
         raise ConfigError(reason, source=str(file)) from None
 
 
@@ -391,7 +374,7 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, 
             if var in env:
                 table = data.setdefault(section, {})
                 if not isinstance(table, dict):
-                    raise ConfigError(f"[{section}] must be a table")
+                    raise ConfigError(say("config.not_a_table", section=section))
                 table[key] = env[var]
                 origin[(section, key)] = var
     return origin
@@ -399,11 +382,12 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[tuple[str, 
 
 def _explain(exc: ValidationError, origin: dict[tuple[str, str], str], source: str) -> str:
     lines = []
-    for problem in field_problems(exc, unknown="unknown setting (check the spelling against config.example.toml)",
-                                  missing="required setting is missing"):
+    for problem in field_problems(exc, unknown=say("config.unknown_setting"),
+                                  missing=say("config.missing_setting")):
         loc = tuple(str(p) for p in problem.loc)
         where = origin.get((loc[0], loc[1])) if len(loc) >= 2 else None
         if where is None:
             where = f"{source}: " + (f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]")
         lines.append(f"{where}: {problem.message}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    # One problem a line; cms_bridge.i18n.reason says a message of several lines line by line.
+    return say("config.invalid") + "\n  " + "\n  ".join(lines)

@@ -191,6 +191,9 @@ def reason(message: str, lang: Lang) -> str:
     """
     if lang != "th":
         return message
+    if "\n" in message and find_said(message) is None:
+        # Several problems, one a line (an invalid configuration): each line said on its own.
+        return "\n".join(reason(line, lang) for line in message.split("\n"))
     said = _said_thai(message)
     if said is not None:
         return said

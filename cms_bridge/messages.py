@@ -131,7 +131,116 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "ช่วงวันที่สิ้นสุด {end} ก่อนวันเริ่ม {start}"),
     "window.unknown_kind": ("{text!r} is not a kind of window; write {choices}",
                             "{text!r} ไม่ใช่แบบของระยะเวลาในการเผยแพร่ ให้เขียน {choices}"),
+    # cms_bridge/tomlfile.py: a TOML file that cannot be read ({error} is the system's or tomllib's own)
+    "toml.unreadable": ("cannot read the file: {error}", "อ่านไฟล์ไม่ได้: {error}"),
+    "toml.not_utf8": ("not valid UTF-8 at line {line} (byte {byte}); save the file as UTF-8",
+                      "ไม่ใช่ UTF-8 ที่บรรทัด {line} (ไบต์ {byte}): ให้บันทึกไฟล์เป็น UTF-8"),
+    "toml.duplicate_header": ("duplicate key [{table}.{key}] at lines {first} and {second}",
+                              "หัวตาราง [{table}.{key}] ซ้ำกันที่บรรทัด {first} และ {second}"),
+    "toml.invalid": ("not valid TOML: {error}", "เขียนผิดรูปแบบ TOML: {error}"),
+    # cms_bridge/config.py: the configuration file and its environment variables
+    "config.invalid": ("invalid configuration:", "การตั้งค่าไม่ถูกต้อง:"),
+    "config.unknown_setting": ("unknown setting (check the spelling against config.example.toml)",
+                               "ไม่มีการตั้งค่าชื่อนี้ (ตรวจการสะกดเทียบกับ config.example.toml)"),
+    "config.missing_setting": ("required setting is missing", "ขาดการตั้งค่าที่ต้องมี"),
+    "config.unreadable": ("cannot read the config file: {error}", "อ่านไฟล์การตั้งค่าไม่ได้: {error}"),
+    "config.not_a_table": ("[{section}] must be a table", "[{section}] ต้องเป็นตาราง"),
+    "config.url_not_http": ("must be an http:// or https:// URL, got {value!r}",
+                            "ต้องเป็นที่อยู่เว็บที่ขึ้นต้นด้วย http:// หรือ https:// แต่ได้ {value!r}"),
+    "config.url_credentials": ("must not contain a user name or password; use username and the app password",
+                               "ห้ามใส่ชื่อผู้ใช้หรือรหัสผ่านในที่อยู่เว็บ ให้ใช้ username และรหัสผ่านแอป (app password)"),
+    "config.unknown_types": ("unknown attachment type(s) {types}; known: {known}",
+                             "ไม่รู้จักชนิดไฟล์แนบ {types} ชนิดที่รู้จัก: {known}"),
+    "config.one_line": ("must be one line of text (no line break or control character)",
+                        "ต้องเป็นข้อความบรรทัดเดียว (ไม่มีการขึ้นบรรทัดใหม่หรืออักขระควบคุม)"),
+    "config.no_site": ("no WordPress site configured: add a [site] table (url, username) or set "
+                       "CMS_BRIDGE_SITE_URL and CMS_BRIDGE_SITE_USERNAME",
+                       "ยังไม่ได้ตั้งค่าเว็บไซต์ WordPress: ให้เพิ่มตาราง [site] (url, username) หรือตั้ง "
+                       "CMS_BRIDGE_SITE_URL และ CMS_BRIDGE_SITE_USERNAME"),
+    "config.no_password": ("no application password: set CMS_BRIDGE_SITE_APP_PASSWORD or "
+                           "[site] app_password_file (a file only you can read)",
+                           "ไม่มีรหัสผ่านแอป (application password): ให้ตั้ง CMS_BRIDGE_SITE_APP_PASSWORD หรือ "
+                           "[site] app_password_file (ไฟล์ที่อ่านได้เฉพาะคุณ)"),
+    "config.password_in_file": ("[site] app_password must not be stored in the config file; use the environment "
+                                "variable CMS_BRIDGE_SITE_APP_PASSWORD or app_password_file (chmod 600)",
+                                "ห้ามเก็บ [site] app_password ไว้ในไฟล์การตั้งค่า ให้ใช้ตัวแปรสภาพแวดล้อม "
+                                "CMS_BRIDGE_SITE_APP_PASSWORD หรือ app_password_file (chmod 600)"),
+    "config.plain_http": ("[site] url {url} is plain http to another machine: the password would cross the "
+                          "network unencrypted. Use https://, or set allow_insecure_http = true if you must",
+                          "[site] url {url} เป็น http ธรรมดาไปยังเครื่องอื่น รหัสผ่านจะถูกส่งผ่านเครือข่ายโดยไม่เข้ารหัส "
+                          "ให้ใช้ https:// หรือตั้ง allow_insecure_http = true หากจำเป็นจริง ๆ"),
+    "config.secret_unreadable": ("cannot read the password file: {error}", "อ่านไฟล์รหัสผ่านไม่ได้: {error}"),
+    "config.secret_not_regular": ("the password file is not a regular file", "ไฟล์รหัสผ่านไม่ใช่ไฟล์ปกติ"),
+    "config.secret_owner": ("the password file belongs to another user; it must be owned by the user running "
+                            "cms-bridge (chown $(id -un) {path})",
+                            "ไฟล์รหัสผ่านเป็นของผู้ใช้อื่น เจ้าของไฟล์ต้องเป็นผู้ใช้ที่รัน cms-bridge "
+                            "(chown $(id -un) {path})"),
+    "config.secret_readable": ("the password file can be read by others (mode {mode}); run: chmod 600 {path}",
+                               "ผู้อื่นอ่านไฟล์รหัสผ่านได้ (สิทธิ์ {mode}) ให้รัน: chmod 600 {path}"),
+    "config.secret_empty": ("the password file is empty", "ไฟล์รหัสผ่านว่างเปล่า"),
+    # cms_bridge/categories/plan.py and engine.py: a migration plan and its run
+    "migrate.unreadable": ("cannot read the plan: {error}", "อ่านแผนไม่ได้: {error}"),
+    "migrate.invalid": ("invalid plan:", "แผนไม่ถูกต้อง:"),
+    "migrate.unknown_field": ("not a field of this step (docs/migrations.md lists them)",
+                              "ไม่ใช่ช่องของขั้นนี้ (ดูรายการใน docs/migrations.md)"),
+    "migrate.title_pattern": ("title_pattern is not a valid regular expression: {error}",
+                              "title_pattern ไม่ใช่นิพจน์ปรกติ (regular expression) ที่ถูกต้อง: {error}"),
+    "migrate.fiscal_or_range": ("give either fiscal_year or after/before, not both",
+                                "ให้ระบุ fiscal_year หรือ after/before อย่างใดอย่างหนึ่ง ไม่ใช่ทั้งสองอย่าง"),
+    "migrate.after_before": ("after ({after}) must be before before ({before})",
+                             "วันที่ after ({after}) ต้องมาก่อนวันที่ before ({before})"),
+    "migrate.needs_to": ("mode = {mode} needs 'to'", "mode = {mode} ต้องระบุ 'to' (หมวดหมู่ปลายทาง)"),
+    "migrate.needs_category": ("mode = remove needs 'category' (or filter.category)",
+                               "mode = remove ต้องระบุ 'category' (หรือ filter.category)"),
+    "migrate.no_such_category": ("step {step}: the category {path!r} does not exist on the site (nor is it created "
+                                 "earlier)",
+                                 "ขั้นที่ {step}: ไม่มีหมวดหมู่ {path!r} บนเว็บไซต์ (และไม่ได้สร้างไว้ในขั้นก่อนหน้า)"),
+    "migrate.ambiguous": ("step {step}: {path!r} matches {n} categories: {labels}{hint_en}",
+                          "ขั้นที่ {step}: {path!r} ตรงกับหมวดหมู่ {n} หมวด: {labels}{hint_th}"),
+    "migrate.merge_itself": ("step {step}: cannot merge {label} into itself",
+                             "ขั้นที่ {step}: รวม {label} เข้ากับตัวเองไม่ได้"),
+    "migrate.merge_children": ("step {step}: {label} has subcategories ({children}); reparent them first",
+                               "ขั้นที่ {step}: {label} มีหมวดหมู่ย่อย ({children}) ให้ย้ายหมวดหมู่ย่อยไปไว้ที่อื่นก่อน"),
+    "migrate.name_too_long": ("step {step}: the name {level!r} in {path!r} has {n} characters; WordPress stores at "
+                              "most {max}",
+                              "ขั้นที่ {step}: ชื่อ {level!r} ใน {path!r} ยาว {n} ตัวอักษร WordPress เก็บได้ไม่เกิน {max}"),
+    "migrate.new_name_too_long": ("step {step}: the new name of {label} has {n} characters; WordPress stores at most "
+                                  "{max}",
+                                  "ขั้นที่ {step}: ชื่อใหม่ของ {label} ยาว {n} ตัวอักษร WordPress เก็บได้ไม่เกิน {max}"),
+    "migrate.rename_clash": ("step {step}: cannot rename {label} to {name!r}: {other} has that name under the same "
+                             "parent",
+                             "ขั้นที่ {step}: เปลี่ยนชื่อ {label} เป็น {name!r} ไม่ได้ เพราะ {other} "
+                             "ใช้ชื่อนี้อยู่แล้วภายใต้หมวดหมู่แม่เดียวกัน"),
+    "migrate.delete_children": ("step {step}: {label} has subcategories ({children}) and cannot be deleted",
+                                "ขั้นที่ {step}: {label} มีหมวดหมู่ย่อย ({children}) จึงลบไม่ได้"),
+    "migrate.holds_posts": ("step {step}: {label} still holds {n} post(s) ({statuses}, e.g. {examples}); "
+                            "move them first",
+                            "ขั้นที่ {step}: {label} ยังมีโพสต์อยู่ {n} รายการ ({statuses} เช่น {examples}) "
+                            "ให้ย้ายโพสต์ออกก่อน"),
+    "migrate.post_gone": ("post #{post} {title!r} no longer exists; nothing to restore",
+                          "โพสต์ #{post} {title!r} ไม่มีแล้ว จึงไม่มีอะไรให้คืนค่า"),
+    "migrate.post_refiled": ("post #{post} {title!r} was re-filed since the run: now in {now}, the run left it "
+                             "in {left}; left as it is",
+                             "โพสต์ #{post} {title!r} ถูกย้ายหมวดหมู่หลังการรัน: ตอนนี้อยู่ใน {now} "
+                             "การรันทิ้งไว้ใน {left} จึงคงไว้ตามเดิม"),
+    # cms_bridge/cli.py: cms-bridge migrate
+    "migrate.needs_plan": ("migrate {action} needs a plan file", "migrate {action} ต้องระบุไฟล์แผน"),
+    "migrate.needs_run": ("migrate {action} needs a run id", "migrate {action} ต้องระบุรหัสการรัน (run id)"),
+    "migrate.force_rollback_only": ("--force is for `migrate rollback` only",
+                                    "--force ใช้ได้กับ `migrate rollback` เท่านั้น"),
+    "migrate.undone": ("run {run}: {n} change(s) undone", "การรัน {run}: ย้อนกลับแล้ว {n} รายการ"),
+    "migrate.conflict": ("  conflict: {conflict}", "  ขัดแย้ง: {conflict}"),
+    "migrate.conflicts_left": ("{n} conflict(s) left as they are; `cms-bridge migrate rollback {run} --force` "
+                               "undoes them anyway",
+                               "คงรายการที่ขัดแย้ง {n} รายการไว้ตามเดิม หากจะย้อนกลับด้วย ให้รัน "
+                               "`cms-bridge migrate rollback {run} --force`"),
+    "migrate.done": ("run {run}: done (undo with: cms-bridge migrate rollback {run})",
+                     "การรัน {run}: เสร็จแล้ว (ย้อนกลับได้ด้วย: cms-bridge migrate rollback {run})"),
     # cms_bridge/intake/request.py: the request's own rules
+    "request.id_shape": ("request id {value!r} is not in the right form: use 3-64 lower-case letters, digits or "
+                         "hyphens, starting with a letter or digit, e.g. 2569-fin-007",
+                         "รหัสคำขอ {value!r} เขียนไม่ถูกแบบ: ให้ใช้ตัวอักษรภาษาอังกฤษตัวพิมพ์เล็ก ตัวเลข หรือขีดกลาง (-) "
+                         "ยาว 3-64 ตัว ขึ้นต้นด้วยตัวอักษรหรือตัวเลข เช่น 2569-fin-007"),
     "request.control_character": ("contains the control character U+{code}; remove it",
                                   "มีอักขระควบคุม U+{code} ให้ลบออก"),
     "request.title_too_long": (

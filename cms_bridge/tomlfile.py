@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cms_bridge.errors import TomlFileError
+from cms_bridge.messages import say
 
 __all__ = ["TomlFileError", "read_toml", "read_toml_text"]
 
@@ -32,7 +33,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise TomlFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
+        raise TomlFileError(path, say("toml.unreadable", error=exc.strerror or str(exc))) from None
     return read_toml_text(path, raw)
 
 
@@ -46,14 +47,14 @@ def read_toml_text(path: Path, raw: bytes) -> dict[str, Any]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        raise TomlFileError(path, f"not valid UTF-8 at line {line} (byte {exc.start}); save the file as UTF-8",
+        raise TomlFileError(path, say("toml.not_utf8", line=line, byte=exc.start),
                             line=line) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         if duplicate := _duplicate_header(text):
             raise TomlFileError(path, duplicate) from None
-        raise TomlFileError(path, f"not valid TOML: {exc}") from None
+        raise TomlFileError(path, say("toml.invalid", error=str(exc))) from None
 
 
 def _duplicate_header(text: str) -> str | None:
@@ -62,6 +63,6 @@ def _duplicate_header(text: str) -> str | None:
         if match := _TABLE_HEADER.match(line):
             header = (match.group(1), match.group(2).strip("\"'"))
             if header in seen:
-                return f"duplicate key [{header[0]}.{header[1]}] at lines {seen[header]} and {number}"
+                return say("toml.duplicate_header", table=header[0], key=header[1], first=seen[header], second=number)
             seen[header] = number
     return None

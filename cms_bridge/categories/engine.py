@@ -38,6 +38,7 @@ from cms_bridge.categories.journal import (
     start_run,
 )
 from cms_bridge.errors import PlanError
+from cms_bridge.messages import say
 from cms_bridge.categories.plan import (
     CreateTree,
     DeleteEmpty,
@@ -162,11 +163,13 @@ class _Simulation:
     def need(self, path: str, step: int) -> int:
         found = self.candidates(path)
         if not found:
-            raise PlanError(f"step {step}: the category {path!r} does not exist on the site (nor is it created earlier)")
+            raise PlanError(say("migrate.no_such_category", step=step, path=path))
         if len(found) > 1:
-            raise PlanError(f"step {step}: {path!r} matches {len(found)} categories: "
-                            + ", ".join(self.label(t) for t in found)
-                            + (f"; name the one meant by id, e.g. \"#{found[0]}\"" if found[0] > 0 else ""))
+            by_id = found[0] > 0
+            raise PlanError(say("migrate.ambiguous", step=step, path=path, n=len(found),
+                                labels=", ".join(self.label(t) for t in found),
+                                hint_en=f"; name the one meant by id, e.g. \"#{found[0]}\"" if by_id else "",
+                                hint_th=f" ให้ระบุหมวดที่ต้องการด้วยรหัส เช่น \"#{found[0]}\"" if by_id else ""))
         return found[0]
 
     def path_of(self, term_id: int) -> str:
@@ -300,8 +303,8 @@ class MigrationEngine:
                 parent = same[0]
                 continue
             if len(level) > NAME_MAX_CHARS:
-                raise PlanError(f"step {number}: the name {level!r} in {path!r} has {len(level)} characters; "
-                                f"WordPress stores at most {NAME_MAX_CHARS}")
+                raise PlanError(say("migrate.name_too_long", step=number, level=level, path=path, n=len(level),
+                                    max=NAME_MAX_CHARS))
             seq = len(sim.changes) + 1
             new = new_category_slug(level, parent, sim.terms, sim.slugs)  # the one rule, as mappings apply
             slug, asked, note = new.slug, new.ask, new.note()
@@ -320,13 +323,13 @@ class MigrationEngine:
         if name == term.name:
             return  # nothing to change: not listed, not journaled
         if len(name) > NAME_MAX_CHARS:
-            raise PlanError(f"step {number}: the new name of {sim.label(term.id)} has {len(name)} characters; "
-                            f"WordPress stores at most {NAME_MAX_CHARS}")
+            raise PlanError(say("migrate.new_name_too_long", step=number, label=sim.label(term.id), n=len(name),
+                                max=NAME_MAX_CHARS))
         clash = [t.id for t in sim.terms.values()
                  if t.parent == term.parent and t.id != term.id and name_key(t.name) == name_key(name)]
         if clash:
-            raise PlanError(f"step {number}: cannot rename {sim.label(term.id)} to {name!r}: "
-                            f"{sim.label(clash[0])} has that name under the same parent")
+            raise PlanError(say("migrate.rename_clash", step=number, label=sim.label(term.id), name=name,
+                                other=sim.label(clash[0])))
         self._warn_unwritable(sim, term, "renaming")
         label = sim.label(term.id)
         sim.add("update_term", term.id, {"name": term.name, "parent": term.parent, "path": sim.path_of(term.id)},
@@ -410,11 +413,11 @@ class MigrationEngine:
     def _plan_merge(self, sim: _Simulation, step: Merge, number: int) -> None:
         source, target = sim.need(step.from_, number), sim.need(step.into, number)
         if source == target:
-            raise PlanError(f"step {number}: cannot merge {sim.label(source)} into itself")
+            raise PlanError(say("migrate.merge_itself", step=number, label=sim.label(source)))
         children = [t.id for t in sim.terms.values() if t.parent == source]
         if children:
-            raise PlanError(f"step {number}: {sim.label(source)} has subcategories ("
-                            + ", ".join(sim.label(c) for c in children) + "); reparent them first")
+            raise PlanError(say("migrate.merge_children", step=number, label=sim.label(source),
+                                children=", ".join(sim.label(c) for c in children)))
         # Every status, trash included: a trashed post restored later must still be filed.
         rule = PostFilter(category=f"#{source}", statuses=ALL_STATUSES)
         for post_id in list(self._matching(sim, rule, number)):
@@ -463,8 +466,8 @@ class MigrationEngine:
         label = sim.label(term_id)
         children = [t.id for t in sim.terms.values() if t.parent == term_id]
         if children:
-            raise PlanError(f"step {number}: {label} has subcategories (" + ", ".join(sim.label(c) for c in children)
-                            + ") and cannot be deleted")
+            raise PlanError(say("migrate.delete_children", step=number, label=label,
+                                children=", ".join(sim.label(c) for c in children)))
         held = {p for p, s in sim.posts.items() if term_id in s.categories}
         if term_id > 0:
             # Every status, trash included: WordPress would leave a trashed post uncategorised.
@@ -472,9 +475,9 @@ class MigrationEngine:
             held |= {p for p in on_site if p not in sim.posts}
             statuses = sorted({sim.posts[p].status if p in sim.posts else on_site[p].status for p in held})
         if held:
-            raise PlanError(f"step {number}: {label} still holds {len(held)} post(s) ("
-                            + ", ".join(statuses if term_id > 0 else []) + ", e.g. "
-                            + ", ".join(f"#{p}" for p in sorted(held)[:5]) + "); move them first")
+            raise PlanError(say("migrate.holds_posts", step=number, label=label, n=len(held),
+                                statuses=", ".join(statuses if term_id > 0 else []),
+                                examples=", ".join(f"#{p}" for p in sorted(held)[:5])))
         term = sim.terms[term_id]
         if term_id > 0:
             self._warn_unwritable(sim, term, "deleting")
@@ -677,14 +680,14 @@ class _Undo:
             title = change.before.get("title", "")
             left = set(self._resolve(change.after["categories"]))
             if now is None:
-                self.conflicts.append(f"post #{change.target} {title!r} no longer exists; nothing to restore")
+                self.conflicts.append(say("migrate.post_gone", post=change.target, title=title))
                 continue
             if now[0] == set(self.before_of(change)) and now[0] != left:
                 done.append(change)  # undone by a rollback cut off before its journal said so
                 continue
             if now[0] != left and not self.force:
-                self.conflicts.append(f"post #{change.target} {title!r} was re-filed since the run: now in "
-                                      f"{self._labels(now[0])}, the run left it in {self._labels(left)}; left as it is")
+                self.conflicts.append(say("migrate.post_refiled", post=change.target, title=title,
+                                          now=self._labels(now[0]), left=self._labels(left)))
                 continue
             lost = [c for c in self._resolve(change.before["categories"]) if c not in self.terms]
             if lost:

@@ -41,6 +41,7 @@ from pydantic import (
 from cms_bridge.validation import field_problems
 from cms_bridge.tomlfile import TomlFileError, read_toml_text
 from cms_bridge.errors import PlanError
+from cms_bridge.messages import say
 from cms_bridge.thaidate import BE_YEAR_MAX, BE_YEAR_MIN, ThaiDate
 from cms_bridge.wordpress.models import split_category_path
 
@@ -95,15 +96,15 @@ class PostFilter(BaseModel):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"title_pattern is not a valid regular expression: {exc}") from None
+                raise ValueError(say("migrate.title_pattern", error=str(exc))) from None
         return value
 
     @model_validator(mode="after")
     def _one_time_rule(self) -> PostFilter:
         if self.fiscal_year is not None and (self.after or self.before):
-            raise ValueError("give either fiscal_year or after/before, not both")
+            raise ValueError(say("migrate.fiscal_or_range"))
         if self.after and self.before and self.after >= self.before:
-            raise ValueError(f"after ({self.after}) must be before before ({self.before})")
+            raise ValueError(say("migrate.after_before", after=self.after, before=self.before))
         return self
 
 
@@ -132,9 +133,9 @@ class MovePosts(_Step):
     @model_validator(mode="after")
     def _targets(self) -> MovePosts:
         if self.mode in ("add", "replace") and not self.to:
-            raise ValueError(f"mode = {self.mode} needs 'to'")
+            raise ValueError(say("migrate.needs_to", mode=self.mode))
         if self.mode == "remove" and not (self.category or self.filter.category):
-            raise ValueError("mode = remove needs 'category' (or filter.category)")
+            raise ValueError(say("migrate.needs_category"))
         return self
 
 
@@ -197,7 +198,7 @@ def load_plan(path: Path | str) -> tuple[Plan, str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PlanError(f"{path}: cannot read the plan: {exc.strerror}") from None
+        raise PlanError(f"{path}: {say('migrate.unreadable', error=exc.strerror)}") from None
     try:
         data = read_toml_text(path, raw)
     except TomlFileError as exc:
@@ -206,14 +207,14 @@ def load_plan(path: Path | str) -> tuple[Plan, str]:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         lines = []
-        for problem in field_problems(exc, unknown="not a field of this step (docs/migrations.md lists them)"):
+        for problem in field_problems(exc, unknown=say("migrate.unknown_field")):
             loc = list(problem.loc)
             step = loc[1] if loc[:1] == ["steps"] and len(loc) > 1 else None
             where = f"step {step + 1}" if isinstance(step, int) else ".".join(map(str, loc))
             rest = ".".join(str(p) for p in loc[2:] if p not in (
                 "create_tree", "move_posts", "rename", "merge", "reparent", "delete_empty"))
             lines.append(f"{where}{': ' + rest if rest else ''}: {problem.message}")
-        raise PlanError(f"{path}: invalid plan:\n  " + "\n  ".join(lines)) from None
+        raise PlanError(f"{path}: {say('migrate.invalid')}\n  " + "\n  ".join(lines)) from None
     return plan, hashlib.sha256(raw).hexdigest()
 
 

@@ -101,6 +101,8 @@ FIELD_LABELS: dict[str, str] = {
 
 _LINE_BREAKS_AND_CONTROLS = ("Cc", "Zl", "Zp")
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
+#: A request's id: it becomes the post's web address (``pr-<request_id>``).
+_REQUEST_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 
 
 def _normalise(value: object, *, multiline: bool) -> object:
@@ -283,7 +285,9 @@ class PublicationRequest(_Model):
             scanned pages, archives); each must be one of the request's attachments or images.
     """
 
-    request_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")
+    # Checked by _request_id_shape, so a clerk reads a sentence rather than the regex; the
+    # schema still carries the pattern.
+    request_id: str = Field(json_schema_extra={"pattern": _REQUEST_ID.pattern})
     document_number: OptionalLine = None
     request_date: OfficeDate
     requester: Person
@@ -304,6 +308,13 @@ class PublicationRequest(_Model):
     decision: Decision = Field(default_factory=Decision)
     id_number_acknowledgement: IdNumberAcknowledgement | None = None
     checked_by_hand: tuple[HandCheck, ...] = ()
+
+    @field_validator("request_id")
+    @classmethod
+    def _request_id_shape(cls, value: str) -> str:
+        if not _REQUEST_ID.match(value):
+            raise ValueError(say("request.id_shape", value=value))
+        return value
 
     @field_validator("channels", mode="before")
     @classmethod

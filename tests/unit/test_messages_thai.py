@@ -49,6 +49,7 @@ def bad(tmp_path: Path) -> Path:
                                                'channels = ["website"]': 'channels = ["website", "tv"]'})
     _request(folder, "2570-who-001", replace={'by = "นายสมมุติ ใจกว้าง"\n': ''})
     _request(folder, "2570-typo-001", replace={'by = "': 'who = "'})
+    _request(folder, "2570-id-001", replace={'request_id = "2570-id-001"': 'request_id = "Fin_007"'})
     (folder / "export.csv").write_text("รหัสคำขอ,เรื่อง\n2570-csv-001,\n", encoding="utf-8")
     return folder
 
@@ -78,6 +79,10 @@ def test_validation_problems_are_thai_under_lang_th_and_english_otherwise(
     # the request's own rules: a decision needs who and when; an unknown field
     assert "ต้องระบุผู้สั่งและวันเวลาที่สั่ง" in line("2570-who-001", "decision")
     assert "ไม่ใช่ช่องของคำขอ" in line("2570-typo-001", "decision.who")
+    # the request id: a plain sentence with an example, never the regex
+    shape = line("2570-id-001", "request_id")
+    assert "รหัสคำขอ 'Fin_007' เขียนไม่ถูกแบบ" in shape and "ตัวพิมพ์เล็ก" in shape and "2569-fin-007" in shape
+    assert "[a-z0-9]" not in shape
     # tables: the row is named, the missing title and the file count
     csv_lines = [x for x in thai if "export.csv, แถว 2" in x]
     assert any("เรื่อง (title): ข้อผิดพลาด: ต้องกรอก แต่ยังไม่ได้กรอก" in x for x in csv_lines), csv_lines
@@ -91,6 +96,8 @@ def test_validation_problems_are_thai_under_lang_th_and_english_otherwise(
     assert "unknown group 'ictt'; use one of the keys" in english
     assert "Input should be 'website', 'social' or 'board'" in english
     assert "a decision 'approved' must say who made it and when; missing: by" in english
+    assert ("request id 'Fin_007' is not in the right form: use 3-64 lower-case letters, digits or hyphens, "
+            "starting with a letter or digit, e.g. 2569-fin-007") in english
 
 
 def test_a_spreadsheet_cell_excel_made_a_number_is_explained_in_thai(tmp_path: Path, office: dict[str, object],
@@ -210,3 +217,129 @@ def test_attachment_problems_are_thai_under_lang_th_and_english_otherwise(
     assert "doc.docx: the content is not docx (it is an old Office .doc/.xls/.ppt file" in english
     reasons = [x.split(": error: ", 1)[1] for x in english.splitlines() if ": error: " in x]
     assert len(reasons) == 6 and not [r for r in reasons if re.search(r"[\u0e00-\u0e7f]", r)], reasons
+
+
+def _config_errors(tmp_path: Path, lang: str, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """Each class of configuration problem, as `status` reports it in *lang* (exit 2, one error each)."""
+    secret = tmp_path / "app-password"
+    secret.write_text("made-up app password\n", encoding="utf-8")
+    secret.chmod(0o644)
+    site = '[site]\nurl = "https://www.example-office.go.th"\nusername = "bridge"\n'
+    configs = {
+        "fields": '[site]\nurl = "ftp://www.example-office.go.th"\nusername = "bridge"\nusernmae = "x"\n'
+                  '[intake]\nallowed_types = ["pdf", "exe"]\n[sync]\nledger = "l.sqlite3"\n',
+        "in_file": site + 'app_password = "made-up"\n[sync]\nledger = "l.sqlite3"\n',
+        "readable": site + f'app_password_file = "{secret}"\n[sync]\nledger = "l.sqlite3"\n',
+        "http": '[site]\nurl = "http://www.example-office.go.th"\nusername = "bridge"\n[sync]\nledger = "l.sqlite3"\n',
+        "toml": '[site\nurl = "x"\n',
+    }
+    said = {}
+    for name, text in configs.items():
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+        assert main(["--config", str(tmp_path / f"{name}.toml"), "--lang", lang, "status"]) == 2, name
+        out = capsys.readouterr()
+        assert out.out == "" and "Traceback" not in out.err, (name, out)
+        said[name] = out.err
+    assert main(["--config", str(tmp_path / "none.toml"), "--lang", lang, "status"]) == 2
+    said["missing"] = capsys.readouterr().err
+    return said
+
+
+def test_configuration_problems_are_thai_under_lang_th_and_english_otherwise(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    thai = _config_errors(tmp_path, "th", capsys)
+    fields = thai["fields"]
+    assert fields.startswith("cms-bridge: ข้อผิดพลาด: การตั้งค่าไม่ถูกต้อง:\n"), fields
+    assert f"{tmp_path / 'fields.toml'}: [site] url: ต้องเป็นที่อยู่เว็บที่ขึ้นต้นด้วย http:// หรือ https://" in fields
+    assert "[site] usernmae: ไม่มีการตั้งค่าชื่อนี้" in fields
+    assert "[intake] allowed_types: ไม่รู้จักชนิดไฟล์แนบ exe ชนิดที่รู้จัก:" in fields
+    assert "ห้ามเก็บ [site] app_password ไว้ในไฟล์การตั้งค่า" in thai["in_file"]
+    assert f"{tmp_path / 'app-password'}: ผู้อื่นอ่านไฟล์รหัสผ่านได้ (สิทธิ์ 0644) ให้รัน: chmod 600" in thai["readable"]
+    assert "เป็น http ธรรมดาไปยังเครื่องอื่น" in thai["http"]
+    assert f"{tmp_path / 'toml.toml'}: เขียนผิดรูปแบบ TOML: " in thai["toml"]  # tomllib's own detail follows
+    assert f"{tmp_path / 'none.toml'}: อ่านไฟล์การตั้งค่าไม่ได้: " in thai["missing"]
+    leftover = {name: err for name, err in thai.items() if name not in ("toml", "missing") and ENGLISH.search(err)}
+    assert leftover == {}
+    assert "made-up" not in "".join(thai.values())  # the secret is never said
+
+    (tmp_path / "en").mkdir()
+    english = _config_errors(tmp_path / "en", "en", capsys)
+    assert "cms-bridge: error: invalid configuration:\n" in english["fields"]
+    assert "[site] url: must be an http:// or https:// URL, got 'ftp://www.example-office.go.th'" in english["fields"]
+    assert "[site] usernmae: unknown setting (check the spelling against config.example.toml)" in english["fields"]
+    assert "[intake] allowed_types: unknown attachment type(s) exe; known:" in english["fields"]
+    assert "the password file can be read by others (mode 0644); run: chmod 600" in english["readable"]
+    assert "is plain http to another machine: the password would cross the network" in english["http"]
+    assert ": not valid TOML: " in english["toml"] and "cannot read the config file: " in english["missing"]
+    assert not [e for e in english.values() if re.search(r"[\u0e00-\u0e7f]", e)]
+
+
+def test_migration_plan_errors_and_refusals_are_thai_under_lang_th(
+        tmp_path: Path, office: dict[str, object], capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(office["config"])
+    plans = {
+        "missing": 'name = "t"\n[[steps]]\naction = "rename"\ncategory = "ไม่มีหมวดนี้"\nto = "x"\n',
+        "invalid": 'name = "t"\n[[steps]]\naction = "move_posts"\nmode = "add"\nwhere = "x"\n'
+                   '[steps.filter]\nfiscal_year = 2567\nafter = "1 ต.ค. 2566"\n',
+    }
+    for name, text in plans.items():
+        (tmp_path / f"{name}.toml").write_text(text, encoding="utf-8")
+
+    def migrate(lang: str, *args: str) -> str:
+        assert main(["--config", config, "--lang", lang, "migrate", *args]) != 0, args
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err
+        return out.out + out.err
+
+    missing = migrate("th", "plan", str(tmp_path / "missing.toml"))
+    assert "ขั้นที่ 1: ไม่มีหมวดหมู่ 'ไม่มีหมวดนี้' บนเว็บไซต์" in missing, missing
+    invalid = migrate("th", "plan", str(tmp_path / "invalid.toml"))
+    assert f"{tmp_path / 'invalid.toml'}: แผนไม่ถูกต้อง:\n" in invalid, invalid
+    assert "step 1: where: ไม่ใช่ช่องของขั้นนี้" in invalid  # the place stays as the plan file spells it
+    assert "ให้ระบุ fiscal_year หรือ after/before อย่างใดอย่างหนึ่ง" in invalid
+    unreadable = migrate("th", "apply", str(tmp_path / "none.toml"))
+    assert f"{tmp_path / 'none.toml'}: อ่านแผนไม่ได้: " in unreadable, unreadable
+    assert "migrate plan ต้องระบุไฟล์แผน" in migrate("th", "plan")
+    assert "migrate rollback ต้องระบุรหัสการรัน" in migrate("th", "rollback")
+    assert "--force ใช้ได้กับ `migrate rollback` เท่านั้น" in migrate("th", "apply", "x.toml", "--force")
+    thai = [missing, invalid, migrate("th", "plan")]
+    assert [x for x in thai if ENGLISH.search(x)] == []
+
+    assert ("step 1: the category 'ไม่มีหมวดนี้' does not exist on the site (nor is it created earlier)"
+            in migrate("en", "plan", str(tmp_path / "missing.toml")))
+    invalid = migrate("en", "plan", str(tmp_path / "invalid.toml"))
+    assert "invalid plan:\n" in invalid and "give either fiscal_year or after/before, not both" in invalid
+    assert "migrate rollback needs a run id" in migrate("en", "rollback")
+
+
+@pytest.mark.parametrize(("body", "thai", "english"), [
+    ('action = "merge"\nfrom = "ก"\ninto = "ก"', "ขั้นที่ 1: รวม 'ก' (#2) เข้ากับตัวเองไม่ได้", "into itself"),
+    ('action = "merge"\nfrom = "ก"\ninto = "ข"', "ขั้นที่ 1: 'ก' (#2) มีหมวดหมู่ย่อย ('ก / ลูก' (#3))",
+     "reparent them first"),
+    ('action = "delete_empty"\ncategories = ["ก"]', "มีหมวดหมู่ย่อย ('ก / ลูก' (#3)) จึงลบไม่ได้", "cannot be deleted"),
+    ('action = "delete_empty"\ncategories = ["ข"]', "ขั้นที่ 1: 'ข' (#4) ยังมีโพสต์อยู่ 1 รายการ (draft เช่น #",
+     "still holds 1 post(s) (draft, e.g. #"),
+    ('action = "rename"\ncategory = "ก"\nto = "ข"', "เปลี่ยนชื่อ 'ก' (#2) เป็น 'ข' ไม่ได้ เพราะ 'ข' (#4)",
+     "has that name under the same parent"),
+    ('action = "rename"\ncategory = "ก"\nto = "' + "ก" * 201 + '"', "ชื่อใหม่ของ 'ก' (#2) ยาว 201 ตัวอักษร",
+     "WordPress stores at most 200"),
+])
+def test_migration_refusals_are_thai_naming_the_step(tmp_path: Path, body: str, thai: str, english: str) -> None:
+    from cms_bridge.categories.engine import MigrationEngine
+    from cms_bridge.categories.plan import PlanError
+    from cms_bridge.ledger.store import Ledger
+    from cms_bridge.wordpress.fake import FakeCms
+
+    from .test_fake_migration import steps, write_plan
+
+    site = FakeCms()
+    site.ensure_category_path("ก / ลูก")
+    site.add_post(title="ร่าง", status="draft", categories=[site.ensure_category_path("ข").id])
+    plan, _ = write_plan(tmp_path, steps(body))
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger, pytest.raises(PlanError) as caught:
+        MigrationEngine(site, ledger).plan(plan)
+    message = str(caught.value)
+    assert message.startswith("step 1: ") and english in message
+    said = i18n.reason(message, "th")
+    assert thai in said and not ENGLISH.search(said), said
+    assert i18n.reason(message, "en") == message
