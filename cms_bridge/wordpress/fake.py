@@ -579,6 +579,7 @@ class FakeCms:
         self._count("list_categories")
         return [self._category(t) for t in self.terms.values()]
 
+    @_locked  # post writes run on other threads; the category count reads every post
     def ensure_category_path(self, path: str) -> Category:
         """See :meth:`Cms.ensure_category_path`."""
         parent, leaf = 0, None
@@ -805,7 +806,7 @@ class FakeCms:
                     comments_open=stored.comments_open)
 
     def _category(self, term: StoredTerm) -> Category:
-        count = sum(1 for p in self.posts.values() if p.status == "publish" and term.id in p.categories)
+        count = sum(1 for p in list(self.posts.values()) if p.status == "publish" and term.id in p.categories)
         return Category(id=term.id, name=plain_text(term.raw_name), parent=term.parent, slug=term.slug, count=count,
                         description=term.description, stored_name=stored_text(term.raw_name))
 
