@@ -186,6 +186,18 @@ class FakeCms:
     _faults: list[_Fault] = field(default_factory=list)
     _count_paused: bool = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The site's state without its lock (a lock cannot be pickled; bench/idle_pass.py saves
+        a published site and loads it in a fresh process)."""
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """The state :meth:`__getstate__` gave, with a new lock."""
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     def __repr__(self) -> str:
         return (f"FakeCms({len(self.posts)} posts, {len(self.terms)} categories, {len(self.media)} media, "
                 f"now {self._now().isoformat()})")
