@@ -12,6 +12,7 @@ orders them in time. A decision's own ``at`` is data from the request and keeps 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -450,13 +451,41 @@ def _desk_note_item(db: sqlite3.Connection, key: str) -> str | None:
     return f"request:{found[0][0]}" if len(found) == 1 else None
 
 
+def payload_digest(payload: str) -> str:
+    """The sha256 of a version's payload text, as ``request_versions.payload_sha256`` keeps it."""
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def m012_version_digests(db: sqlite3.Connection) -> None:
+    """Each version's payload digest (``payload_sha256``), written when the version is recorded,
+    so a pass digests a request's ledger rows without fetching its payload.
+
+    Existing rows are filled in (the append-only trigger is lifted for that and put back as it
+    was). A payload changed afterwards by hand (the trigger dropped) clears its digest, by the
+    trigger made here, and a row inserted without one has none: a pass then hashes the payload
+    itself, so such an edit is still noticed.
+    """
+    db.execute("ALTER TABLE request_versions ADD COLUMN payload_sha256 TEXT")
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+                          " AND name LIKE '%no_update'", ("request_versions",)).fetchall()
+    for name, _ in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    rows = db.execute("SELECT rowid, payload FROM request_versions").fetchall()
+    db.executemany("UPDATE request_versions SET payload_sha256 = ? WHERE rowid = ?",
+                   [(payload_digest(payload), rowid) for rowid, payload in rows])
+    for _, sql in triggers:
+        db.execute(sql)
+    db.execute("CREATE TRIGGER request_versions_payload_digest AFTER UPDATE OF payload ON request_versions"
+               " BEGIN UPDATE request_versions SET payload_sha256 = NULL WHERE rowid = NEW.rowid; END")
+
+
 #: Every migration in the order it is applied; append, never reorder or edit. A list so callers
 #: can write ``DEFAULT_MIGRATIONS + [extra]``; the ledger never mutates it.
 DEFAULT_MIGRATIONS: list[Migration] = [m001_initial, m002_publication_site_modified,
                                        m003_category_migration_journal, m004_request_origin, m005_kept_files,
                                        m007_report_outcomes, m008_desk_notes,
                                        m009_read_files_and_settled_requests, m010_audit_scans_and_fixes,
-                                       m011_one_outcome_store]
+                                       m011_one_outcome_store, m012_version_digests]
 
 
 #: What to do when the ledger file is damaged; said wherever SQLite reports it.

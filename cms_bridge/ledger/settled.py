@@ -3,7 +3,7 @@
 A pass used to read each request's rows one by one (about twenty statements a request). A
 :class:`PassSnapshot` reads every row a plan depends on in a few queries for all requests at
 once and gives each request a digest of them (:meth:`PassSnapshot.ledger_digest`): its site
-version's payload and files, its current version, its last decision, its publication and
+version's payload (by its kept digest) and files, its current version, its last decision, its publication and
 uploads, the kept-file rows and current scans of its files, whether the store still holds them,
 and the caller's fingerprint (settings, mappings, scanner and planner versions).
 
@@ -80,8 +80,10 @@ class PassSnapshot:
         #: 10,000 requests holds digests, not payloads.
         self._requests: dict[str, tuple[str | None, str | None, bool]] = {}
         # The site version, as Ledger.site_version chooses it: the approved one, else the current.
+        # Its payload by the digest kept when it was recorded (m012), not fetched; a row with no
+        # digest (inserted by hand, or its payload edited, which clears it) by the payload itself.
         for row in db.execute(
-                "SELECT r.request_id, r.current_version, v.version_hash, v.payload, d.id, d.status, d.\"by\","
+                "SELECT r.request_id, r.current_version, v.version_hash, coalesce(v.payload_sha256, v.payload), d.id, d.status, d.\"by\","
                 " d.position, d.at, d.note, d.version_hash, d.recorded_at, d.actor, d.channel"
                 " FROM requests r LEFT JOIN decisions d"
                 " ON d.id = (SELECT max(x.id) FROM decisions x WHERE x.request_id = r.request_id)"

@@ -32,6 +32,7 @@ from cms_bridge.errors import LedgerError
 from cms_bridge.ledger.files import FileStore
 from cms_bridge.ledger.schema import (
     DEFAULT_MIGRATIONS,
+    payload_digest,
     PUBLICATION_STATES,
     DecisionRecord,
     Event,
@@ -348,10 +349,11 @@ class Ledger:
                 (new_hash, text, *columns, now, request_id),
             )
         # OR IGNORE: going back to an earlier version reuses its stored row.
+        payload = request.model_dump_json(exclude={"decision"})
         inserted = self._db.execute(
             "INSERT OR IGNORE INTO request_versions (request_id, version_hash, payload, source,"
-            " origin_folder, origin_file, origin_row, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (request_id, new_hash, request.model_dump_json(exclude={"decision"}), text, *columns, now),
+            " origin_folder, origin_file, origin_row, recorded_at, payload_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, new_hash, payload, text, *columns, now, payload_digest(payload)),
         ).rowcount
         if inserted:
             self._db.executemany(

@@ -188,6 +188,18 @@ class FakeCms:
     _faults: list[_Fault] = field(default_factory=list)
     _count_paused: bool = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The site's state without its lock (a lock cannot be pickled; bench/idle_pass.py saves
+        a published site and loads it in a fresh process)."""
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """The state :meth:`__getstate__` gave, with a new lock."""
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
     def __repr__(self) -> str:
         return (f"FakeCms({len(self.posts)} posts, {len(self.terms)} categories, {len(self.media)} media, "
                 f"now {self._now().isoformat()})")
@@ -585,6 +597,7 @@ class FakeCms:
         self._count("list_categories")
         return [self._category(t) for t in self.terms.values()]
 
+    @_locked  # post writes run on other threads; the category count reads every post
     def ensure_category_path(self, path: str) -> Category:
         """See :meth:`Cms.ensure_category_path`."""
         parent, leaf = 0, None
@@ -811,7 +824,7 @@ class FakeCms:
                     comments_open=stored.comments_open)
 
     def _category(self, term: StoredTerm) -> Category:
-        count = sum(1 for p in self.posts.values() if p.status == "publish" and term.id in p.categories)
+        count = sum(1 for p in list(self.posts.values()) if p.status == "publish" and term.id in p.categories)
         return Category(id=term.id, name=plain_text(term.raw_name), parent=term.parent, slug=term.slug, count=count,
                         description=term.description, stored_name=stored_text(term.raw_name))
 

@@ -585,3 +585,15 @@ def test_a_batch_that_fails_whole_fails_its_group_only_and_the_next_pass_converg
     again = run(bridge, NOW, site)
     assert not again.failed and len(site.posts) == 30 and len(site.media) == 30  # no upload repeated
     assert not run(bridge, NOW, site).actions
+
+
+def test_a_published_fake_site_pickles_and_works_after_loading(
+        config: Config, tmp_path: Path, site: FakeCms) -> None:
+    import pickle
+
+    write_request(tmp_path / "inbox", "pk-1")
+    with Bridge(make_config(config, tmp_path, tmp_path / "inbox"), cms=site, clock=lambda: NOW) as bridge:
+        assert kinds(run(bridge, NOW, site)) == [("pk-1", "create")]
+    loaded: FakeCms = pickle.loads(pickle.dumps(site))
+    assert post_of(loaded, "pr-pk-1").status == "publish"
+    assert set(loaded.find_by_keys(["pr-pk-1"])) == {"pr-pk-1"}

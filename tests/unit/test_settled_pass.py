@@ -13,6 +13,7 @@ import cms_bridge.ledger.settled as settled_module
 import cms_bridge.publishing.reconciler as reconciler_module
 from cms_bridge.bridge import Bridge
 from cms_bridge.config import Config
+from cms_bridge.ledger.schema import payload_digest
 from cms_bridge.wordpress.fake import FakeCms
 
 from .conftest import Clock
@@ -110,6 +111,46 @@ def test_a_payload_edited_in_the_ledger_is_refused_by_the_gate_though_it_was_set
         report = bridge.sync(NOW)
         assert kinds(report) == [("st-3", "blocked"), ("st-3", "withdraw")]
         assert "another version" in (report.actions[0].error or "")
+
+
+def test_each_version_keeps_its_payload_digest_and_a_payload_without_one_is_hashed_itself(
+        config: Config, tmp_path: Path, inbox: Path, site: FakeCms, monkeypatch: pytest.MonkeyPatch) -> None:
+    with _published(config, tmp_path, inbox, site) as bridge:
+        db = bridge.ledger.connection
+        rows = db.execute("SELECT payload, payload_sha256 FROM request_versions").fetchall()
+        assert rows and all(digest == payload_digest(payload) for payload, digest in rows)
+        planned = _planned(monkeypatch)
+        # A payload edited by hand clears its digest (m012's trigger), even to the same title.
+        db.execute("DROP TRIGGER request_versions_no_update")
+        db.execute("UPDATE request_versions SET payload = payload WHERE request_id = 'st-1'")
+        db.commit()
+        assert db.execute("SELECT payload_sha256 FROM request_versions WHERE request_id = 'st-1'"
+                          ).fetchone()[0] is None
+        assert kinds(bridge.sync(NOW)) == [] and planned == ["st-1"]  # planned again, found settled
+        planned.clear()
+        assert kinds(bridge.sync(NOW)) == [] and planned == []  # settled on the payload itself
+        # A digest changed by hand is a change too.
+        db.execute("UPDATE request_versions SET payload_sha256 = 'x' WHERE request_id = 'st-2'")
+        db.commit()
+        assert kinds(bridge.sync(NOW)) == [] and planned == ["st-2"]
+
+
+def test_m012_fills_in_the_digests_of_versions_recorded_before_it(
+        config: Config, tmp_path: Path, inbox: Path, site: FakeCms) -> None:
+    with _published(config, tmp_path, inbox, site) as bridge:
+        path = bridge.ledger.path
+        db = bridge.ledger.connection
+        db.execute("DROP TRIGGER request_versions_payload_digest")
+        db.execute("DROP TRIGGER request_versions_no_update")
+        db.execute("ALTER TABLE request_versions DROP COLUMN payload_sha256")
+        db.execute("DELETE FROM migrations WHERE name = 'm012_version_digests'")
+        db.commit()
+    with Bridge(make_config(config, tmp_path, inbox, upload_workers=1), cms=site, clock=lambda: NOW) as bridge:
+        db = bridge.ledger.connection
+        rows = db.execute("SELECT payload, payload_sha256 FROM request_versions").fetchall()
+        assert rows and all(digest == payload_digest(payload) for payload, digest in rows)
+        assert bridge.ledger.path == path
+        assert kinds(bridge.daemon_pass(NOW)) == []
 
 
 def test_a_file_gone_from_the_store_or_a_new_scanner_brings_requests_back(
