@@ -312,7 +312,7 @@ class PublicationRequest(_Model):
     @field_validator("request_id")
     @classmethod
     def _request_id_shape(cls, value: str) -> str:
-        if not _REQUEST_ID.match(value):
+        if not _REQUEST_ID.fullmatch(value):  # fullmatch: "$" alone lets a final newline through
             raise ValueError(say("request.id_shape", value=value))
         return value
 
